@@ -1,0 +1,88 @@
+// Package optim holds the optimizers, in order of increasing complexity:
+// SGD with momentum, then Adam. Each updates one flat parameter slice from
+// its gradient slice of the same layout, keeping its state in slices made
+// once, in its constructor. Hyperparameters follow PyTorch's definitions.
+package optim
+
+import (
+	"fmt"
+	"math"
+)
+
+// Optimizer updates params in place from grads.
+type Optimizer interface {
+	Step(params, grads []float32)
+	// SetLR changes the learning rate.
+	SetLR(lr float32)
+}
+
+// SGD is stochastic gradient descent with momentum μ, as torch.optim.SGD:
+//
+//	b ← μ·b + g;  p ← p − lr·b
+type SGD struct {
+	LR, Momentum float32
+	buf          []float32
+}
+
+// NewSGD returns SGD for size parameters.
+func NewSGD(size int, lr, momentum float32) *SGD {
+	return &SGD{LR: lr, Momentum: momentum, buf: make([]float32, size)}
+}
+
+// SetLR sets the learning rate.
+func (s *SGD) SetLR(lr float32) { s.LR = lr }
+
+// Step applies one update.
+func (s *SGD) Step(params, grads []float32) {
+	check(params, grads, len(s.buf))
+	b, g := s.buf, grads[:len(s.buf)]
+	for i := range params {
+		b[i] = s.Momentum*b[i] + g[i]
+		params[i] -= s.LR * b[i]
+	}
+}
+
+// Adam is the optimizer of Kingma and Ba (2015), as torch.optim.Adam:
+//
+//	m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²
+//	p ← p − (lr/(1−β1ᵗ))·m / (√v/√(1−β2ᵗ) + ε)
+type Adam struct {
+	LR, Beta1, Beta2, Eps float32
+	m, v                  []float32
+	t                     int
+}
+
+// NewAdam returns Adam for size parameters.
+func NewAdam(size int, lr, beta1, beta2, eps float32) *Adam {
+	return &Adam{LR: lr, Beta1: beta1, Beta2: beta2, Eps: eps, m: make([]float32, size), v: make([]float32, size)}
+}
+
+// SetLR sets the learning rate.
+func (a *Adam) SetLR(lr float32) { a.LR = lr }
+
+// Step applies one update.
+func (a *Adam) Step(params, grads []float32) {
+	check(params, grads, len(a.m))
+	a.t++
+	bc1 := 1 - math.Pow(float64(a.Beta1), float64(a.t))
+	bc2 := 1 - math.Pow(float64(a.Beta2), float64(a.t))
+	step := float32(float64(a.LR) / bc1)
+	invSqrtBC2 := float32(1 / math.Sqrt(bc2))
+	b1, b2, eps := a.Beta1, a.Beta2, a.Eps
+	m, v, g := a.m, a.v[:len(a.m)], grads[:len(a.m)]
+	params = params[:len(a.m)]
+	for i := range m {
+		gi := g[i]
+		m[i] = b1*m[i] + (1-b1)*gi
+		v[i] = b2*v[i] + (1-b2)*gi*gi
+		params[i] -= step * m[i] / (sqrt32(v[i])*invSqrtBC2 + eps)
+	}
+}
+
+func sqrt32(x float32) float32 { return float32(math.Sqrt(float64(x))) }
+
+func check(params, grads []float32, size int) {
+	if len(params) != size || len(grads) != size {
+		panic(fmt.Sprintf("optim: %d params and %d grads for an optimizer of %d", len(params), len(grads), size))
+	}
+}

@@ -1,0 +1,65 @@
+package optim
+
+import (
+	"math"
+	"testing"
+)
+
+func near(t *testing.T, what string, got, want float32) {
+	t.Helper()
+	if math.Abs(float64(got-want)) > 1e-6*(1+math.Abs(float64(want))) {
+		t.Errorf("%s = %.8g, want %.8g", what, got, want)
+	}
+}
+
+func TestSGDMomentum(t *testing.T) {
+	// lr 0.1, μ 0.9, g = 1 then 2: b = 1, p = 1 − 0.1 = 0.9; b = 0.9 + 2 = 2.9, p = 0.9 − 0.29 = 0.61.
+	s := NewSGD(1, 0.1, 0.9)
+	p := []float32{1}
+	s.Step(p, []float32{1})
+	near(t, "p after step 1", p[0], 0.9)
+	s.Step(p, []float32{2})
+	near(t, "p after step 2", p[0], 0.61)
+}
+
+func TestAdam(t *testing.T) {
+	// Step 1 with any gradient g moves p by lr·sign(g) (up to ε): m̂ = g, v̂ = g².
+	a := NewAdam(2, 0.01, 0.9, 0.999, 1e-8)
+	p := []float32{1, -1}
+	a.Step(p, []float32{0.5, -3})
+	near(t, "p[0] after step 1", p[0], 1-0.01)
+	near(t, "p[1] after step 1", p[1], -1+0.01)
+	// Step 2 with g = 0.5 then 1.5 (by hand):
+	// m = 0.9·0.05 + 0.1·1.5 = 0.195; v = 0.999·0.00025 + 0.001·2.25 = 0.00249975
+	// m̂ = 0.195/0.19 = 1.0263158; v̂ = 0.00249975/0.001999 = 1.2505002
+	// p = 0.99 − 0.01·1.0263158/(√1.2505002 + 1e-8) = 0.99 − 0.0091778 = 0.9808222
+	a.Step(p, []float32{1.5, 0})
+	near(t, "p[0] after step 2", p[0], 0.9808222)
+}
+
+func TestAdamZeroGradientKeepsParams(t *testing.T) {
+	a := NewAdam(3, 0.1, 0.9, 0.999, 1e-8)
+	p := []float32{1, 2, 3}
+	a.Step(p, make([]float32, 3))
+	for i, v := range []float32{1, 2, 3} {
+		near(t, "p", p[i], v)
+	}
+}
+
+func TestSizeMismatchPanics(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Error("no panic for mismatched sizes")
+		}
+	}()
+	NewAdam(3, 0.1, 0.9, 0.999, 1e-8).Step(make([]float32, 2), make([]float32, 2))
+}
+
+func TestStepAllocatesNothing(t *testing.T) {
+	p, g := make([]float32, 100), make([]float32, 100)
+	for _, o := range []Optimizer{NewAdam(100, 1e-3, 0.9, 0.999, 1e-8), NewSGD(100, 0.01, 0.9)} {
+		if a := testing.AllocsPerRun(10, func() { o.Step(p, g) }); a != 0 {
+			t.Errorf("%T.Step allocates %v times", o, a)
+		}
+	}
+}
