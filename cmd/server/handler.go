@@ -215,7 +215,7 @@ type fileServer struct {
 }
 
 // errBadPath is returned by siteName for a path that can never name a file.
-var errBadPath = errors.New("bad path")
+var errBadPath = errors.New("server: bad request path")
 
 // siteName returns the site file name for the URL path p: p cleaned, without
 // its leading slash, "index.html" for "/". It returns errBadPath for a path
