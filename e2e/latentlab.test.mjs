@@ -1,0 +1,249 @@
+// End-to-end test of Latent Lab: the real server binary, the real page in a
+// real Chromium, real MNIST and the real Go core in WebAssembly. It trains for
+// a bounded time, evaluates, downloads weights, checks them with the native
+// CLI, and feeds the page a corrupt file.
+//
+// Needs `make build` first (bin/server, bin/latentlab) and Chromium at
+// /usr/bin/chromium (override with CHROMIUM=/path). Run: cd e2e && node --test
+import {test, before, after} from 'node:test';
+import assert from 'node:assert/strict';
+import {spawn, execFile} from 'node:child_process';
+import {promisify} from 'node:util';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {fileURLToPath} from 'node:url';
+import {chromium} from 'playwright-core';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const OUT = path.join(ROOT, 'e2e', 'out');
+const SERVER = path.join(ROOT, 'bin', 'server');
+const CLI = path.join(ROOT, 'bin', 'latentlab');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const TRAIN_MS = 25_000;          // how long the page trains
+const LONG_TASK_LIMIT_MS = 200;   // no main-thread task may take longer while training
+const UNTRAINED_NATS = 784 * Math.LN2; // BCE of predicting 0.5 for every pixel: ≈ 543 nats
+
+let server;    // the server child process
+let baseURL;
+let context;   // the browser context (persistent, fresh user-data-dir)
+let page;
+let tmp;       // scratch directory, removed at the end
+
+/** startServer runs bin/server on a free port and resolves with its URL, read from its "serving on" line. */
+function startServer() {
+  return new Promise((resolve, reject) => {
+    const child = spawn(SERVER, ['-addr', '127.0.0.1:0'], {stdio: ['ignore', 'pipe', 'pipe']});
+    let out = '', err = '';
+    const timer = setTimeout(() => reject(new Error(`server did not report its address in 15 s; stderr: ${err}`)), 15_000);
+    child.on('error', e => { clearTimeout(timer); reject(new Error(`cannot start ${SERVER}: ${e.message} (run make build)`)); });
+    child.on('exit', code => { clearTimeout(timer); reject(new Error(`server exited with ${code}; stderr: ${err}`)); });
+    child.stderr.on('data', d => { err += d; });
+    child.stdout.on('data', d => {
+      out += d;
+      const m = out.match(/serving on (http:\/\/127\.0\.0\.1:\d+)/);
+      if (m) {
+        clearTimeout(timer);
+        child.removeAllListeners('exit');
+        resolve({child, url: m[1] + '/'});
+      }
+    });
+  });
+}
+
+/** readout returns the raw number in element #id's data-value attribute, or null if it has none. */
+async function readout(id) {
+  const v = await page.getAttribute(`#${id}`, 'data-value');
+  return v === null || v === '' ? null : Number(v);
+}
+
+/** parseSafetensors returns the header (JSON) of a safetensors file and checks its layout. */
+function parseSafetensors(buf) {
+  assert.ok(buf.length >= 8, `file of ${buf.length} bytes has no header length`);
+  const n = Number(buf.readBigUInt64LE(0));
+  assert.ok(8 + n <= buf.length, `header length ${n} exceeds the file (${buf.length} bytes)`);
+  const header = JSON.parse(buf.subarray(8, 8 + n).toString('utf8'));
+  const size = {F32: 4, F16: 2};
+  let end = 0;
+  for (const [name, t] of Object.entries(header)) {
+    if (name === '__metadata__') continue;
+    const [b, e] = t.data_offsets;
+    const count = t.shape.reduce((p, d) => p * d, 1);
+    assert.equal(e - b, count * size[t.dtype], `${name}: data_offsets span ${e - b} bytes for shape ${t.shape} ${t.dtype}`);
+    end = Math.max(end, e);
+  }
+  assert.equal(8 + n + end, buf.length, 'tensor data must end at the end of the file');
+  return header;
+}
+
+/** canvasStats counts, on canvas #id, opaque pixels, bright pixels (grey > 128), strongly coloured pixels and distinct colours. */
+function canvasStats(id) {
+  return page.evaluate(id => {
+    const c = document.getElementById(id);
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let opaque = 0, bright = 0, colored = 0;
+    const colors = new Set();
+    for (let i = 0; i < d.length; i += 4) {
+      if (d[i + 3] === 0) continue;
+      opaque++;
+      const mx = Math.max(d[i], d[i + 1], d[i + 2]), mn = Math.min(d[i], d[i + 1], d[i + 2]);
+      if (mn > 128) bright++;
+      if (mx - mn > 80) colored++;
+      colors.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
+    }
+    return {pixels: d.length / 4, opaque, bright, colored, distinct: colors.size};
+  }, id);
+}
+
+before(async () => {
+  fs.mkdirSync(OUT, {recursive: true});
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'latentlab-e2e-'));
+  ({child: server, url: baseURL} = await startServer());
+  context = await chromium.launchPersistentContext(path.join(tmp, 'profile'), {
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    acceptDownloads: true,
+    viewport: {width: 1280, height: 800},
+  });
+  page = context.pages()[0] || await context.newPage();
+  page.on('pageerror', e => console.error('page error:', e.message));
+  page.on('console', m => { if (m.type() === 'error') console.error('page console:', m.text()); });
+  // Record every main-thread long task from before the page's scripts run.
+  await page.addInitScript(() => {
+    window.__longTasks = [];
+    new PerformanceObserver(list => {
+      for (const e of list.getEntries()) window.__longTasks.push({start: e.startTime, duration: e.duration});
+    }).observe({type: 'longtask', buffered: true});
+  });
+});
+
+after(async () => {
+  if (context) await context.close();
+  if (server) server.kill('SIGTERM');
+  if (tmp) fs.rmSync(tmp, {recursive: true, force: true});
+});
+
+test('Latent Lab in the browser', async t => {
+  await t.test('loads MNIST and the Go core, cross-origin isolated', async () => {
+    await page.goto(baseURL);
+    await page.waitForFunction(() => ['ready', 'error'].includes(document.body.dataset.state), null, {timeout: 90_000});
+    const state = await page.evaluate(() => document.body.dataset.state);
+    assert.equal(state, 'ready', `page state ${state}: ${await page.textContent('#error-text')}`);
+    assert.equal(await page.evaluate(() => crossOriginIsolated), true, 'the server must send COOP/COEP headers');
+    assert.equal(await readout('step'), 0);
+    assert.ok(await readout('params') > 784, 'the parameter count is shown');
+    assert.match(await page.textContent('footer'), /MNIST.*LeCun.*Cortes.*Burges.*CC BY-SA 3\.0/s);
+  });
+
+  await t.test(`trains for ${TRAIN_MS / 1000} s: loss falls, views draw, no long tasks`, async () => {
+    const start = await page.evaluate(() => performance.now());
+    await page.click('#train');
+    await page.waitForFunction(() => document.body.dataset.state === 'training');
+    assert.equal(await page.textContent('#train'), 'Pause');
+    const readings = [];
+    const t0 = Date.now();
+    while (Date.now() - t0 < TRAIN_MS) {
+      await page.waitForTimeout(1000);
+      const v = await readout('recon-loss');
+      if (v !== null) readings.push(v);
+    }
+    const end = await page.evaluate(() => performance.now());
+    const step = await readout('step');
+    const sps = await readout('samples-per-sec');
+    console.log(`trained to step ${step}, ${sps} samples/s; train recon readings (nats): ${readings.map(v => v.toFixed(1)).join(' ')}`);
+    assert.ok(readings.length >= TRAIN_MS / 1000 - 3, `only ${readings.length} readings of #recon-loss`);
+    const first = readings[0], last = readings[readings.length - 1];
+    assert.ok(first > 0 && Number.isFinite(last), `readings ${first} … ${last}`);
+    assert.ok(last < 0.8 * first, `recon loss fell from ${first} to only ${last}`);
+    assert.ok(last < 0.6 * UNTRAINED_NATS, `recon loss ${last} is not well below the untrained ${UNTRAINED_NATS.toFixed(0)} nats`);
+    assert.ok(step > 0 && sps > 0, `step ${step}, samples/s ${sps}`);
+
+    const tasks = await page.evaluate(([a, b]) => window.__longTasks.filter(x => x.start + x.duration >= a && x.start <= b), [start, end]);
+    const worst = Math.max(0, ...tasks.map(x => x.duration));
+    console.log(`main-thread long tasks while training: ${tasks.length}, longest ${worst.toFixed(0)} ms`);
+    assert.ok(worst <= LONG_TASK_LIMIT_MS, `a main-thread task took ${worst} ms while training`);
+
+    // Pause: the views are redrawn from a final snapshot.
+    await page.click('#train');
+    await page.waitForFunction(() => document.body.dataset.state === 'paused');
+    assert.equal(await page.textContent('#train'), 'Resume');
+    const testRecon = await readout('test-recon');
+    assert.ok(testRecon > 0 && testRecon < 0.8 * UNTRAINED_NATS, `1000-digit test recon ${testRecon}`);
+
+    const recon = await canvasStats('recon-canvas');
+    const samples = await canvasStats('samples-canvas');
+    const latent = await canvasStats('latent-canvas');
+    const losses = await canvasStats('loss-canvas');
+    console.log('canvas stats', JSON.stringify({recon, samples, latent, losses}));
+    for (const [name, s] of [['recon', recon], ['samples', samples]]) {
+      // Digits: white ink on dark paper; a blank or saturated canvas fails.
+      assert.ok(s.bright > 0.03 * s.opaque && s.bright < 0.6 * s.opaque, `${name}: ${s.bright} bright of ${s.opaque} pixels`);
+      assert.ok(s.distinct >= 32, `${name}: only ${s.distinct} distinct colours`);
+    }
+    assert.ok(latent.colored >= 500, `latent scatter: only ${latent.colored} coloured pixels`);
+    assert.ok(losses.colored >= 200, `loss curves: only ${losses.colored} coloured pixels`);
+  });
+
+  let testLoss;
+  await t.test('evaluates on all 10,000 test digits', async () => {
+    await page.click('#evaluate');
+    await page.waitForFunction(() => document.getElementById('test-loss').dataset.value !== '', null, {timeout: 60_000});
+    testLoss = await readout('test-loss');
+    const step = await readout('step');
+    assert.ok(testLoss > 0 && testLoss < 0.8 * UNTRAINED_NATS, `test loss ${testLoss}`);
+    assert.equal(Number(await page.getAttribute('#test-loss', 'data-step')), step, 'the evaluation is labelled with its step');
+    console.log(`full test recon at step ${step}: ${testLoss} nats`);
+    await page.screenshot({path: path.join(OUT, 'page.png')});
+  });
+
+  let weights;
+  await t.test('downloads F32 safetensors that the native CLI evaluates to the same loss', async () => {
+    await page.selectOption('#dtype', 'F32');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
+    assert.match(download.suggestedFilename(), /\.safetensors$/);
+    weights = path.join(tmp, download.suggestedFilename());
+    await download.saveAs(weights);
+    const buf = fs.readFileSync(weights);
+    const header = parseSafetensors(buf);
+    const meta = header.__metadata__;
+    assert.ok(meta && typeof meta.config === 'string', '__metadata__.config holds the model config');
+    const config = JSON.parse(meta.config);
+    const enc = header['encoder.0.weight'];
+    assert.ok(enc, `no encoder.0.weight among ${Object.keys(header).join(', ')}`);
+    assert.equal(enc.dtype, 'F32');
+    assert.deepEqual(enc.shape, [config.encoder[0], 784], 'PyTorch layout: weight is (out, in)');
+    const dec = Object.entries(header).filter(([k]) => k.startsWith('decoder.') && k.endsWith('.weight'));
+    assert.ok(dec.some(([, v]) => v.shape[0] === 784), 'a decoder layer maps to 784 pixels');
+
+    const {stdout} = await promisify(execFile)(CLI, ['eval', '--weights', weights], {cwd: ROOT, timeout: 60_000});
+    const cli = JSON.parse(stdout.trim().split('\n').pop());
+    console.log(`CLI eval: ${JSON.stringify(cli)}; page: ${testLoss}`);
+    // Same weights, same 10,000 digits, same float32 arithmetic in the same Go
+    // code; only the order of summation (chunks of 500 in the page) may differ,
+    // which moves the mean by far less than 0.01 nats.
+    assert.ok(Math.abs(cli.recon - testLoss) <= 0.01, `CLI recon ${cli.recon} vs page ${testLoss}`);
+  });
+
+  await t.test('rejects a corrupt import, keeps the model, trains on', async () => {
+    const buf = fs.readFileSync(weights);
+    const bad = path.join(tmp, 'truncated.safetensors');
+    fs.writeFileSync(bad, buf.subarray(0, Math.floor(buf.length / 2)));
+    const before = await readout('step');
+    assert.equal(await page.isVisible('#error'), false);
+    await page.setInputFiles('#import', bad);
+    await page.waitForSelector('#error', {state: 'visible', timeout: 15_000});
+    const message = await page.textContent('#error-text');
+    assert.match(message, /truncated\.safetensors/);
+    assert.ok(message.length > 40, `error message too thin: ${message}`);
+    assert.equal(await readout('step'), before, 'a failed import leaves the model alone');
+    assert.equal(await page.evaluate(() => document.body.dataset.state), 'paused');
+
+    await page.click('#error-dismiss');
+    assert.equal(await page.isVisible('#error'), false);
+    await page.click('#train');
+    await page.waitForFunction(b => Number(document.getElementById('step').dataset.value) > b, before, {timeout: 15_000});
+    await page.click('#train');
+    await page.waitForFunction(() => document.body.dataset.state === 'paused');
+  });
+});
