@@ -1,0 +1,149 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+
+	"latentlab/core/model"
+)
+
+// errUsage means the flags were wrong; the flag package has said how.
+var errUsage = errors.New("usage")
+
+// configFlags registers one flag per config field, named after its JSON key
+// with dashes ("--lr-recon" for "lr_recon"), so the CLI takes exactly the
+// config the page does. apply returns the preset overridden by the flags
+// that were set.
+func configFlags(fs *flag.FlagSet) (apply func() (model.Config, error)) {
+	preset := fs.String("preset", "default", "start from a preset config: "+strings.Join(presetNames(), ", "))
+	configFile := fs.String("config", "", "start from a config `file` (JSON, as in a weights file's metadata)")
+	set := map[string]string{}
+	var defaults map[string]any
+	if err := json.Unmarshal([]byte(model.Defaults().JSON()), &defaults); err != nil {
+		panic(err)
+	}
+	keys := make([]string, 0, len(defaults))
+	for k := range defaults {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, key := range keys {
+		usage := fmt.Sprintf("config %s (default %s)", key, show(defaults[key]))
+		fs.Func(strings.ReplaceAll(key, "_", "-"), usage, func(v string) error {
+			set[key] = v
+			return nil
+		})
+	}
+	return func() (model.Config, error) {
+		base, ok := model.Presets()[*preset]
+		if !ok {
+			return model.Config{}, fmt.Errorf("unknown preset %q (want %s)", *preset, strings.Join(presetNames(), ", "))
+		}
+		if *configFile != "" {
+			b, err := os.ReadFile(*configFile)
+			if err != nil {
+				return model.Config{}, err
+			}
+			if base, err = model.ParseConfig(b); err != nil {
+				return model.Config{}, fmt.Errorf("%s: %w", *configFile, err)
+			}
+		}
+		var fields map[string]any
+		if err := json.Unmarshal([]byte(base.JSON()), &fields); err != nil {
+			panic(err)
+		}
+		for key, v := range set {
+			val, err := parseLike(defaults[key], v)
+			if err != nil {
+				return model.Config{}, fmt.Errorf("--%s: %v", strings.ReplaceAll(key, "_", "-"), err)
+			}
+			fields[key] = val
+		}
+		b, err := json.Marshal(fields)
+		if err != nil {
+			return model.Config{}, err
+		}
+		return model.ParseConfig(b)
+	}
+}
+
+// parseLike parses a flag value as the JSON type of example: a number, a
+// string, or a comma-separated list of integers ("" for an empty list).
+func parseLike(example any, v string) (any, error) {
+	switch example.(type) {
+	case float64:
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not a number", v)
+		}
+		return f, nil
+	case []any:
+		list := []int{}
+		for _, s := range strings.Split(v, ",") {
+			if s = strings.TrimSpace(s); s == "" {
+				continue
+			}
+			n, err := strconv.Atoi(s)
+			if err != nil {
+				return nil, fmt.Errorf("%q is not a comma-separated list of widths", v)
+			}
+			list = append(list, n)
+		}
+		return list, nil
+	default:
+		return v, nil
+	}
+}
+
+func show(v any) string {
+	if list, ok := v.([]any); ok {
+		s := make([]string, len(list))
+		for i, x := range list {
+			s[i] = fmt.Sprint(x)
+		}
+		return strings.Join(s, ",")
+	}
+	return fmt.Sprint(v)
+}
+
+func presetNames() []string {
+	var names []string
+	for k := range model.Presets() {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	return names
+}
+
+func newFlagSet(name, summary string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: latentlab %s\n\n%s\n\nflags:\n", name, summary)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parse parses args, turning flag errors (already printed) into errUsage.
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return errUsage
+		}
+		return errUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(fs.Output(), "unexpected argument %q\n", fs.Arg(0))
+		fs.Usage()
+		return errUsage
+	}
+	return nil
+}

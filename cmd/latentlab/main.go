@@ -1,0 +1,52 @@
+// Command latentlab trains and evaluates Latent Lab models natively, with
+// the same Go core and the same arithmetic as the page.
+//
+//	latentlab train [flags]          train; progress on stderr, JSON lines on stdout
+//	latentlab eval --weights FILE    print the test-set reconstruction loss as JSON
+//
+// Run `latentlab train -h` for the flags.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+const usage = `usage:
+  latentlab train [flags]        train a model (latentlab train -h for flags)
+  latentlab eval --weights FILE  evaluate a .safetensors file on the test set
+`
+
+// run is the whole command, so tests can call it; it returns the exit code.
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	var err error
+	switch args[0] {
+	case "train":
+		err = trainCmd(args[1:], stdout, stderr)
+	case "eval":
+		err = evalCmd(args[1:], stdout, stderr)
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "latentlab: unknown command %q\n%s", args[0], usage)
+		return 2
+	}
+	if err == errUsage {
+		return 2
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "latentlab: %v\n", err)
+		return 1
+	}
+	return 0
+}

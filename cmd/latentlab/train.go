@@ -1,0 +1,225 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	_ "latentlab/core/aae" // registers "aae" and "ae"
+	"latentlab/core/checkpoint"
+	"latentlab/core/data"
+	"latentlab/core/model"
+	"latentlab/core/train"
+)
+
+// stats is the JSON line printed on stdout every log interval.
+type stats struct {
+	Step          int      `json:"step"`
+	Epoch         int      `json:"epoch"`
+	EpochProgress float64  `json:"epoch_progress"`
+	Recon         float64  `json:"recon"`
+	Disc          *float64 `json:"disc,omitempty"`
+	Gen           *float64 `json:"gen,omitempty"`
+	SamplesPerSec float64  `json:"samples_per_sec"`
+	ElapsedSec    float64  `json:"elapsed_s"`
+	TestRecon     *float64 `json:"test_recon,omitempty"`
+}
+
+func trainCmd(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("train", "Trains a model on MNIST. Progress goes to stderr; a JSON line of\nmean losses per log interval goes to stdout, and a last line with the\ntest-set reconstruction loss. Same config and seed, same losses.", stderr)
+	config := configFlags(fs)
+	steps := fs.Int("steps", 0, "training steps (batches); overrides --epochs")
+	epochs := fs.Float64("epochs", 1, "passes over the 60,000 training digits")
+	out := fs.String("out", "", "write the trained model to this .safetensors `file`")
+	dtype := fs.String("dtype", "f32", "dtype of the written file: f32 or f16")
+	init := fs.String("init", "", "continue training from this .safetensors `file` (its config wins)")
+	dataDir := fs.String("data", "assets/mnist", "`dir`ectory holding the MNIST idx files (make data)")
+	logEvery := fs.Int("log-every", 100, "steps per JSON line")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	dt, err := checkpoint.ParseDType(*dtype)
+	if err != nil {
+		return err
+	}
+	if *logEvery < 1 {
+		return errors.New("--log-every must be at least 1")
+	}
+	var m model.Model
+	done := 0
+	if *init != "" {
+		b, err := os.ReadFile(*init)
+		if err != nil {
+			return err
+		}
+		if m, done, err = model.Decode(b); err != nil {
+			return fmt.Errorf("%s: %w", *init, err)
+		}
+	} else {
+		c, err := config()
+		if err != nil {
+			return err
+		}
+		if m, err = model.New(c); err != nil {
+			return err
+		}
+	}
+	trainSet, testSet, err := data.LoadMNIST(*dataDir)
+	if err != nil {
+		return err
+	}
+	s, err := train.New(m, trainSet, testSet, done)
+	if err != nil {
+		return err
+	}
+	total := *steps
+	if total <= 0 {
+		if *epochs <= 0 {
+			return errors.New("give --steps or a positive --epochs")
+		}
+		total = int(*epochs * float64(trainSet.N/s.Batch()))
+	}
+	c := m.Config()
+	fmt.Fprintf(stderr, "latentlab: training %s %v, %d parameters, %d steps of %d\n", c.Model, c.Nets()["encoder"], c.ParamCount(), total, c.Batch)
+
+	// Ctrl-C stops after the current step and still writes --out.
+	var stop atomic.Bool
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt)
+	defer signal.Stop(sig)
+	go func() {
+		if _, ok := <-sig; ok {
+			stop.Store(true)
+		}
+	}()
+
+	enc := json.NewEncoder(stdout)
+	bar := newProgress(stderr, total)
+	var mean train.Mean
+	start, last := time.Now(), time.Now()
+	lastStep := 0
+	for i := 1; i <= total && !stop.Load(); i++ {
+		mean.Add(s.Step())
+		bar.update(i, mean.Value())
+		if i%*logEvery == 0 || i == total {
+			now := time.Now()
+			if err := enc.Encode(statsOf(s, mean.Value(), float64((i-lastStep)*s.Batch())/now.Sub(last).Seconds(), now.Sub(start))); err != nil {
+				return err
+			}
+			mean.Reset()
+			last, lastStep = now, i
+		}
+	}
+	bar.finish()
+	if stop.Load() {
+		fmt.Fprintf(stderr, "latentlab: interrupted at step %d\n", s.Steps)
+	}
+	fmt.Fprintf(stderr, "latentlab: evaluating on %d test digits\n", testSet.N)
+	test := s.MeanTestLoss()
+	final := statsOf(s, model.Losses{}, 0, time.Since(start))
+	final.TestRecon = &test
+	final.Recon = 0
+	if err := enc.Encode(final); err != nil {
+		return err
+	}
+	if *out != "" {
+		if err := writeModel(*out, s, dt); err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "latentlab: wrote %s\n", *out)
+	}
+	return nil
+}
+
+func statsOf(s *train.Session, l model.Losses, samplesPerSec float64, elapsed time.Duration) stats {
+	st := stats{
+		Step: s.Steps, Epoch: s.Epoch(), EpochProgress: s.Progress(),
+		Recon: l.Recon, SamplesPerSec: samplesPerSec, ElapsedSec: elapsed.Seconds(),
+	}
+	if l.Adversarial {
+		st.Disc, st.Gen = &l.Disc, &l.Gen
+	}
+	return st
+}
+
+// writeModel writes the session's model to path atomically: a crash or a
+// full disk never leaves a half-written file under that name.
+func writeModel(path string, s *train.Session, dt checkpoint.DType) error {
+	b, err := model.Encode(s.Model, s.Steps, dt)
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".latentlab-*.tmp")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(b); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// progress draws a progress bar on a terminal, or a line per 10% elsewhere.
+type progress struct {
+	w       io.Writer
+	total   int
+	tty     bool
+	start   time.Time
+	last    time.Time
+	lastPct int
+}
+
+func newProgress(w io.Writer, total int) *progress {
+	tty := false
+	if f, ok := w.(*os.File); ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+			tty = true
+		}
+	}
+	return &progress{w: w, total: total, tty: tty, start: time.Now(), lastPct: -1}
+}
+
+func (p *progress) update(step int, l model.Losses) {
+	now := time.Now()
+	pct := 100 * step / p.total
+	if p.tty && now.Sub(p.last) < 100*time.Millisecond && step != p.total {
+		return
+	}
+	if !p.tty && pct/10 == p.lastPct/10 && step != p.total {
+		return
+	}
+	p.last, p.lastPct = now, pct
+	elapsed := now.Sub(p.start)
+	eta := time.Duration(float64(elapsed) * float64(p.total-step) / float64(step)).Round(time.Second)
+	const width = 30
+	fill := width * step / p.total
+	bar := strings.Repeat("=", fill) + strings.Repeat(" ", width-fill)
+	line := fmt.Sprintf("[%s] %3d%% step %d/%d recon %.1f", bar, pct, step, p.total, l.Recon)
+	if l.Adversarial {
+		line += fmt.Sprintf(" disc %.3f gen %.3f", l.Disc, l.Gen)
+	}
+	line += fmt.Sprintf(" eta %s", eta)
+	if p.tty {
+		fmt.Fprintf(p.w, "\r%s\033[K", line)
+	} else {
+		fmt.Fprintln(p.w, line)
+	}
+}
+
+func (p *progress) finish() {
+	if p.tty {
+		fmt.Fprintln(p.w)
+	}
+}

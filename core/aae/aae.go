@@ -1,0 +1,163 @@
+// Package aae implements the adversarial autoencoder of Makhzani et al.
+// (2015, arXiv 1511.05644) with a deterministic encoder, and the plain
+// autoencoder it extends.
+//
+// Kinds: "aae" trains in three phases per step; "ae" runs the first only.
+package aae
+
+import (
+	"math/rand/v2"
+
+	"latentlab/core/checkpoint"
+	"latentlab/core/model"
+	"latentlab/core/nn"
+	"latentlab/core/optim"
+)
+
+func init() {
+	model.Register("aae", func(c model.Config) model.Model { return New(c) })
+	model.Register("ae", func(c model.Config) model.Model { return New(c) })
+}
+
+// Model is an autoencoder whose code is pushed toward a Gaussian prior
+// N(0, σ²I) by a discriminator on codes (unless its kind is "ae").
+type Model struct {
+	cfg      model.Config
+	Enc, Dec *nn.MLP // encoder x → z, decoder z → pixel logits
+	Disc     *nn.MLP // discriminator z → logit of "prior sample"; nil for "ae"
+
+	// Separate optimizers, as in the seeds: the encoder has one for the
+	// reconstruction phase and one for the generator phase.
+	optEnc, optDec, optGen, optDisc optim.Optimizer
+
+	noise *rand.Rand // prior samples drawn during training
+
+	dlogits []float32 // (batch, Pixels) gradient of the reconstruction loss
+	zPrior  []float32 // (batch, Latent) prior samples
+	zFake   []float32 // (batch, Latent) encoder codes for the discriminator
+	dd      []float32 // (batch, 1) gradient of a discriminator loss
+}
+
+// New builds the model c describes, parameters drawn from c.Seed. c must be
+// valid (model.New validates).
+func New(c model.Config) *Model {
+	m := &Model{
+		cfg:     c,
+		Enc:     model.NewMLP(c, "encoder", nn.Identity),
+		Dec:     model.NewMLP(c, "decoder", nn.Identity),
+		noise:   model.NewRand(c, 1),
+		dlogits: make([]float32, c.Batch*model.Pixels),
+	}
+	init := model.NewRand(c, 0)
+	m.Enc.Init(init)
+	m.Dec.Init(init)
+	lrRecon, lrReg := c.LR()
+	m.optEnc = model.NewOptimizer(c, m.Enc, lrRecon)
+	m.optDec = model.NewOptimizer(c, m.Dec, lrRecon)
+	if c.Model == "aae" {
+		m.Disc = model.NewMLP(c, "discriminator", nn.Identity)
+		m.Disc.Init(init)
+		m.optGen = model.NewOptimizer(c, m.Enc, lrReg)
+		m.optDisc = model.NewOptimizer(c, m.Disc, lrReg)
+		m.zPrior = make([]float32, c.Batch*c.Latent)
+		m.zFake = make([]float32, c.Batch*c.Latent)
+		m.dd = make([]float32, c.Batch)
+	}
+	return m
+}
+
+// Config returns the model's config.
+func (m *Model) Config() model.Config { return m.cfg }
+
+// Step runs one training step on x (n, Pixels): the reconstruction phase,
+// then, for "aae", the discriminator phase and the generator phase.
+func (m *Model) Step(x []float32, _ []uint8, n int) model.Losses {
+	l := model.Losses{Recon: m.reconstructionPhase(x, n)}
+	if m.Disc != nil {
+		l.Adversarial = true
+		l.Disc = m.discriminatorPhase(x, n)
+		l.Gen = m.generatorPhase(n)
+	}
+	return l
+}
+
+// reconstructionPhase updates the encoder and decoder to lower the
+// reconstruction loss BCE(x, σ(dec(enc(x)))).
+func (m *Model) reconstructionPhase(x []float32, n int) float64 {
+	m.Enc.ZeroGrad()
+	m.Dec.ZeroGrad()
+	z := m.Enc.Forward(x, n)
+	logits := m.Dec.Forward(z, n)
+	loss := nn.BCEWithLogits(m.dlogits[:len(logits)], logits, x, n)
+	dz := m.Dec.Backward(m.dlogits[:len(logits)], n)
+	m.Enc.Backward(dz, n)
+	m.optDec.Step(m.Dec.Params, m.Dec.Grads)
+	m.optEnc.Step(m.Enc.Params, m.Enc.Grads)
+	return loss
+}
+
+// discriminatorPhase updates the discriminator alone to call prior samples
+// real (1) and the encoder's codes of x fake (0). It leaves the encoder's
+// forward pass on x in place for generatorPhase: the encoder's weights do
+// not change in between.
+func (m *Model) discriminatorPhase(x []float32, n int) float64 {
+	k := n * m.cfg.Latent
+	copy(m.zFake[:k], m.Enc.Forward(x, n))
+	m.SamplePrior(m.zPrior[:k], n, m.noise)
+	dd := m.dd[:n]
+	m.Disc.ZeroGrad()
+	loss := nn.BCEWithLogitsConst(dd, m.Disc.Forward(m.zPrior[:k], n), 1, n)
+	m.Disc.Backward(dd, n)
+	loss += nn.BCEWithLogitsConst(dd, m.Disc.Forward(m.zFake[:k], n), 0, n)
+	m.Disc.Backward(dd, n)
+	m.optDisc.Step(m.Disc.Params, m.Disc.Grads)
+	return loss
+}
+
+// generatorPhase updates the encoder alone so that the (updated)
+// discriminator calls its codes real. The codes are those of the encoder
+// forward pass made in discriminatorPhase.
+func (m *Model) generatorPhase(n int) float64 {
+	k := n * m.cfg.Latent
+	dd := m.dd[:n]
+	loss := nn.BCEWithLogitsConst(dd, m.Disc.Forward(m.zFake[:k], n), 1, n)
+	dz := m.Disc.Backward(dd, n) // also fills the discriminator's gradients, cleared before its next update
+	m.Enc.ZeroGrad()
+	m.Enc.Backward(dz, n)
+	m.optGen.Step(m.Enc.Params, m.Enc.Grads)
+	return loss
+}
+
+// Encode stores the codes of x in z.
+func (m *Model) Encode(z, x []float32, n int) {
+	copy(z[:n*m.cfg.Latent], m.Enc.Forward(x, n))
+}
+
+// Decode stores the pixel probabilities decoded from z in x.
+func (m *Model) Decode(x, z []float32, n int) {
+	nn.SigmoidForward(x[:n*model.Pixels], m.Dec.Forward(z, n))
+}
+
+// ReconLoss returns BCE(x, σ(dec(enc(x)))) summed over the n images.
+func (m *Model) ReconLoss(x []float32, n int) float64 {
+	logits := m.Dec.Forward(m.Enc.Forward(x, n), n)
+	return nn.BCEWithLogits(nil, logits, x, n) * float64(n)
+}
+
+// SamplePrior stores n samples of N(0, σ²I) in z.
+func (m *Model) SamplePrior(z []float32, n int, r *rand.Rand) {
+	s := m.cfg.PriorStd
+	for i := range z[:n*m.cfg.Latent] {
+		z[i] = float32(r.NormFloat64() * s)
+	}
+}
+
+// Tensors returns encoder.*, decoder.* and discriminator.* tensors as
+// PyTorch names them in nn.Sequential modules.
+func (m *Model) Tensors() []checkpoint.Tensor {
+	ts := append(model.SequentialTensors("encoder", m.Enc), model.SequentialTensors("decoder", m.Dec)...)
+	if m.Disc != nil {
+		ts = append(ts, model.SequentialTensors("discriminator", m.Disc)...)
+	}
+	return ts
+}

@@ -1,0 +1,58 @@
+package model
+
+import (
+	"fmt"
+	"strconv"
+
+	"latentlab/core/checkpoint"
+)
+
+// FileFormat is the value of the "format" metadata key of Latent Lab files.
+const FileFormat = "latentlab/1"
+
+// Encode returns m as a .safetensors file in dtype: its tensors, and in the
+// metadata its config (key "config", JSON), kind ("model"), the number of
+// training steps it has had ("step") and FileFormat ("format").
+func Encode(m Model, step int, dtype checkpoint.DType) ([]byte, error) {
+	c := m.Config()
+	meta := map[string]string{
+		"format": FileFormat,
+		"model":  c.Model,
+		"config": c.JSON(),
+		"step":   strconv.Itoa(step),
+	}
+	return checkpoint.Encode(m.Tensors(), meta, dtype)
+}
+
+// Decode rebuilds a model from a .safetensors file made by Encode, and
+// returns it with its step count. A malformed file, a config that does not
+// validate, or tensors whose names or shapes do not match the config are
+// errors.
+func Decode(b []byte) (Model, int, error) {
+	f, err := checkpoint.Decode(b)
+	if err != nil {
+		return nil, 0, err
+	}
+	raw, ok := f.Meta["config"]
+	if !ok {
+		return nil, 0, fmt.Errorf("model: file has no \"config\" in its metadata; was it written by Latent Lab?")
+	}
+	c, err := ParseConfig([]byte(raw))
+	if err != nil {
+		return nil, 0, fmt.Errorf("model: the file's config: %w", err)
+	}
+	step := 0
+	if s, ok := f.Meta["step"]; ok {
+		if step, err = strconv.Atoi(s); err != nil || step < 0 {
+			return nil, 0, fmt.Errorf("model: the file's step %q is not a count", s)
+		}
+	}
+	m, err := New(c)
+	if err != nil {
+		return nil, 0, err
+	}
+	if err := checkpoint.CopyInto(m.Tensors(), f); err != nil {
+		return nil, 0, err
+	}
+	return m, step, nil
+}

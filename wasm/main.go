@@ -1,0 +1,56 @@
+//go:build js && wasm
+
+// Command wasm is the Go core compiled for the browser. It is the only code
+// that touches JavaScript: it sets globalThis.latentlab, an object of
+// synchronous functions that js/worker.js calls from a Web Worker, then
+// blocks forever so the functions stay callable.
+//
+// Every function validates its arguments and returns {error: "..."} instead
+// of panicking: a Go panic would end the program, and every later call
+// would fail with "Go program has already exited".
+package main
+
+import (
+	"fmt"
+	"syscall/js"
+)
+
+func main() {
+	b := newBridge()
+	api := js.Global().Get("Object").New()
+	for name, f := range map[string]func(args []js.Value) (any, error){
+		"defaults":      b.defaults,
+		"presets":       b.presets,
+		"setData":       b.setData,
+		"init":          b.init,
+		"train":         b.train,
+		"snapshot":      b.snapshot,
+		"evaluate":      b.evaluate,
+		"exportWeights": b.exportWeights,
+		"importWeights": b.importWeights,
+	} {
+		api.Set(name, js.FuncOf(guard(name, f)))
+	}
+	js.Global().Set("latentlab", api)
+	select {}
+}
+
+// guard turns an error or a panic of f into a {error: message} result.
+func guard(name string, f func(args []js.Value) (any, error)) func(js.Value, []js.Value) any {
+	return func(_ js.Value, args []js.Value) (result any) {
+		defer func() {
+			if p := recover(); p != nil {
+				result = errorValue(fmt.Errorf("internal error in %s: %v", name, p))
+			}
+		}()
+		v, err := f(args)
+		if err != nil {
+			return errorValue(err)
+		}
+		return v
+	}
+}
+
+func errorValue(err error) any {
+	return js.ValueOf(map[string]any{"error": err.Error()})
+}
