@@ -28,7 +28,7 @@ const (
 
 // bridge holds the state behind the JS functions: the data and the session.
 type bridge struct {
-	train, test *data.Set
+	trainSet, testSet *data.Set
 	s           *train.Session
 
 	samplesZ []float32 // fixed prior samples decoded for the sample grid
@@ -71,7 +71,7 @@ func (b *bridge) setData(args []js.Value) (any, error) {
 	if tr.Dim() != model.Pixels || te.Dim() != model.Pixels {
 		return nil, fmt.Errorf("images are %dx%d, want 28x28", tr.Rows, tr.Cols)
 	}
-	b.train, b.test = tr, te
+	b.trainSet, b.testSet = tr, te
 	if b.s != nil { // keep the model, train it on the new data
 		s, err := train.New(b.s.Model, tr, te, b.s.Steps)
 		if err != nil {
@@ -104,10 +104,10 @@ func (b *bridge) init(args []js.Value) (any, error) {
 
 // use makes m, which has had steps steps, the current model.
 func (b *bridge) use(m model.Model, steps int) error {
-	if b.train == nil {
+	if b.trainSet == nil {
 		return errors.New("the MNIST data has not been loaded yet")
 	}
-	s, err := train.New(m, b.train, b.test, steps)
+	s, err := train.New(m, b.trainSet, b.testSet, steps)
 	if err != nil {
 		return err
 	}
