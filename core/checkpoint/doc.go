@@ -1,0 +1,34 @@
+// Package checkpoint reads and writes model weights as .safetensors files
+// with F32 or F16 tensors.
+//
+// The layout, as the Hugging Face safetensors library writes and checks it:
+//
+//	[8 bytes]  N, the header length, a little-endian uint64
+//	[N bytes]  the header, UTF-8 JSON:
+//	           {"__metadata__": {"key": "value", ...},
+//	            "name": {"dtype": "F32", "shape": [out, in], "data_offsets": [begin, end]}, ...}
+//	[rest]     the tensors' bytes, little-endian, row-major; begin and end
+//	           count from the first byte after the header
+//
+// Conventions:
+//   - In memory a tensor is always float32 (Tensor.Data), whatever the
+//     file's dtype; F16 is converted on the way in and out, rounding to
+//     nearest even, so magnitudes above 65504 are written as ±Inf.
+//   - Writers pad the header with spaces to a multiple of 8 bytes, put
+//     "__metadata__" first (omitted when there is none, keys sorted), then the
+//     tensors in the caller's order, their bytes laid end to end in that
+//     order. The output is a deterministic function of the arguments.
+//   - Readers accept what the reference library accepts for F32 and F16:
+//     the tensors' byte ranges, sorted by offset, must tile the data section
+//     exactly (no gap, no overlap, no trailing byte), and each must hold
+//     exactly product(shape) × dtype-size bytes. Other dtypes are refused.
+//   - Everything that reads bytes (Decode, Read) returns an error prefixed
+//     "checkpoint: " naming the tensor or field at fault, never panics, and
+//     allocates at most a small multiple of its input's size, whatever the
+//     header claims. Misuse by the calling code (a Tensor whose Data does not
+//     match its Shape, duplicate names) panics.
+//   - Decoded tensors own their data: it never aliases the input bytes.
+//
+// Tensor names for nn.Linear-style layers follow PyTorch: "<prefix>.<i>.weight"
+// of shape (out, in) and "<prefix>.<i>.bias" of shape (out).
+package checkpoint
