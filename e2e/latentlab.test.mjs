@@ -5,6 +5,8 @@
 //
 // Needs `make build` first (bin/server, bin/latentlab) and Chromium at
 // /usr/bin/chromium (override with CHROMIUM=/path). Run: cd e2e && node --test
+// While editing the page, SITE_DIR=.. serves the working tree (server -dir)
+// instead of the copy embedded in bin/server.
 import {test, before, after} from 'node:test';
 import assert from 'node:assert/strict';
 import {spawn, execFile} from 'node:child_process';
@@ -33,7 +35,9 @@ let tmp;       // scratch directory, removed at the end
 /** startServer runs bin/server on a free port and resolves with its URL, read from its "serving on" line. */
 function startServer() {
   return new Promise((resolve, reject) => {
-    const child = spawn(SERVER, ['-addr', '127.0.0.1:0'], {stdio: ['ignore', 'pipe', 'pipe']});
+    const args = ['-addr', '127.0.0.1:0'];
+    if (process.env.SITE_DIR) args.push('-dir', path.resolve(process.env.SITE_DIR));
+    const child = spawn(SERVER, args, {stdio: ['ignore', 'pipe', 'pipe']});
     let out = '', err = '';
     const timer = setTimeout(() => reject(new Error(`server did not report its address in 15 s; stderr: ${err}`)), 15_000);
     child.on('error', e => { clearTimeout(timer); reject(new Error(`cannot start ${SERVER}: ${e.message} (run make build)`)); });
@@ -168,6 +172,8 @@ test('Latent Lab in the browser', async t => {
     await page.click('#train');
     await page.waitForFunction(() => document.body.dataset.state === 'paused');
     assert.equal(await page.textContent('#train'), 'Resume');
+    const pausedAt = await readout('step');
+    await page.waitForFunction(s => document.getElementById('test-recon').dataset.step === String(s), pausedAt, {timeout: 15_000});
     const testRecon = await readout('test-recon');
     assert.ok(testRecon > 0 && testRecon < 0.8 * UNTRAINED_NATS, `1000-digit test recon ${testRecon}`);
 

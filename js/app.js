@@ -214,6 +214,7 @@ function onSnapshot(s) {
   ui.drawDigits($('recon-canvas'), ui.interleaveRows(s.inputs, s.recons, 16, 8), 32, 8, {gap: 1, groupRows: 2, groupGap: 5});
   ui.drawDigits($('samples-canvas'), s.samples, 64, 8, {gap: 1});
   ui.setValue('test-recon', s.testRecon.toFixed(2), s.testRecon);
+  $('test-recon').dataset.step = String(s.step);
   drawScatter();
 }
 
@@ -512,7 +513,7 @@ async function onImport() {
     const config = JSON.parse(r.config);
     const sameShape = model && JSON.stringify(config) === JSON.stringify(model.config);
     clearReadouts();
-    model = {config, params: sameShape ? model.params : null};
+    model = {config, params: r.params ?? (sameShape ? model.params : null)};
     setForm(config);
     saveConfig(config);
     ui.setValue('params', model.params ? ui.fmtInt(model.params) : '–', model.params);

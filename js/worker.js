@@ -22,7 +22,7 @@ const DATA_FILES = [
 ];
 const TRAIN_BUDGET_MS = 60;      // wall time per train() call: short enough that messages get through
 const TRAIN_MAX_STEPS = 1000;
-const SNAPSHOT_EVERY_MS = 2000;
+const SNAPSHOT_EVERY_MS = 2000; // at least; more if snapshots are slow (see snapshot())
 const TEST_DIGITS = 10000;
 
 let go = null;          // the Go runtime object; go.exited once the program died
@@ -30,7 +30,7 @@ let loaded = false;     // data given to Go and a model built
 let running = false;    // training loop wanted
 let busy = 0;           // > 0 while a long request (evaluation) holds the loop
 let loopScheduled = false;
-let lastSnapshot = 0;
+let nextSnapshot = 0;   // performance.now() after which the loop posts a snapshot
 let lastStep = 0;       // training step of the current model
 let generation = 0;     // bumped whenever the model is replaced (init, import)
 const goOutput = [];    // last lines the Go program printed (a panic message ends up here)
@@ -169,7 +169,7 @@ function step() {
     const r = call('train', TRAIN_MAX_STEPS, TRAIN_BUDGET_MS);
     lastStep = r.step;
     postMessage({type: 'progress', ...r});
-    if (performance.now() - lastSnapshot > SNAPSHOT_EVERY_MS) postSnapshot();
+    if (performance.now() >= nextSnapshot) postSnapshot();
   } catch (e) {
     setRunning(false);
     postMessage({type: 'error', message: e.message, fatal: e instanceof GoDied});
@@ -186,8 +186,11 @@ function setRunning(on) {
 }
 
 function snapshot() {
+  const t0 = performance.now();
   const s = call('snapshot');
-  lastSnapshot = performance.now();
+  const t1 = performance.now();
+  // Spend at most about a fifth of the worker's time drawing pictures.
+  nextSnapshot = t1 + Math.max(SNAPSHOT_EVERY_MS, 4 * (t1 - t0));
   return s;
 }
 
