@@ -157,11 +157,16 @@ func checkTensor(t Tensor) {
 	}
 }
 
-// shapeString formats dims as "[a b c]" for error messages.
+// shapeString formats dims as "[a b c]" for error messages, eliding all
+// but the first 8 of a longer shape.
 func shapeString(dims []uint64) string {
 	var sb strings.Builder
 	sb.WriteByte('[')
 	for i, d := range dims {
+		if i == 8 {
+			fmt.Fprintf(&sb, " ... (%d dimensions)", len(dims))
+			break
+		}
 		if i > 0 {
 			sb.WriteByte(' ')
 		}

@@ -1,6 +1,8 @@
 package checkpoint
 
 import (
+	"encoding/binary"
+	"encoding/json"
 	"math"
 	"testing"
 
@@ -47,6 +49,34 @@ func FuzzDecode(f *testing.F) {
 			}
 			values += len(x.Data)
 		}
+		// encoding/json must see the same entries as the package's scanner.
+		var keys map[string]json.RawMessage
+		if err := json.Unmarshal(b[8:8+binary.LittleEndian.Uint64(b)], &keys); err != nil {
+			t.Fatalf("Decode accepted a header encoding/json refuses: %v", err)
+		}
+		raw, hasMeta := keys[metadataKey]
+		if len(keys) != len(file.Tensors)+boolToInt(hasMeta) {
+			t.Fatalf("encoding/json sees %d entries, Decode %d tensors (metadata: %v)", len(keys), len(file.Tensors), hasMeta)
+		}
+		for _, x := range file.Tensors {
+			if _, ok := keys[x.Name]; !ok {
+				t.Fatalf("Decode found tensor %q, encoding/json did not", x.Name)
+			}
+		}
+		var meta map[string]string
+		if hasMeta {
+			if err := json.Unmarshal(raw, &meta); err != nil {
+				t.Fatalf("encoding/json refuses the metadata Decode accepted: %v", err)
+			}
+		}
+		if len(meta) != len(file.Meta) {
+			t.Fatalf("metadata: encoding/json %q, Decode %q", meta, file.Meta)
+		}
+		for k, v := range meta {
+			if file.Meta[k] != v {
+				t.Fatalf("metadata %q: encoding/json %q, Decode %q", k, v, file.Meta[k])
+			}
+		}
 		// Every value takes at least 2 bytes of input.
 		if 2*values > len(b) {
 			t.Fatalf("%d values decoded from %d bytes", values, len(b))
@@ -86,4 +116,12 @@ func FuzzDecode(f *testing.F) {
 			}
 		}
 	})
+}
+
+// boolToInt returns 1 for true and 0 for false.
+func boolToInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

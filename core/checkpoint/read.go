@@ -1,17 +1,12 @@
 package checkpoint
 
 import (
-	"bytes"
+	"cmp"
 	"encoding/binary"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"math"
-	"math/bits"
 	"slices"
-	"strconv"
-	"unicode/utf8"
 
 	"github.com/x448/float16"
 )
@@ -39,15 +34,6 @@ func readLimited(r io.Reader, limit int64) (*File, error) {
 		return nil, fmt.Errorf("checkpoint: file is larger than the %d-byte limit", limit)
 	}
 	return Decode(b)
-}
-
-// entry is one tensor of a header, checked against the data section.
-type entry struct {
-	name       string
-	dtype      DType
-	shape      []int
-	n          int    // elements, product(shape)
-	begin, end uint64 // byte offsets in the data section
 }
 
 // Decode parses the .safetensors file b. The tensors of the result are in
@@ -78,11 +64,9 @@ func Decode(b []byte) (*File, error) {
 	}
 
 	// The byte ranges, in offset order, must tile data exactly.
-	slices.SortStableFunc(entries, func(a, b entry) int {
-		if a.begin != b.begin {
-			return cmpUint(a.begin, b.begin)
-		}
-		return cmpUint(a.end, b.end)
+	// Ties, tensors of no bytes, keep the header's order.
+	slices.SortFunc(entries, func(a, b entry) int {
+		return cmp.Or(cmp.Compare(a.begin, b.begin), cmp.Compare(a.end, b.end), cmp.Compare(a.index, b.index))
 	})
 	var pos uint64
 	total := 0
@@ -135,194 +119,4 @@ func getValues(dst []float32, src []byte, dtype DType) {
 	default:
 		panic(fmt.Sprintf("checkpoint: unsupported dtype %q", string(dtype)))
 	}
-}
-
-// cmpUint compares a and b like cmp.Compare.
-func cmpUint(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
-// parseHeader parses the JSON header h of a file whose data section is
-// dataLen bytes long, and checks each entry on its own (not yet against the
-// others).
-func parseHeader(h []byte, dataLen uint64) (map[string]string, []entry, error) {
-	if !utf8.Valid(h) {
-		return nil, nil, errors.New("checkpoint: header is not valid UTF-8")
-	}
-	if len(h) == 0 || h[0] != '{' {
-		return nil, nil, errors.New("checkpoint: header does not start with '{'")
-	}
-	dec := json.NewDecoder(bytes.NewReader(h))
-	jsonErr := func(err error) error {
-		return fmt.Errorf("checkpoint: header is not valid JSON (near byte %d of %d): %v", dec.InputOffset(), len(h), err)
-	}
-	if _, err := dec.Token(); err != nil { // the '{' checked above
-		return nil, nil, jsonErr(err)
-	}
-	meta := map[string]string{}
-	var entries []entry
-	seen := map[string]bool{}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, nil, jsonErr(err)
-		}
-		name, ok := tok.(string)
-		if !ok { // unreachable: the decoder only yields strings as keys
-			return nil, nil, jsonErr(fmt.Errorf("object key %v is not a string", tok))
-		}
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return nil, nil, jsonErr(err)
-		}
-		if seen[name] {
-			return nil, nil, fmt.Errorf("checkpoint: header has two entries named %q", name)
-		}
-		seen[name] = true
-		if name == metadataKey {
-			if string(raw) == "null" {
-				continue
-			}
-			if err := json.Unmarshal(raw, &meta); err != nil {
-				return nil, nil, fmt.Errorf("checkpoint: %s must be an object of string values: %v", metadataKey, err)
-			}
-			continue
-		}
-		e, err := parseEntry(name, raw, dataLen)
-		if err != nil {
-			return nil, nil, err
-		}
-		entries = append(entries, e)
-	}
-	if _, err := dec.Token(); err != nil { // the closing '}'
-		return nil, nil, jsonErr(err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, nil, fmt.Errorf("checkpoint: header has more than one JSON value (near byte %d of %d)", dec.InputOffset(), len(h))
-	}
-	return meta, entries, nil
-}
-
-// parseEntry parses and checks the header entry of tensor name, raw JSON.
-func parseEntry(name string, raw json.RawMessage, dataLen uint64) (entry, error) {
-	e := entry{name: name}
-	fail := func(format string, args ...any) (entry, error) {
-		return entry{}, fmt.Errorf("checkpoint: tensor %q: "+format, append([]any{name}, args...)...)
-	}
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &fields); err != nil || fields == nil {
-		return fail("entry is not a JSON object")
-	}
-
-	// dtype
-	rawType, ok := fields["dtype"]
-	if !ok {
-		return fail("no dtype")
-	}
-	var dtype string
-	if err := json.Unmarshal(rawType, &dtype); err != nil {
-		return fail("dtype %s is not a string", rawType)
-	}
-	switch DType(dtype) {
-	case F32, F16:
-		e.dtype = DType(dtype)
-	default:
-		return fail("unsupported dtype %q (this reader handles F32 and F16)", dtype)
-	}
-
-	// shape
-	rawShape, ok := fields["shape"]
-	if !ok {
-		return fail("no shape")
-	}
-	var dims []json.RawMessage
-	if err := json.Unmarshal(rawShape, &dims); err != nil || dims == nil {
-		return fail("shape %s is not an array", rawShape)
-	}
-	shape := make([]uint64, len(dims))
-	for i, d := range dims {
-		v, err := parseCount(d)
-		if err != nil {
-			return fail("shape %s: dimension %d: %v", rawShape, i, err)
-		}
-		if v > math.MaxInt {
-			return fail("shape %s: dimension %d is too large", rawShape, i)
-		}
-		shape[i] = v
-	}
-
-	// data_offsets
-	rawOffsets, ok := fields["data_offsets"]
-	if !ok {
-		return fail("no data_offsets")
-	}
-	var offs []json.RawMessage
-	if err := json.Unmarshal(rawOffsets, &offs); err != nil || len(offs) != 2 {
-		return fail("data_offsets %s is not an array [begin, end]", rawOffsets)
-	}
-	for i, p := range []*uint64{&e.begin, &e.end} {
-		v, err := parseCount(offs[i])
-		if err != nil {
-			return fail("data_offsets %s: %v", rawOffsets, err)
-		}
-		*p = v
-	}
-	if e.end < e.begin {
-		return fail("data_offsets [%d %d] end before they begin", e.begin, e.end)
-	}
-	if e.end > dataLen {
-		return fail("data_offsets [%d %d] run past the end of the %d bytes after the header", e.begin, e.end, dataLen)
-	}
-
-	// product(shape) × size must be the byte count; the multiplication
-	// stops as soon as it exceeds it, so it cannot overflow.
-	have := e.end - e.begin
-	size := uint64(e.dtype.size())
-	elems := uint64(1)
-	if slices.Contains(shape, 0) {
-		elems = 0
-	}
-	for _, d := range shape {
-		if elems == 0 {
-			break
-		}
-		hi, lo := bits.Mul64(elems, d)
-		if hi != 0 || lo > have/size {
-			return fail("shape %s of %s needs more than the %d bytes of data_offsets [%d %d]", shapeString(shape), dtype, have, e.begin, e.end)
-		}
-		elems = lo
-	}
-	if elems*size != have {
-		return fail("shape %s of %s needs %d bytes but data_offsets [%d %d] hold %d", shapeString(shape), dtype, elems*size, e.begin, e.end, have)
-	}
-	e.n = int(elems)
-	e.shape = make([]int, len(shape))
-	for i, d := range shape {
-		e.shape[i] = int(d)
-	}
-	return e, nil
-}
-
-// parseCount parses raw, a JSON value, as a non-negative integer literal.
-func parseCount(raw json.RawMessage) (uint64, error) {
-	s := string(raw)
-	if len(s) > 0 && s[0] == '-' {
-		return 0, fmt.Errorf("%s is negative", s)
-	}
-	for _, c := range []byte(s) {
-		if c < '0' || c > '9' {
-			return 0, fmt.Errorf("%s is not a whole number", s)
-		}
-	}
-	v, err := strconv.ParseUint(s, 10, 64)
-	if err != nil {
-		return 0, fmt.Errorf("%s is out of range", s)
-	}
-	return v, nil
 }
