@@ -15,7 +15,11 @@ import (
 )
 
 // errUsage means the flags were wrong; the flag package has said how.
-var errUsage = errors.New("usage")
+// errHelp means -h or -help asked for the usage, which has been printed.
+var (
+	errUsage = errors.New("usage")
+	errHelp  = errors.New("help")
+)
 
 // configFlags registers one flag per config field, named after its JSON key
 // with dashes ("--lr-recon" for "lr_recon"), so the CLI takes exactly the
@@ -132,11 +136,12 @@ func newFlagSet(name, summary string, stderr io.Writer) *flag.FlagSet {
 	return fs
 }
 
-// parse parses args, turning flag errors (already printed) into errUsage.
+// parse parses args, turning flag errors (already printed) into errUsage,
+// and a request for help into errHelp.
 func parse(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
-			return errUsage
+			return errHelp
 		}
 		return errUsage
 	}

@@ -41,6 +41,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "latentlab: unknown command %q\n%s", args[0], usage)
 		return 2
 	}
+	if err == errHelp {
+		return 0
+	}
 	if err == errUsage {
 		return 2
 	}

@@ -84,7 +84,7 @@ func ParseConfig(b []byte) (Config, error) {
 	if err := dec.Decode(&c); err != nil {
 		return Config{}, fmt.Errorf("model: config: %v", err)
 	}
-	if dec.More() {
+	if rest := bytes.TrimSpace(b[dec.InputOffset():]); len(rest) > 0 {
 		return Config{}, fmt.Errorf("model: config: trailing data after the JSON object")
 	}
 	if err := c.Validate(); err != nil {

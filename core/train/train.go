@@ -112,9 +112,15 @@ func (s *Session) Reconstruct(x, xhat []float32, count int) {
 // eachTestChunk calls f on consecutive chunks of at most one batch of test
 // images covering [offset, offset+count) clipped to the test set.
 func (s *Session) eachTestChunk(offset, count int, f func(x []float32, k int)) {
-	offset = max(offset, 0)
-	end := min(offset+max(count, 0), s.Test.N)
-	for i := offset; i < end; i += len(s.idx) {
+	// [offset, offset+count) ∩ [0, N), without overflowing int.
+	if count <= 0 || offset >= s.Test.N {
+		return
+	}
+	end := s.Test.N
+	if offset < 0 || count < end-offset {
+		end = min(end, offset+count)
+	}
+	for i := max(offset, 0); i < end; i += len(s.idx) {
 		k := min(len(s.idx), end-i)
 		for j := range k {
 			s.idx[j] = i + j

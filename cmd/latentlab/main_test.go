@@ -1,0 +1,378 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"latentlab/core/checkpoint"
+	"latentlab/core/model"
+)
+
+// testdata is the committed MNIST subset: 2000 training and 1000 test digits.
+const testdata = "../../core/data/testdata"
+
+// cli runs the command with args and returns its exit code and outputs.
+func cli(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code = run(args, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+// smallArgs trains a small AAE for 30 steps of 20 on the subset, a JSON line
+// every 10 steps.
+func smallArgs(out string, extra ...string) []string {
+	args := []string{"train", "--data", testdata, "--steps", "30", "--encoder", "32", "--discriminator", "16", "--batch", "20", "--log-every", "10", "--out", out}
+	return append(args, extra...)
+}
+
+// trainOK runs a training that must succeed and returns its JSON lines.
+func trainOK(t *testing.T, args []string) []stats {
+	t.Helper()
+	code, stdout, stderr := cli(t, args...)
+	if code != 0 {
+		t.Fatalf("%v: exit %d\n%s", args, code, stderr)
+	}
+	var lines []stats
+	for _, line := range strings.Split(strings.TrimSuffix(stdout, "\n"), "\n") {
+		var s stats
+		dec := json.NewDecoder(strings.NewReader(line))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&s); err != nil {
+			t.Fatalf("stdout line %q: %v", line, err)
+		}
+		lines = append(lines, s)
+	}
+	return lines
+}
+
+// evalOK evaluates a file that must evaluate.
+func evalOK(t *testing.T, weights string) evalResult {
+	t.Helper()
+	code, stdout, stderr := cli(t, "eval", "--weights", weights, "--data", testdata)
+	if code != 0 {
+		t.Fatalf("eval %s: exit %d\n%s", weights, code, stderr)
+	}
+	if strings.Count(stdout, "\n") != 1 {
+		t.Errorf("eval printed %q, want one line", stdout)
+	}
+	var r evalResult
+	if err := json.Unmarshal([]byte(stdout), &r); err != nil {
+		t.Fatalf("eval printed %q: %v", stdout, err)
+	}
+	return r
+}
+
+// fileConfig returns the config and step in a weights file's metadata.
+func fileConfig(t *testing.T, path string) (model.Config, string) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := checkpoint.Decode(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := model.ParseConfig([]byte(f.Meta["config"]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, f.Meta["step"]
+}
+
+// TestTrainThenEval: train prints a JSON line per log interval and a last one
+// with the test loss, writes the model, and eval of that file prints exactly
+// that test loss.
+func TestTrainThenEval(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "m.safetensors")
+	lines := trainOK(t, smallArgs(out))
+	if len(lines) != 4 {
+		t.Fatalf("%d JSON lines, want 3 stat lines and the final one", len(lines))
+	}
+	for i, s := range lines[:3] {
+		step := 10 * (i + 1)
+		if s.Step != step || s.Epoch != 0 || s.EpochProgress != float64(step)/100 {
+			t.Errorf("line %d: step %d epoch %d progress %v; want step %d of an epoch of 100", i, s.Step, s.Epoch, s.EpochProgress, step)
+		}
+		if !(s.Recon > 100 && s.Recon < 600) || s.Disc == nil || s.Gen == nil || !(*s.Disc > 0) || !(*s.Gen > 0) || s.TestRecon != nil {
+			t.Errorf("line %d: %+v", i, s)
+		}
+		if !(s.SamplesPerSec > 0) {
+			t.Errorf("line %d: %v samples per second", i, s.SamplesPerSec)
+		}
+	}
+	if lines[2].Recon >= lines[0].Recon {
+		t.Errorf("mean loss did not fall: %v then %v", lines[0].Recon, lines[2].Recon)
+	}
+	final := lines[3]
+	if final.Step != 30 || final.TestRecon == nil || !(*final.TestRecon > 100 && *final.TestRecon < 600) {
+		t.Fatalf("final line %+v", final)
+	}
+
+	r := evalOK(t, out)
+	if r.Recon != *final.TestRecon {
+		t.Errorf("eval gives %v, train's final test loss was %v", r.Recon, *final.TestRecon)
+	}
+	if r.N != 1000 || r.Step != 30 || r.Params != r.Config.ParamCount() {
+		t.Errorf("eval: n %d step %d params %d", r.N, r.Step, r.Params)
+	}
+	if !reflect.DeepEqual(r.Config.Encoder, []int{32}) || !reflect.DeepEqual(r.Config.Discriminator, []int{16}) || r.Config.Batch != 20 {
+		t.Errorf("eval: config %s", r.Config.JSON())
+	}
+}
+
+// TestSameSeedSameRun: the same flags give byte-identical files and the same
+// losses; another seed gives another model.
+func TestSameSeedSameRun(t *testing.T) {
+	dir := t.TempDir()
+	a, b, c := filepath.Join(dir, "a"), filepath.Join(dir, "b"), filepath.Join(dir, "c")
+	la, lb := trainOK(t, smallArgs(a)), trainOK(t, smallArgs(b))
+	trainOK(t, smallArgs(c, "--seed", "2"))
+	losses := func(ls []stats) []float64 {
+		var v []float64
+		for _, s := range ls {
+			v = append(v, s.Recon, *s.Disc, *s.Gen)
+		}
+		return v
+	}
+	if !reflect.DeepEqual(losses(la[:3]), losses(lb[:3])) || *la[3].TestRecon != *lb[3].TestRecon {
+		t.Errorf("same seed, different losses:\n%v\n%v", losses(la[:3]), losses(lb[:3]))
+	}
+	fa, _ := os.ReadFile(a)
+	fb, _ := os.ReadFile(b)
+	fc, _ := os.ReadFile(c)
+	if len(fa) == 0 || !bytes.Equal(fa, fb) {
+		t.Error("same seed, different files")
+	}
+	if bytes.Equal(fa, fc) {
+		t.Error("seeds 1 and 2 wrote the same file")
+	}
+}
+
+// TestDTypeF16: --dtype f16 writes a file about half the size that evaluates
+// within a nat of the F32 one.
+func TestDTypeF16(t *testing.T) {
+	dir := t.TempDir()
+	f32, f16 := filepath.Join(dir, "32"), filepath.Join(dir, "16")
+	trainOK(t, smallArgs(f32))
+	trainOK(t, smallArgs(f16, "--dtype", "f16"))
+	s32, _ := os.Stat(f32)
+	s16, _ := os.Stat(f16)
+	if !(s16.Size() < s32.Size()*6/10) {
+		t.Errorf("F16 file %d bytes, F32 %d", s16.Size(), s32.Size())
+	}
+	r32, r16 := evalOK(t, f32), evalOK(t, f16)
+	t.Logf("test loss %v with F32 weights, %v with F16", r32.Recon, r16.Recon)
+	if math.Abs(r32.Recon-r16.Recon) > 1 {
+		t.Errorf("test loss %v with F32 weights, %v with F16", r32.Recon, r16.Recon)
+	}
+}
+
+// TestFlagsReachFile: config flags end up in the file's config metadata.
+func TestFlagsReachFile(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "m")
+	trainOK(t, []string{"train", "--data", testdata, "--steps", "2", "--out", out,
+		"--lr-recon", "0.01", "--latent", "3", "--encoder", "40,20", "--discriminator", "", "--batch", "20",
+		"--model", "ae", "--activation", "tanh", "--seed", "77"})
+	want := model.Defaults()
+	want.LRRecon, want.Latent, want.Encoder, want.Discriminator, want.Batch = 0.01, 3, []int{40, 20}, []int{}, 20
+	want.Model, want.Activation, want.Seed = "ae", "tanh", 77
+	got, step := fileConfig(t, out)
+	if !reflect.DeepEqual(got, want) || step != "2" {
+		t.Errorf("file has step %s, config\n%s\nwant\n%s", step, got.JSON(), want.JSON())
+	}
+}
+
+// TestConfigFlags: the config built from presets, config files and flags.
+func TestConfigFlags(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.json")
+	bad := filepath.Join(dir, "bad.json")
+	if err := os.WriteFile(good, []byte(`{"latent": 5, "batch": 7, "encoder": [9]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bad, []byte(`{"latent": 5,`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	paper := model.Presets()["paper"]
+	for _, tc := range []struct {
+		args []string
+		want func() model.Config
+	}{
+		{nil, model.Defaults},
+		{[]string{"--preset", "default"}, model.Defaults},
+		{[]string{"--preset", "paper"}, func() model.Config { return paper }},
+		{[]string{"--preset", "paper", "--latent", "4"}, func() model.Config { c := paper; c.Latent = 4; return c }},
+		{[]string{"--latent", "4", "--preset", "paper"}, func() model.Config { c := paper; c.Latent = 4; return c }},
+		{[]string{"--encoder", ""}, func() model.Config { c := model.Defaults(); c.Encoder = []int{}; return c }},
+		{[]string{"--encoder", " 8, 4 ,2"}, func() model.Config { c := model.Defaults(); c.Encoder = []int{8, 4, 2}; return c }},
+		{[]string{"--optimizer", "sgd", "--momentum", "0.8", "--prior-std", "1", "--lr-reg", "1e-3", "--beta1", "0.9", "--beta2", "0.99"}, func() model.Config {
+			c := model.Defaults()
+			c.Optimizer, c.Momentum, c.PriorStd, c.LRReg, c.Beta1, c.Beta2 = "sgd", 0.8, 1, 1e-3, 0.9, 0.99
+			return c
+		}},
+		{[]string{"--config", good, "--batch", "9"}, func() model.Config {
+			c := model.Defaults()
+			c.Latent, c.Batch, c.Encoder = 5, 9, []int{9}
+			return c
+		}},
+	} {
+		fs := flag.NewFlagSet("test", flag.ContinueOnError)
+		fs.SetOutput(io.Discard)
+		apply := configFlags(fs)
+		if err := fs.Parse(tc.args); err != nil {
+			t.Errorf("%q: %v", tc.args, err)
+			continue
+		}
+		got, err := apply()
+		if err != nil {
+			t.Errorf("%q: %v", tc.args, err)
+			continue
+		}
+		if want := tc.want(); !reflect.DeepEqual(got, want) {
+			t.Errorf("%q:\n got %s\nwant %s", tc.args, got.JSON(), want.JSON())
+		}
+	}
+
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--preset", "huge"}, `unknown preset "huge"`},
+		{[]string{"--latent", "x"}, "--latent"},
+		{[]string{"--latent", "2.5"}, "latent"},
+		{[]string{"--encoder", "64,a"}, "--encoder"},
+		{[]string{"--lr-recon", "-1"}, "lr_recon"},
+		{[]string{"--model", "vae"}, `"vae"`},
+		{[]string{"--config", filepath.Join(dir, "missing.json")}, "missing.json"},
+		{[]string{"--config", bad}, "bad.json"},
+	} {
+		fs := flag.NewFlagSet("test", flag.ContinueOnError)
+		fs.SetOutput(io.Discard)
+		apply := configFlags(fs)
+		if err := fs.Parse(tc.args); err != nil {
+			t.Errorf("%q: %v", tc.args, err)
+			continue
+		}
+		if c, err := apply(); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: got %s, %v; want an error containing %s", tc.args, c.JSON(), err, tc.want)
+		}
+	}
+}
+
+// TestInit: --init continues from a file, its step count carrying on.
+func TestInit(t *testing.T) {
+	dir := t.TempDir()
+	first, second := filepath.Join(dir, "first"), filepath.Join(dir, "second")
+	trainOK(t, smallArgs(first))
+	lines := trainOK(t, []string{"train", "--data", testdata, "--init", first, "--steps", "10", "--log-every", "5", "--out", second})
+	if len(lines) != 3 || lines[0].Step != 35 || lines[1].Step != 40 || lines[2].Step != 40 || lines[2].TestRecon == nil {
+		t.Fatalf("lines %+v", lines)
+	}
+	c1, _ := fileConfig(t, first)
+	c2, step := fileConfig(t, second)
+	if step != "40" || !reflect.DeepEqual(c1, c2) {
+		t.Errorf("continued file has step %s, config %s; first had %s", step, c2.JSON(), c1.JSON())
+	}
+	if r := evalOK(t, second); r.Step != 40 || r.Recon != *lines[2].TestRecon {
+		t.Errorf("eval of the continued file: step %d, loss %v; train said %v", r.Step, r.Recon, *lines[2].TestRecon)
+	}
+}
+
+// TestHelp: asking for help is not an error.
+func TestHelp(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"help"}, "latentlab train"},
+		{[]string{"-h"}, "latentlab eval"},
+		{[]string{"train", "-h"}, "lr-recon"},
+		{[]string{"train", "--help"}, "log-every"},
+		{[]string{"eval", "-h"}, "weights"},
+	} {
+		code, stdout, stderr := cli(t, tc.args...)
+		if code != 0 || !strings.Contains(stdout+stderr, tc.want) {
+			t.Errorf("%q: exit %d, output %q...; want exit 0 and %q", tc.args, code, clip(stdout+stderr), tc.want)
+		}
+	}
+}
+
+// TestErrors: each mistake exits non-zero with a message that says what is
+// wrong: 2 for a wrong command line, 1 for everything else.
+func TestErrors(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good")
+	trainOK(t, smallArgs(good))
+	b, err := os.ReadFile(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	truncated, junk := filepath.Join(dir, "truncated"), filepath.Join(dir, "junk")
+	if err := os.WriteFile(truncated, b[:len(b)-100], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(junk, []byte("not a model at all"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	nowhere := filepath.Join(dir, "no-such-dir")
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{nil, 2, "usage"},
+		{[]string{"frobnicate"}, 2, `unknown command "frobnicate"`},
+		{[]string{"train", "--bogus"}, 2, "bogus"},
+		{[]string{"train", "--steps", "x"}, 2, "steps"},
+		{[]string{"train", "extra"}, 2, `unexpected argument "extra"`},
+		{[]string{"eval", "--weights", good, "extra"}, 2, `unexpected argument "extra"`},
+		{[]string{"train", "--data", testdata, "--latent", "x"}, 1, `--latent: "x" is not a number`},
+		{[]string{"train", "--data", testdata, "--lr-recon", "-1"}, 1, "lr_recon"},
+		{[]string{"train", "--data", testdata, "--dtype", "f8"}, 1, "dtype"},
+		{[]string{"train", "--data", testdata, "--log-every", "0"}, 1, "--log-every"},
+		{[]string{"train", "--data", testdata, "--batch", "4000"}, 1, "batch 4000 is larger than the 2000 training images"},
+		{[]string{"train", "--data", nowhere, "--steps", "1"}, 1, "make data"},
+		{[]string{"train", "--data", testdata, "--init", truncated}, 1, "checkpoint: "},
+		{[]string{"eval", "--data", testdata}, 1, "--weights is required"},
+		{[]string{"eval", "--data", testdata, "--weights", filepath.Join(dir, "absent")}, 1, "absent"},
+		{[]string{"eval", "--data", testdata, "--weights", truncated}, 1, "checkpoint: "},
+		{[]string{"eval", "--data", testdata, "--weights", junk}, 1, "checkpoint: "},
+		{[]string{"eval", "--data", nowhere, "--weights", good}, 1, "make data"},
+	} {
+		code, stdout, stderr := cli(t, tc.args...)
+		t.Logf("%q: exit %d, %s", tc.args, code, lastLine(stderr))
+		if code != tc.code || !strings.Contains(stderr, tc.want) {
+			t.Errorf("%q: exit %d, stderr %q; want exit %d and %q", tc.args, code, clip(stderr), tc.code, tc.want)
+		}
+		if code == 1 && !strings.Contains(stderr, "latentlab: ") {
+			t.Errorf("%q: stderr %q does not say latentlab", tc.args, stderr)
+		}
+		if stdout != "" {
+			t.Errorf("%q: printed %q on stdout", tc.args, stdout)
+		}
+	}
+}
+
+// clip shortens long output for a test message.
+func clip(s string) string {
+	if len(s) > 200 {
+		return s[:200] + "..."
+	}
+	return s
+}
+
+// lastLine returns the last non-empty line of s.
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	return lines[len(lines)-1]
+}
