@@ -24,9 +24,11 @@
 //     exactly product(shape) × dtype-size bytes. Other dtypes are refused.
 //   - Everything that reads bytes (Decode, Read) returns an error prefixed
 //     "checkpoint: " naming the tensor or field at fault, never panics, and
-//     allocates at most a small multiple of its input's size, whatever the
-//     header claims. Misuse by the calling code (a Tensor whose Data does not
-//     match its Shape, duplicate names) panics.
+//     allocates in proportion to its input, whatever the header claims: 4
+//     bytes per decoded value (at most twice the data section, for F16), plus
+//     a small multiple of the header (under 10× on headers built to inflate
+//     it). Misuse by the calling code (a Tensor whose Data does not match its
+//     Shape, duplicate names) panics.
 //   - Decoded tensors own their data: it never aliases the input bytes.
 //
 // Tensor names for nn.Linear-style layers follow PyTorch: "<prefix>.<i>.weight"

@@ -205,26 +205,22 @@ func parseEntry(s *scanner, name string, dataLen uint64) (entry, error) {
 		return fail("data_offsets [%d %d] run past the end of the %d bytes after the header", e.begin, e.end, dataLen)
 	}
 
-	// product(shape) × size must be the byte count; the multiplication
-	// stops as soon as it exceeds it, so it cannot overflow.
+	// product(shape) × size must be the byte count.
 	have := e.end - e.begin
-	size := uint64(e.dtype.size())
-	elems := uint64(1)
-	if slices.Contains(shape, 0) {
-		elems = 0
-	}
-	for _, d := range shape {
-		if elems == 0 {
-			break
+	elems := uint64(0)
+	if !slices.Contains(shape, 0) {
+		elems = 1
+		for _, d := range shape {
+			hi, lo := bits.Mul64(elems, d)
+			if hi != 0 {
+				return fail("shape %s has more than 2^64 elements", shapeString(shape))
+			}
+			elems = lo
 		}
-		hi, lo := bits.Mul64(elems, d)
-		if hi != 0 || lo > have/size {
-			return fail("shape %s of %s needs more than the %d bytes of data_offsets [%d %d]", shapeString(shape), e.dtype, have, e.begin, e.end)
-		}
-		elems = lo
 	}
-	if elems*size != have {
-		return fail("shape %s of %s needs %d bytes but data_offsets [%d %d] hold %d", shapeString(shape), e.dtype, elems*size, e.begin, e.end, have)
+	hi, need := bits.Mul64(elems, uint64(e.dtype.size()))
+	if hi != 0 || need != have {
+		return fail("shape %s of %s needs %s bytes but data_offsets [%d %d] hold %d", shapeString(shape), e.dtype, byteCount(hi, need), e.begin, e.end, have)
 	}
 	e.n = int(elems)
 	e.shape = make([]int, len(shape))
@@ -282,6 +278,14 @@ func parseCount(s []byte) (uint64, error) {
 		return 0, fmt.Errorf("%s is out of range", clip(s))
 	}
 	return v, nil
+}
+
+// byteCount formats the byte count hi·2^64 + lo for an error message.
+func byteCount(hi, lo uint64) string {
+	if hi == 0 {
+		return strconv.FormatUint(lo, 10)
+	}
+	return "more than 2^64"
 }
 
 // clip returns b as a string for an error message, cut after 40 bytes.

@@ -37,11 +37,12 @@ func readLimited(r io.Reader, limit int64) (*File, error) {
 }
 
 // Decode parses the .safetensors file b. The tensors of the result are in
-// the order of their data in b, converted to float32; they do not alias b.
+// the order of their data in b (tensors of no bytes sharing an offset in
+// header order), converted to float32; they do not alias b.
 //
 // It returns an error, naming the tensor or field at fault, for anything
 // that is not a well-formed file of F32 and F16 tensors: a short file, a
-// header length past the end of b, a header that is not UTF-8 JSON object,
+// header length past the end of b, a header that is not a UTF-8 JSON object,
 // a missing or malformed dtype, shape or data_offsets, any other dtype,
 // offsets out of bounds, a byte count other than product(shape) × dtype
 // size, gaps, overlaps, trailing bytes, repeated names, or metadata values
