@@ -90,7 +90,7 @@ func (m *Model) reconstructionPhase(x []float32, n int) float64 {
 	logits := m.Dec.Forward(z, n)
 	loss := nn.BCEWithLogits(m.dlogits[:len(logits)], logits, x, n)
 	dz := m.Dec.Backward(m.dlogits[:len(logits)], n)
-	m.Enc.Backward(dz, n)
+	m.Enc.BackwardParams(dz, n)
 	m.optDec.Step(m.Dec.Params, m.Dec.Grads)
 	m.optEnc.Step(m.Enc.Params, m.Enc.Grads)
 	return loss
@@ -107,9 +107,9 @@ func (m *Model) discriminatorPhase(x []float32, n int) float64 {
 	dd := m.dd[:n]
 	m.Disc.ZeroGrad()
 	loss := nn.BCEWithLogitsConst(dd, m.Disc.Forward(m.zPrior[:k], n), 1, n)
-	m.Disc.Backward(dd, n)
+	m.Disc.BackwardParams(dd, n)
 	loss += nn.BCEWithLogitsConst(dd, m.Disc.Forward(m.zFake[:k], n), 0, n)
-	m.Disc.Backward(dd, n)
+	m.Disc.BackwardParams(dd, n)
 	m.optDisc.Step(m.Disc.Params, m.Disc.Grads)
 	return loss
 }
@@ -123,7 +123,7 @@ func (m *Model) generatorPhase(n int) float64 {
 	loss := nn.BCEWithLogitsConst(dd, m.Disc.Forward(m.zFake[:k], n), 1, n)
 	dz := m.Disc.Backward(dd, n) // also fills the discriminator's gradients, cleared before its next update
 	m.Enc.ZeroGrad()
-	m.Enc.Backward(dz, n)
+	m.Enc.BackwardParams(dz, n)
 	m.optGen.Step(m.Enc.Params, m.Enc.Grads)
 	return loss
 }

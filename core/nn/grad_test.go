@@ -178,3 +178,21 @@ func TestParseActivation(t *testing.T) {
 		t.Error("no error for an unknown activation")
 	}
 }
+
+func TestBackwardParamsMatchesBackward(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 5))
+	m := NewMLP([]int{6, 5, 3}, ReLU, Identity, 4)
+	m.Init(r)
+	x, dy := randn(r, 4*6, 1), randn(r, 4*3, 1)
+	m.Forward(x, 4)
+	m.ZeroGrad()
+	m.Backward(dy, 4)
+	want := append([]float32(nil), m.Grads...)
+	m.ZeroGrad()
+	m.BackwardParams(dy, 4)
+	for i := range want {
+		if m.Grads[i] != want[i] {
+			t.Fatalf("grad %d: %v with BackwardParams, %v with Backward", i, m.Grads[i], want[i])
+		}
+	}
+}

@@ -115,6 +115,17 @@ func (m *MLP) Forward(x []float32, n int) []float32 {
 // parameter gradients to Grads and returns ∂L/∂x (n, In), a view of a
 // buffer that the next Backward overwrites. dy is not modified.
 func (m *MLP) Backward(dy []float32, n int) []float32 {
+	m.backward(dy, n, true)
+	return m.dx[:n*m.In()]
+}
+
+// BackwardParams is Backward without ∂L/∂x, for a network whose input is
+// data: it saves the first layer's input-gradient product.
+func (m *MLP) BackwardParams(dy []float32, n int) {
+	m.backward(dy, n, false)
+}
+
+func (m *MLP) backward(dy []float32, n int, wantDX bool) {
 	m.checkBatch(n)
 	last := len(m.W) - 1
 	// y = act(x·wᵀ + b) for the last layer: dz = dy·act'(·)
@@ -126,7 +137,10 @@ func (m *MLP) Backward(dy []float32, n int) []float32 {
 		if l > 0 {
 			x, dx = m.h[l-1][:n*in], m.d[l-1][:n*in]
 		} else {
-			x, dx = m.x, m.dx[:n*in]
+			x = m.x
+			if wantDX {
+				dx = m.dx[:n*in]
+			}
 		}
 		LinearBackward(dx, m.DW[l], m.DB[l], dz, x, m.W[l], n, in, out)
 		if l > 0 {
@@ -135,7 +149,6 @@ func (m *MLP) Backward(dy []float32, n int) []float32 {
 		}
 		dz = dx
 	}
-	return dz
 }
 
 func (m *MLP) checkBatch(n int) {
