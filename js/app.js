@@ -233,10 +233,14 @@ function drawScatter() {
   const outside = ui.drawScatter($('latent-canvas'), {
     codes: snap.codes, labels: snap.labels, prior: aae ? snap.prior : new Float32Array(0), range, tick,
   });
-  const dims = snap.latent > 2 ? `first 2 of ${snap.latent} code dimensions` : 'codes';
-  const n = snap.labels.length;
-  $('latent-caption').textContent = `${dims} of ${ui.fmtInt(n)} test digits${aae ? `; grey: prior; grid every σ = ${sigma}` : ''}`
-    + (outside ? `; ${outside} outside the view, pinned to the edge` : '');
+  const n = ui.fmtInt(snap.labels.length);
+  const dims = snap.latent > 2 ? `dims 1–2 of ${snap.latent}` : '';
+  const parts = [dims, `${n} test codes`, aae ? 'prior in grey' : '', aae ? `grid σ = ${sigma}` : `grid ${tick}`];
+  const caption = $('latent-caption');
+  caption.textContent = parts.filter(Boolean).join(' · ');
+  caption.title = `${snap.latent > 2 ? `The first two of ${snap.latent} code dimensions` : 'Codes'} of the first ${n} test digits, `
+    + `coloured by label${aae ? `, over samples of the prior N(0, ${sigma}²I) in grey; grid lines every σ` : ''}.`
+    + (outside ? ` ${outside} codes lie outside the view and are pinned to its edge.` : '');
 }
 
 function niceStep(x) {

@@ -141,6 +141,12 @@ export function drawScatter(canvas, {codes, labels, prior, range, tick}) {
       ctx.fillRect(x - 1.5, y - 1.5, 3, 3);
     }
   }
+  if (outside) {
+    ctx.fillStyle = '#6b7285';
+    ctx.textAlign = 'left';
+    ctx.font = '11px system-ui, sans-serif';
+    ctx.fillText(`${outside} outside the view (pinned to the edge)`, 4, h - 4);
+  }
   return outside;
 }
 
@@ -218,8 +224,13 @@ export function drawLossCurves(canvas, curves) {
       ctx.fillText(c.empty || 'no data yet', left + 6, top + 28);
       return;
     }
+    // The y scale ignores the first 5 % of a long curve (the steep start),
+    // so the part still moving stays readable; the start is clipped.
     let lo = Infinity, hi = -Infinity;
-    for (const v of y) { if (v < lo) lo = v; if (v > hi) hi = v; }
+    for (let i = y.length > 40 ? Math.floor(y.length * 0.05) : 0; i < y.length; i++) {
+      if (y[i] < lo) lo = y[i];
+      if (y[i] > hi) hi = y[i];
+    }
     if (hi - lo < 1e-9) { hi += 0.5; lo -= 0.5; }
     const padY = (hi - lo) * 0.08;
     lo -= padY; hi += padY;
@@ -229,6 +240,10 @@ export function drawLossCurves(canvas, curves) {
     ctx.textAlign = 'right';
     ctx.fillText(fmtLoss(hi - padY), left - 4, py(hi - padY) + 4);
     ctx.fillText(fmtLoss(lo + padY), left - 4, py(lo + padY) + 2);
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(left, top + 16, w - left - right, ph - 16);
+    ctx.clip();
     ctx.strokeStyle = c.color;
     ctx.lineWidth = 1.5;
     ctx.lineJoin = 'round';
@@ -238,6 +253,7 @@ export function drawLossCurves(canvas, curves) {
       if (i === 0) ctx.moveTo(px, py(y[i])); else ctx.lineTo(px, py(y[i]));
     }
     ctx.stroke();
+    ctx.restore();
     ctx.fillStyle = c.color;
     ctx.textAlign = 'right';
     ctx.font = '600 11px system-ui, sans-serif';
