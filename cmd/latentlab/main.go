@@ -3,6 +3,7 @@
 //
 //	latentlab train [flags]          train; progress on stderr, JSON lines on stdout
 //	latentlab eval --weights FILE    print the test-set reconstruction loss as JSON
+//	latentlab bench [--json]         print samples/s and kernel GFLOP/s
 //
 // Run `latentlab train -h` for the flags.
 package main
@@ -20,6 +21,7 @@ func main() {
 const usage = `usage:
   latentlab train [flags]        train a model (latentlab train -h for flags)
   latentlab eval --weights FILE  evaluate a .safetensors file on the test set
+  latentlab bench [flags]        measure training speed (samples/s, GFLOP/s)
 `
 
 // run is the whole command, so tests can call it; it returns the exit code.
@@ -34,6 +36,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = trainCmd(args[1:], stdout, stderr)
 	case "eval":
 		err = evalCmd(args[1:], stdout, stderr)
+	case "bench":
+		err = benchCmd(args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0

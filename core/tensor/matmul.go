@@ -12,6 +12,7 @@ const blockOut = 32
 // (rows of x, rows of w), each a run of dot products over contiguous memory.
 func MulXWt(y, x, w []float32, n, in, out int) {
 	checkXWt(y, x, w, n, in, out)
+	record(XWt, n, in, out)
 	for ob := 0; ob < out; ob += blockOut {
 		oe := min(ob+blockOut, out)
 		i := 0
@@ -83,6 +84,7 @@ func dot(a, b []float32) float32 {
 // four rows of x at a time.
 func AddDyTX(dw, dy, x []float32, n, in, out int) {
 	checkDyTX(dw, dy, x, n, in, out)
+	record(DyTX, n, in, out)
 	o := 0
 	for ; o+2 <= out; o += 2 {
 		d0 := dw[o*in : o*in+in]
@@ -118,6 +120,7 @@ func AddDyTX(dw, dy, x []float32, n, in, out int) {
 // four rows of w at a time.
 func MulDyW(dx, dy, w []float32, n, in, out int) {
 	checkDyW(dx, dy, w, n, in, out)
+	record(DyW, n, in, out)
 	i := 0
 	for ; i+2 <= n; i += 2 {
 		d0 := dx[i*in : i*in+in]

@@ -1,0 +1,149 @@
+// Package perf measures training speed: samples/s of a model's training
+// step, GFLOP/s of each matrix product the step performs, and the step's
+// efficiency, its samples/s over the samples/s that the measured kernel
+// rates allow. The CLI's bench command prints its reports, natively and
+// (built for GOOS=js GOARCH=wasm) under Node.
+package perf
+
+import (
+	"math/rand/v2"
+	"runtime"
+	"slices"
+	"time"
+
+	"latentlab/core/data"
+	"latentlab/core/model"
+	"latentlab/core/tensor"
+	"latentlab/core/train"
+)
+
+// Kernel is the measured rate of one product shape and how often one
+// training step performs it.
+type Kernel struct {
+	Kind    string  `json:"kind"`
+	N       int     `json:"n"`
+	In      int     `json:"in"`
+	Out     int     `json:"out"`
+	PerStep int     `json:"per_step"`
+	GFLOPS  float64 `json:"gflops"`
+}
+
+// Report is the speed of one model's training step.
+type Report struct {
+	Name          string   `json:"name"`
+	Arch          string   `json:"arch"` // GOOS/GOARCH
+	Params        int      `json:"params"`
+	Batch         int      `json:"batch"`
+	GFLOPPerStep  float64  `json:"gflop_per_step"`
+	Steps         int      `json:"steps"`
+	Seconds       float64  `json:"seconds"`
+	SamplesPerSec float64  `json:"samples_per_sec"`
+	BoundPerSec   float64  `json:"bound_samples_per_sec"` // Σ FLOPs / rate over the step's products
+	Efficiency    float64  `json:"efficiency"`            // SamplesPerSec / BoundPerSec
+	AllocsPerStep float64  `json:"allocs_per_step"`
+	Kernels       []Kernel `json:"kernels"`
+}
+
+// Measure trains a model built from c on train for about d after a short
+// warm-up, then measures each product shape of its step for about
+// perKernel, and returns the report named name.
+func Measure(name string, c model.Config, trainSet *data.Set, d, perKernel time.Duration) (Report, error) {
+	m, err := model.New(c)
+	if err != nil {
+		return Report{}, err
+	}
+	s, err := train.New(m, trainSet, trainSet.Subset(min(trainSet.N, c.Batch)), 0)
+	if err != nil {
+		return Report{}, err
+	}
+	r := Report{Name: name, Arch: runtime.GOOS + "/" + runtime.GOARCH, Params: c.ParamCount(), Batch: c.Batch}
+
+	calls := StepCalls(s)
+	for range 2 { // warm-up
+		s.Step()
+	}
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	mallocs := ms.Mallocs
+	start := time.Now()
+	for r.Steps == 0 || time.Since(start) < d {
+		s.Step()
+		r.Steps++
+	}
+	r.Seconds = time.Since(start).Seconds()
+	runtime.ReadMemStats(&ms)
+	r.AllocsPerStep = float64(ms.Mallocs-mallocs) / float64(r.Steps)
+	r.SamplesPerSec = float64(r.Steps*c.Batch) / r.Seconds
+
+	// The bound: the time each product takes at its measured rate.
+	counts := map[tensor.Call]int{}
+	for _, call := range calls {
+		counts[call]++
+		r.GFLOPPerStep += call.FLOPs() / 1e9
+	}
+	var boundSec float64
+	for _, call := range uniq(calls) {
+		rate := KernelRate(call, perKernel)
+		boundSec += float64(counts[call]) * call.FLOPs() / (rate * 1e9)
+		r.Kernels = append(r.Kernels, Kernel{Kind: call.Kind.String(), N: call.N, In: call.In, Out: call.Out, PerStep: counts[call], GFLOPS: rate})
+	}
+	r.BoundPerSec = float64(c.Batch) / boundSec
+	r.Efficiency = r.SamplesPerSec / r.BoundPerSec
+	return r, nil
+}
+
+// StepCalls runs one training step of s and returns the products it made,
+// in order.
+func StepCalls(s *train.Session) []tensor.Call {
+	var calls []tensor.Call
+	tensor.Recorder = func(c tensor.Call) { calls = append(calls, c) }
+	defer func() { tensor.Recorder = nil }()
+	s.Step()
+	return calls
+}
+
+// KernelRate returns the GFLOP/s of the fast kernel for one call shape on
+// random operands, measured for about d.
+func KernelRate(c tensor.Call, d time.Duration) float64 {
+	nd, na, nb := c.Sizes()
+	r := rand.New(rand.NewPCG(1, 2))
+	fill := func(n int) []float32 {
+		s := make([]float32, n)
+		for i := range s {
+			s[i] = float32(r.NormFloat64())
+		}
+		return s
+	}
+	dst, a, b := fill(nd), fill(na), fill(nb)
+	c.Run(dst, a, b) // warm-up
+	runs := 0
+	start := time.Now()
+	for runs == 0 || time.Since(start) < d {
+		c.Run(dst, a, b)
+		runs++
+	}
+	return float64(runs) * c.FLOPs() / time.Since(start).Seconds() / 1e9
+}
+
+func uniq(calls []tensor.Call) []tensor.Call {
+	var out []tensor.Call
+	for _, c := range calls {
+		if !slices.Contains(out, c) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Models returns the two reference workloads of the speed benchmark:
+// "small" (the default config) and "paper" (784-1000-1000-8), batch 100.
+func Models() []struct {
+	Name   string
+	Config model.Config
+} {
+	p := model.Presets()
+	return []struct {
+		Name   string
+		Config model.Config
+	}{{"small", p["default"]}, {"paper", p["paper"]}}
+}
