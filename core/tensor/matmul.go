@@ -13,10 +13,15 @@ const blockOut = 32
 func MulXWt(y, x, w []float32, n, in, out int) {
 	checkXWt(y, x, w, n, in, out)
 	record(XWt, n, in, out)
+	split(XWt, y, x, w, n, in, out, n)
+}
+
+// mulXWt computes rows [i0, i1) of MulXWt.
+func mulXWt(y, x, w []float32, in, out, i0, i1 int) {
 	for ob := 0; ob < out; ob += blockOut {
 		oe := min(ob+blockOut, out)
-		i := 0
-		for ; i+2 <= n; i += 2 {
+		i := i0
+		for ; i+2 <= i1; i += 2 {
 			x0 := x[i*in : i*in+in]
 			x1 := x[(i+1)*in : (i+1)*in+in]
 			y0 := y[i*out : i*out+out]
@@ -33,7 +38,7 @@ func MulXWt(y, x, w []float32, n, in, out int) {
 				y1[o] = dot(x1, wo)
 			}
 		}
-		for ; i < n; i++ {
+		for ; i < i1; i++ {
 			xi := x[i*in : i*in+in]
 			for o := ob; o < oe; o++ {
 				y[i*out+o] = dot(xi, w[o*in:o*in+in])
@@ -85,8 +90,13 @@ func dot(a, b []float32) float32 {
 func AddDyTX(dw, dy, x []float32, n, in, out int) {
 	checkDyTX(dw, dy, x, n, in, out)
 	record(DyTX, n, in, out)
-	o := 0
-	for ; o+2 <= out; o += 2 {
+	split(DyTX, dw, dy, x, n, in, out, out)
+}
+
+// addDyTX computes rows [o0, o1) of dw for AddDyTX.
+func addDyTX(dw, dy, x []float32, n, in, out, o0, o1 int) {
+	o := o0
+	for ; o+2 <= o1; o += 2 {
 		d0 := dw[o*in : o*in+in]
 		d1 := dw[(o+1)*in : (o+1)*in+in]
 		i := 0
@@ -104,7 +114,7 @@ func AddDyTX(dw, dy, x []float32, n, in, out int) {
 			axpy(d1, xi, dy[i*out+o+1])
 		}
 	}
-	for ; o < out; o++ {
+	for ; o < o1; o++ {
 		d0 := dw[o*in : o*in+in]
 		for i := 0; i < n; i++ {
 			axpy(d0, x[i*in:i*in+in], dy[i*out+o])
@@ -121,8 +131,13 @@ func AddDyTX(dw, dy, x []float32, n, in, out int) {
 func MulDyW(dx, dy, w []float32, n, in, out int) {
 	checkDyW(dx, dy, w, n, in, out)
 	record(DyW, n, in, out)
-	i := 0
-	for ; i+2 <= n; i += 2 {
+	split(DyW, dx, dy, w, n, in, out, n)
+}
+
+// mulDyW computes rows [i0, i1) of dx for MulDyW.
+func mulDyW(dx, dy, w []float32, in, out, i0, i1 int) {
+	i := i0
+	for ; i+2 <= i1; i += 2 {
 		d0 := dx[i*in : i*in+in]
 		d1 := dx[(i+1)*in : (i+1)*in+in]
 		clear(d0)
@@ -143,7 +158,7 @@ func MulDyW(dx, dy, w []float32, n, in, out int) {
 			axpy(d1, wo, g1[o])
 		}
 	}
-	for ; i < n; i++ {
+	for ; i < i1; i++ {
 		d0 := dx[i*in : i*in+in]
 		clear(d0)
 		for o := 0; o < out; o++ {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 )
 
@@ -122,6 +123,28 @@ func BenchmarkProducts(b *testing.B) {
 					flops := 2 * float64(n*in*out) * float64(b.N)
 					b.ReportMetric(flops/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 				})
+			}
+		}
+	}
+}
+
+// TestSplitIsExact: sharing a product between cores gives bit-identical
+// results to computing it on one, so runs reproduce on any machine.
+func TestSplitIsExact(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	r := rand.New(rand.NewPCG(9, 9))
+	n, in, out := 101, 300, 257
+	for _, p := range products {
+		nd, na, nb := p.sizes(n, in, out)
+		a, b := randSlice(r, na, 0.3), randSlice(r, nb, 0)
+		one, many := make([]float32, nd), make([]float32, nd)
+		runtime.GOMAXPROCS(1)
+		p.fast(one, a, b, n, in, out)
+		runtime.GOMAXPROCS(4)
+		p.fast(many, a, b, n, in, out)
+		for i := range one {
+			if one[i] != many[i] {
+				t.Fatalf("%s: element %d is %v on one core, %v on four", p.name, i, one[i], many[i])
 			}
 		}
 	}
