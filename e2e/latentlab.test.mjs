@@ -103,6 +103,8 @@ before(async () => {
   fs.mkdirSync(OUT, {recursive: true});
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'latentlab-e2e-'));
   ({child: server, url: baseURL} = await startServer());
+  // A fresh profile per run. Playwright refuses --user-data-dir in args and
+  // takes it as launchPersistentContext's first argument instead.
   context = await chromium.launchPersistentContext(path.join(tmp, 'profile'), {
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',

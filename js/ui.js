@@ -145,7 +145,7 @@ export function drawScatter(canvas, {codes, labels, prior, range, tick}) {
     ctx.fillStyle = '#6b7285';
     ctx.textAlign = 'left';
     ctx.font = '11px system-ui, sans-serif';
-    ctx.fillText(`${outside} outside the view (pinned to the edge)`, 4, h - 4);
+    ctx.fillText(`${outside} outside the view`, 4, h - 4);
   }
   return outside;
 }
@@ -245,14 +245,21 @@ export function drawLossCurves(canvas, curves) {
     ctx.rect(left, top + 16, w - left - right, ph - 16);
     ctx.clip();
     ctx.strokeStyle = c.color;
-    ctx.lineWidth = 1.5;
     ctx.lineJoin = 'round';
-    ctx.beginPath();
-    for (let i = 0; i < x.length; i++) {
-      const px = left + (x[i] - x0) * sx;
-      if (i === 0) ctx.moveTo(px, py(y[i])); else ctx.lineTo(px, py(y[i]));
+    // Raw values faint, an exponential moving average (span n/40) bold on top.
+    const alpha = 2 / (Math.max(1, y.length / 40) + 1);
+    for (const smooth of [false, true]) {
+      ctx.globalAlpha = smooth ? 1 : 0.3;
+      ctx.lineWidth = smooth ? 1.75 : 1;
+      ctx.beginPath();
+      let m = y[0];
+      for (let i = 0; i < x.length; i++) {
+        m = smooth ? m + alpha * (y[i] - m) : y[i];
+        const px = left + (x[i] - x0) * sx;
+        if (i === 0) ctx.moveTo(px, py(m)); else ctx.lineTo(px, py(m));
+      }
+      ctx.stroke();
     }
-    ctx.stroke();
     ctx.restore();
     ctx.fillStyle = c.color;
     ctx.textAlign = 'right';

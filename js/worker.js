@@ -26,7 +26,7 @@ const SNAPSHOT_EVERY_MS = 2000; // at least; more if snapshots are slow (see sna
 const TEST_DIGITS = 10000;
 
 let go = null;          // the Go runtime object; go.exited once the program died
-let loaded = false;     // data given to Go and a model built
+let loaded = false;     // MNIST handed to the Go core
 let running = false;    // training loop wanted
 let busy = 0;           // > 0 while a long request (evaluation) holds the loop
 let loopScheduled = false;
