@@ -149,6 +149,8 @@ async function runPage(context, base, q) {
     }));
     if (pageError) throw pageError;
     return result;
+  } catch (e) {
+    throw new Error(`tfjs.html?${new URLSearchParams(q)}: ${e.message}`);
   } finally {
     await page.close();
   }

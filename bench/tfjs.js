@@ -1,6 +1,7 @@
 // Peer benchmark: the Latent Lab AAE training step written in TensorFlow.js.
 //
-// The page reads ?backend=wasm|cpu&model=paper|small&seconds=N (or &check=1),
+// The page reads ?backend=wasm|cpu&model=paper|small&seconds=N (optional
+// &impl=tuned|autodiff, &threads=N, &minsteps=N; or &check=1),
 // builds the adversarial autoencoder with tf.variable weights and
 // tf.train.adam optimizers, warms up, trains for N seconds on random batches
 // in [0, 1] and publishes the result as JSON in window.benchResult and in
@@ -17,6 +18,9 @@
 //   2. discriminator: codes of x (no gradient to the encoder) are "fake" (0),
 //      samples of N(0, 5²I) are "real" (1); updates the discriminator;
 //   3. generator: loss = BCE(D(enc(x)), 1); updates the encoder alone.
+// Dense layers carry a hand-written gradient by default (impl=tuned, see
+// dense: TF.js's own matMul gradient is slow on wasm); impl=autodiff uses
+// TF.js's. The self-check (&check=1) compares the two.
 // Differences that are TF.js's and not shortcuts: autodiff cannot reuse the
 // encoder forward pass of phase 2 in phase 3, so phase 3 runs the encoder
 // forward again (core/aae keeps it); each loss is read back with dataSync
@@ -71,6 +75,7 @@
     if (!(model in MODELS)) throw new Error(`bench: unknown model ${JSON.stringify(model)} (want ${Object.keys(MODELS).join(' or ')})`);
     if (!(seconds > 0 && seconds <= 3600)) throw new Error(`bench: seconds ${q.get('seconds')} must be in (0, 3600]`);
     const minSteps = Number(q.get('minsteps') || '3');
+    if (!(Number.isInteger(minSteps) && minSteps >= 1)) throw new Error(`bench: minsteps ${q.get('minsteps')} must be a positive integer`);
     const impl = q.get('impl') || 'tuned';
     if (impl !== 'tuned' && impl !== 'autodiff') throw new Error(`bench: unknown impl ${JSON.stringify(impl)} (want tuned or autodiff)`);
     return {check, backend, model, seconds, minSteps, threads, impl};
