@@ -32,6 +32,9 @@ type Model struct {
 
 	noise *rand.Rand // prior samples drawn during training
 
+	shard *model.Shard // nil unless a data-parallel replica
+	share float32      // this replica's fraction of each batch (1 unsharded)
+
 	dlogits []float32 // (batch, Pixels) gradient of the reconstruction loss
 	zPrior  []float32 // (batch, Latent) prior samples
 	zFake   []float32 // (batch, Latent) encoder codes for the discriminator
@@ -46,6 +49,7 @@ func New(c model.Config) *Model {
 		Enc:     model.NewMLP(c, "encoder", nn.Identity),
 		Dec:     model.NewMLP(c, "decoder", nn.Identity),
 		noise:   model.NewRand(c, 1),
+		share:   1,
 		dlogits: make([]float32, c.Batch*model.Pixels),
 	}
 	init := model.NewRand(c, 0)
@@ -69,16 +73,49 @@ func New(c model.Config) *Model {
 // Config returns the model's config.
 func (m *Model) Config() model.Config { return m.cfg }
 
+// SetShard makes the model a data-parallel replica (see model.Shard), or
+// whole again with nil.
+func (m *Model) SetShard(s *model.Shard) error {
+	if s != nil {
+		if err := s.Check(m.cfg.Batch); err != nil {
+			return err
+		}
+	}
+	m.shard = s
+	return nil
+}
+
 // Step runs one training step on x (n, Pixels): the reconstruction phase,
-// then, for "aae", the discriminator phase and the generator phase.
+// then, for "aae", the discriminator phase and the generator phase. A
+// replica trains on its rows of x and returns its share of the losses.
 func (m *Model) Step(x []float32, _ []uint8, n int) model.Losses {
-	l := model.Losses{Recon: m.reconstructionPhase(x, n)}
+	lo, hi := 0, n
+	if m.shard != nil {
+		lo, hi = m.shard.Rows(n)
+	}
+	m.share = float32(hi-lo) / float32(n)
+	xs, ns := x[lo*model.Pixels:hi*model.Pixels], hi-lo
+	l := model.Losses{Recon: m.reconstructionPhase(xs, ns)}
 	if m.Disc != nil {
 		l.Adversarial = true
-		l.Disc = m.discriminatorPhase(x, n)
-		l.Gen = m.generatorPhase(n)
+		l.Disc = m.discriminatorPhase(xs, ns, lo, n)
+		l.Gen = m.generatorPhase(ns)
 	}
+	w := float64(m.share)
+	l.Recon, l.Disc, l.Gen = l.Recon*w, l.Disc*w, l.Gen*w
 	return l
+}
+
+// update applies an optimizer step to net; a replica first scales its
+// gradient by its share of the batch and sums it over the replicas.
+func (m *Model) update(o optim.Optimizer, net *nn.MLP) {
+	if m.shard != nil {
+		for i := range net.Grads {
+			net.Grads[i] *= m.share
+		}
+		m.shard.Reduce(net.Grads)
+	}
+	o.Step(net.Params, net.Grads)
 }
 
 // reconstructionPhase updates the encoder and decoder to lower the
@@ -91,26 +128,29 @@ func (m *Model) reconstructionPhase(x []float32, n int) float64 {
 	loss := nn.BCEWithLogits(m.dlogits[:len(logits)], logits, x, n)
 	dz := m.Dec.Backward(m.dlogits[:len(logits)], n)
 	m.Enc.BackwardParams(dz, n)
-	m.optDec.Step(m.Dec.Params, m.Dec.Grads)
-	m.optEnc.Step(m.Enc.Params, m.Enc.Grads)
+	m.update(m.optDec, m.Dec)
+	m.update(m.optEnc, m.Enc)
 	return loss
 }
 
 // discriminatorPhase updates the discriminator alone to call prior samples
 // real (1) and the encoder's codes of x fake (0). It leaves the encoder's
 // forward pass on x in place for generatorPhase: the encoder's weights do
-// not change in between.
-func (m *Model) discriminatorPhase(x []float32, n int) float64 {
-	k := n * m.cfg.Latent
+// not change in between. The prior is sampled for the whole batch of
+// batchN rows, of which a replica uses rows [lo, lo+n).
+func (m *Model) discriminatorPhase(x []float32, n, lo, batchN int) float64 {
+	lat := m.cfg.Latent
+	k := n * lat
 	copy(m.zFake[:k], m.Enc.Forward(x, n))
-	m.SamplePrior(m.zPrior[:k], n, m.noise)
+	m.SamplePrior(m.zPrior[:batchN*lat], batchN, m.noise)
+	prior := m.zPrior[lo*lat : lo*lat+k]
 	dd := m.dd[:n]
 	m.Disc.ZeroGrad()
-	loss := nn.BCEWithLogitsConst(dd, m.Disc.Forward(m.zPrior[:k], n), 1, n)
+	loss := nn.BCEWithLogitsConst(dd, m.Disc.Forward(prior, n), 1, n)
 	m.Disc.BackwardParams(dd, n)
 	loss += nn.BCEWithLogitsConst(dd, m.Disc.Forward(m.zFake[:k], n), 0, n)
 	m.Disc.BackwardParams(dd, n)
-	m.optDisc.Step(m.Disc.Params, m.Disc.Grads)
+	m.update(m.optDisc, m.Disc)
 	return loss
 }
 
@@ -124,7 +164,7 @@ func (m *Model) generatorPhase(n int) float64 {
 	dz := m.Disc.Backward(dd, n) // also fills the discriminator's gradients, cleared before its next update
 	m.Enc.ZeroGrad()
 	m.Enc.BackwardParams(dz, n)
-	m.optGen.Step(m.Enc.Params, m.Enc.Grads)
+	m.update(m.optGen, m.Enc)
 	return loss
 }
 

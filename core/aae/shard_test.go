@@ -1,0 +1,132 @@
+package aae_test
+
+import (
+	"math"
+	"sync"
+	"testing"
+
+	"latentlab/core/model"
+	"latentlab/core/train"
+)
+
+// allReduce sums gradients over k goroutine replicas, in replica order, as
+// the page's workers do through a SharedArrayBuffer.
+type allReduce struct {
+	k       int
+	mu      sync.Mutex
+	cond    *sync.Cond
+	slots   [][]float32
+	arrived int
+	gen     int
+}
+
+func newAllReduce(k int) *allReduce {
+	a := &allReduce{k: k, slots: make([][]float32, k)}
+	a.cond = sync.NewCond(&a.mu)
+	return a
+}
+
+func (a *allReduce) barrier() {
+	a.mu.Lock()
+	gen := a.gen
+	if a.arrived++; a.arrived == a.k {
+		a.arrived, a.gen = 0, a.gen+1
+		a.cond.Broadcast()
+	} else {
+		for gen == a.gen {
+			a.cond.Wait()
+		}
+	}
+	a.mu.Unlock()
+}
+
+func (a *allReduce) reduce(rank int, g []float32) {
+	a.slots[rank] = append(a.slots[rank][:0], g...)
+	a.barrier()
+	clear(g)
+	for _, s := range a.slots {
+		for i, v := range s {
+			g[i] += v
+		}
+	}
+	a.barrier()
+}
+
+// TestShardsMatchOneModel: three data-parallel replicas on a batch of 50
+// (rows 16, 17, 17) stay identical to each other and follow the
+// single-model run on the same seed within float tolerance.
+func TestShardsMatchOneModel(t *testing.T) {
+	tr, te := subset(t)
+	c := small("aae")
+	const steps = 8
+
+	one := session(t, c, tr, te)
+	var want model.Losses
+	for range steps {
+		want = one.Step()
+	}
+
+	const k = 3
+	ar := newAllReduce(k)
+	sessions := make([]*train.Session, k)
+	losses := make([]model.Losses, k)
+	var wg sync.WaitGroup
+	for r := range k {
+		sessions[r] = session(t, c, tr, te)
+		err := sessions[r].Model.(model.Sharder).SetShard(&model.Shard{Index: r, Count: k, Reduce: func(g []float32) { ar.reduce(r, g) }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range steps {
+				losses[r] = sessions[r].Step()
+			}
+		}()
+	}
+	wg.Wait()
+
+	var got model.Losses
+	for _, l := range losses {
+		got.Recon += l.Recon
+		got.Disc += l.Disc
+		got.Gen += l.Gen
+	}
+	t.Logf("step %d losses: one model %+v, %d replicas summed %+v", steps, want, k, got)
+	for _, p := range [][2]float64{{want.Recon, got.Recon}, {want.Disc, got.Disc}, {want.Gen, got.Gen}} {
+		if math.Abs(p[0]-p[1]) > 1e-3*math.Abs(p[0]) {
+			t.Errorf("losses differ: %v vs %v", p[0], p[1])
+		}
+	}
+	ref := one.Model.Tensors()
+	worst := 0.0
+	for r := range k {
+		for i, ts := range sessions[r].Model.Tensors() {
+			for j, v := range ts.Data {
+				if r > 0 && v != sessions[0].Model.Tensors()[i].Data[j] {
+					t.Fatalf("replica %d differs from replica 0 at %s[%d]", r, ts.Name, j)
+				}
+				worst = max(worst, math.Abs(float64(v-ref[i].Data[j])))
+			}
+		}
+	}
+	t.Logf("largest weight difference from the single model: %.2g", worst)
+	if worst > 1e-3 {
+		t.Errorf("replicas drifted %.2g from the single model", worst)
+	}
+}
+
+func TestShardCheck(t *testing.T) {
+	tr, te := subset(t)
+	s := session(t, small("aae"), tr, te)
+	for _, sh := range []*model.Shard{
+		{Index: 0, Count: 51, Reduce: func([]float32) {}},
+		{Index: 2, Count: 2, Reduce: func([]float32) {}},
+		{Index: 0, Count: 2},
+	} {
+		if err := s.Model.(model.Sharder).SetShard(sh); err == nil {
+			t.Errorf("shard %+v accepted for a batch of 50", *sh)
+		}
+	}
+}
