@@ -34,6 +34,9 @@ type bridge struct {
 	samplesZ []float32 // fixed prior samples decoded for the sample grid
 	priorZ   []float32 // fixed prior samples for the latent plot
 	mean     train.Mean
+
+	shard *model.Shard // set by setShard; applied to every model this bridge makes
+	stage js.Value     // Uint8Array through which gradients go to the reduce function
 }
 
 func newBridge() *bridge { return &bridge{} }
@@ -109,6 +112,9 @@ func (b *bridge) use(m model.Model, steps int) error {
 	}
 	s, err := train.New(m, b.trainSet, b.testSet, steps)
 	if err != nil {
+		return err
+	}
+	if err := b.applyShard(m); err != nil {
 		return err
 	}
 	c := m.Config()
@@ -307,4 +313,66 @@ func finite(v float64) any {
 		return nil
 	}
 	return v
+}
+
+// setShard(index, count, reduce) makes this worker replica index of count
+// data-parallel replicas, for the current model and every later one;
+// setShard(0, 1) makes it whole again. reduce(stage, byteLength) receives
+// a network's gradient as the little-endian float32 bytes of stage and must
+// leave in them the sum of that gradient over all replicas, summed in the
+// same order by every replica. Replicas must run the same number of steps.
+func (b *bridge) setShard(args []js.Value) (any, error) {
+	if len(args) < 2 || args[0].Type() != js.TypeNumber || args[1].Type() != js.TypeNumber {
+		return nil, errors.New("setShard wants (index, count, reduce)")
+	}
+	index, count := args[0].Int(), args[1].Int()
+	var sh *model.Shard
+	if count > 1 {
+		if len(args) != 3 || args[2].Type() != js.TypeFunction {
+			return nil, errors.New("setShard wants a reduce function for more than one replica")
+		}
+		reduce := args[2]
+		sh = &model.Shard{Index: index, Count: count, Reduce: func(g []float32) { b.reduce(reduce, g) }}
+		if err := sh.Check(model.MaxBatch); err != nil {
+			return nil, err
+		}
+	}
+	old := b.shard
+	b.shard = sh
+	if b.s != nil {
+		if err := b.applyShard(b.s.Model); err != nil {
+			b.shard = old
+			return nil, err
+		}
+	}
+	return map[string]any{"index": index, "count": max(count, 1)}, nil
+}
+
+// applyShard makes m a replica as setShard asked, or whole.
+func (b *bridge) applyShard(m model.Model) error {
+	sh, ok := m.(model.Sharder)
+	if !ok {
+		if b.shard != nil {
+			return fmt.Errorf("model %q cannot train in several workers", m.Config().Model)
+		}
+		return nil
+	}
+	if b.shard == nil {
+		return sh.SetShard(nil)
+	}
+	return sh.SetShard(b.shard)
+}
+
+// reduce hands g to the JS reduce function and takes back the sum.
+func (b *bridge) reduce(f js.Value, g []float32) {
+	if len(g) == 0 {
+		return
+	}
+	raw := unsafe.Slice((*byte)(unsafe.Pointer(&g[0])), 4*len(g))
+	if b.stage.IsUndefined() || b.stage.Length() < len(raw) {
+		b.stage = js.Global().Get("Uint8Array").New(len(raw))
+	}
+	js.CopyBytesToJS(b.stage, raw)
+	f.Invoke(b.stage, len(raw))
+	js.CopyBytesToGo(raw, b.stage)
 }

@@ -28,6 +28,7 @@ func main() {
 		"evaluate":      b.evaluate,
 		"exportWeights": b.exportWeights,
 		"importWeights": b.importWeights,
+		"setShard":      b.setShard,
 	} {
 		api.Set(name, js.FuncOf(guard(name, f)))
 	}
