@@ -29,7 +29,7 @@ const (
 // bridge holds the state behind the JS functions: the data and the session.
 type bridge struct {
 	trainSet, testSet *data.Set
-	s           *train.Session
+	s                 *train.Session
 
 	samplesZ []float32 // fixed prior samples decoded for the sample grid
 	priorZ   []float32 // fixed prior samples for the latent plot
