@@ -9,7 +9,7 @@ MNIST       := $(addprefix assets/mnist/,$(addsuffix .gz,$(MNIST_FILES)))
 GO_SOURCES  := $(shell find . -name '*.go' -not -path './e2e/*' -not -path './.cache/*') go.mod go.sum
 WEB_SOURCES := index.html $(wildcard js/*.js js/*.css)
 
-.PHONY: all run data wasm build test test-go test-wasm test-e2e clean
+.PHONY: all run data wasm build test test-go test-wasm test-e2e bench clean
 
 all: build
 
@@ -55,5 +55,21 @@ test-e2e: build
 	cd e2e && npm ci --no-audit --no-fund
 	cd e2e && node --test
 
+# make bench prints one table of training speed: native, wasm under Node, the
+# page in headless Chromium with 1 and 2 workers, and TensorFlow.js in the same
+# Chromium. Figures, not a test; BENCHMARKS.md records a run.
+BENCH_SECONDS ?= 10
+bench: build bin/latentlab.wasm
+	mkdir -p bench/out
+	./bin/latentlab bench --json --seconds $(BENCH_SECONDS) > bench/out/native.json
+	"$(WASM_EXEC)" bin/latentlab.wasm bench --json --seconds $(BENCH_SECONDS) > bench/out/wasm-node.json
+	cd bench && npm ci --no-audit --no-fund
+	cd bench && node page.mjs --seconds $(BENCH_SECONDS) > out/page.json
+	cd bench && node browser.mjs --seconds $(BENCH_SECONDS) > out/tfjs.json
+	node bench/table.mjs bench/out
+
+bin/latentlab.wasm: $(GO_SOURCES)
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -o $@ ./cmd/latentlab
+
 clean:
-	rm -rf bin assets/mnist assets/latentlab.wasm assets/latentlab.wasm.gz assets/wasm_exec.js
+	rm -rf bin bench/out assets/mnist assets/latentlab.wasm assets/latentlab.wasm.gz assets/wasm_exec.js

@@ -1,0 +1,79 @@
+// Prints the benchmark table of `make bench` from the JSON files the runs
+// wrote into a folder: native.json and wasm-node.json (latentlab bench
+// --json), page.json (page.mjs) and tfjs.json (browser.mjs). A missing file
+// leaves its rows blank rather than failing the table.
+import { readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+const dir = process.argv[2] || 'out';
+const load = name => {
+  const p = join(dir, name);
+  if (!existsSync(p)) return null;
+  try { return JSON.parse(readFileSync(p, 'utf8')); } catch (e) { console.error(`table: ${p}: ${e.message}`); return null; }
+};
+const native = load('native.json'), wasm = load('wasm-node.json'), page = load('page.json'), tfjs = load('tfjs.json');
+
+const fmt = (v, d = 0) => (v === undefined || v === null || Number.isNaN(v)) ? '—' : Number(v).toFixed(d);
+const ratio = (a, b) => (a && b) ? `${(a / b).toFixed(2)}×` : '—';
+function table(title, head, rows) {
+  const all = [head, ...rows].map(r => r.map(String));
+  const w = head.map((_, i) => Math.max(...all.map(r => r[i].length)));
+  console.log(`\n${title}`);
+  all.forEach((r, j) => {
+    console.log('| ' + r.map((c, i) => i === 0 ? c.padEnd(w[i]) : c.padStart(w[i])).join(' | ') + ' |');
+    if (j === 0) console.log('|' + w.map((n, i) => i === 0 ? '-'.repeat(n + 2) : '-'.repeat(n + 1) + ':').join('|') + '|');
+  });
+}
+
+const report = (src, model) => src?.reports?.find(r => r.name === model);
+const pageRes = (model, workers) => page?.results?.find(r => r.model === model && r.workers === workers);
+const peer = (model, backend) => tfjs?.results?.find(r => r.model === model && r.backend === backend);
+
+const models = ['small', 'paper'];
+const rows = [];
+for (const m of models) {
+  const n = report(native, m), w = report(wasm, m), p1 = pageRes(m, 1), p2 = pageRes(m, 2);
+  const tw = peer(m, 'wasm'), tc = peer(m, 'cpu');
+  rows.push([m, fmt(n?.samples_per_sec), fmt(w?.samples_per_sec), fmt(p1?.samples_per_sec), fmt(p2?.samples_per_sec),
+    fmt(tw?.samples_per_sec), fmt(tc?.samples_per_sec, 1),
+    ratio(p1?.samples_per_sec, tw?.samples_per_sec), ratio(p2?.samples_per_sec, tw?.samples_per_sec),
+    ratio(p1?.samples_per_sec, tc?.samples_per_sec), ratio(p2?.samples_per_sec, p1?.samples_per_sec),
+    ratio(n?.samples_per_sec, p1?.samples_per_sec)]);
+}
+table('Training samples/s (AAE step, batch 100)',
+  ['model', 'native CLI', 'wasm (Node)', 'page 1 worker', 'page 2 workers', 'TF.js wasm', 'TF.js cpu',
+    '1w / TF.js wasm', '2w / TF.js wasm', '1w / TF.js cpu', '2w / 1w', 'native / 1w'], rows);
+
+table('Step efficiency: samples/s over the bound Σ FLOPs / kernel rate',
+  ['model', 'GFLOP/step', 'native', 'native bound', 'native eff.', 'wasm', 'wasm bound', 'wasm eff.'],
+  models.map(m => {
+    const n = report(native, m), w = report(wasm, m);
+    return [m, fmt(n?.gflop_per_step ?? w?.gflop_per_step, 3), fmt(n?.samples_per_sec), fmt(n?.bound_samples_per_sec),
+      n ? `${fmt(100 * n.efficiency)}%` : '—', fmt(w?.samples_per_sec), fmt(w?.bound_samples_per_sec),
+      w ? `${fmt(100 * w.efficiency)}%` : '—'];
+  }));
+
+const krows = [];
+for (const m of models) {
+  const n = report(native, m), w = report(wasm, m);
+  for (const k of (n?.kernels || w?.kernels || [])) {
+    if (k.n * k.in * k.out < 1e6) continue; // the big shapes carry the step
+    const wk = w?.kernels?.find(x => x.kind === k.kind && x.n === k.n && x.in === k.in && x.out === k.out);
+    const nk = n?.kernels?.find(x => x.kind === k.kind && x.n === k.n && x.in === k.in && x.out === k.out);
+    krows.push([m, k.kind, `${k.n}×${k.in}×${k.out}`, k.per_step, fmt(nk?.gflops, 2), fmt(wk?.gflops, 2)]);
+  }
+}
+table('Kernel GFLOP/s at the training shapes (over 1 M multiply-adds)', ['model', 'product', 'n×in×out', 'per step', 'native', 'wasm (Node)'], krows);
+
+if (page) {
+  const r = page.results || [];
+  table('Page cost', ['measure', 'value'], [
+    ['wasm raw', page.wasm_bytes ? `${(page.wasm_bytes / 1e6).toFixed(2)} MB` : '—'],
+    ['wasm gzip', page.wasm_gzip_bytes ? `${(page.wasm_gzip_bytes / 1e6).toFixed(2)} MB` : '—'],
+    ...r.map(x => [`first step, ${x.model}, ${x.workers} worker(s)`, `${fmt(x.first_step_ms)} ms`]),
+    ...r.map(x => [`wasm memory, ${x.model}, ${x.workers} worker(s)`, `${fmt(x.wasm_memory_mb)} MB`]),
+  ]);
+}
+const ver = [native && `${native.go} ${native.arch} ${native.cores} cores`, page?.chromium && `Chromium ${page.chromium}`,
+  tfjs && `TF.js ${tfjs.tfjs}` + (tfjs.results?.[0] ? ` (wasm threads ${tfjs.results.find(r => r.backend === 'wasm')?.threads}, SIMD ${tfjs.results.find(r => r.backend === 'wasm')?.simd})` : '')].filter(Boolean);
+console.log(`\n${ver.join('; ')}`);
