@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 
@@ -37,7 +38,7 @@ func evalCmd(args []string, stdout, stderr io.Writer) error {
 	}
 	m, step, err := model.Decode(b)
 	if err != nil {
-		return err
+		return fmt.Errorf("%s: %w", *weights, err)
 	}
 	trainSet, testSet, err := data.LoadMNIST(*dataDir)
 	if err != nil {

@@ -39,7 +39,7 @@ func Decode(b []byte) (Model, int, error) {
 	}
 	c, err := ParseConfig([]byte(raw))
 	if err != nil {
-		return nil, 0, fmt.Errorf("model: the file's config: %w", err)
+		return nil, 0, fmt.Errorf("the file's config: %w", err)
 	}
 	step := 0
 	if s, ok := f.Meta["step"]; ok {
