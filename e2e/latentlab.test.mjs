@@ -202,6 +202,7 @@ test('Latent Lab in the browser', async t => {
     assert.ok(testLoss > 0 && testLoss < 0.8 * UNTRAINED_NATS, `test loss ${testLoss}`);
     assert.equal(Number(await page.getAttribute('#test-loss', 'data-step')), step, 'the evaluation is labelled with its step');
     console.log(`full test recon at step ${step}: ${testLoss} nats`);
+    await page.mouse.move(0, 0); // no hover highlight in the picture
     await page.screenshot({path: path.join(OUT, 'page.png')});
   });
 
