@@ -255,7 +255,7 @@ func (b *bridge) importWeights(args []js.Value) (any, error) {
 	if err := b.use(m, steps); err != nil {
 		return nil, err
 	}
-	return map[string]any{"config": m.Config().JSON(), "step": steps}, nil
+	return map[string]any{"config": m.Config().JSON(), "step": steps, "params": m.Config().ParamCount()}, nil
 }
 
 // bytesFromJS copies a Uint8Array into Go in one call.
