@@ -29,7 +29,7 @@ type stats struct {
 	Gen           *float64 `json:"gen,omitempty"`
 	SamplesPerSec float64  `json:"samples_per_sec"`
 	ElapsedSec    float64  `json:"elapsed_s"`
-	TestRecon     *float64 `json:"test_recon,omitempty"`
+	TestRecon     *float64 `json:"test_recon,omitempty"` // only on the last line, which has no losses
 }
 
 func trainCmd(args []string, stdout, stderr io.Writer) error {
@@ -123,9 +123,12 @@ func trainCmd(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stderr, "latentlab: evaluating on %d test digits\n", testSet.N)
 	test := s.MeanTestLoss()
-	final := statsOf(s, model.Losses{}, 0, time.Since(start))
-	final.TestRecon = &test
-	final.Recon = 0
+	final := struct {
+		Step       int     `json:"step"`
+		Epoch      int     `json:"epoch"`
+		ElapsedSec float64 `json:"elapsed_s"`
+		TestRecon  float64 `json:"test_recon"`
+	}{s.Steps, s.Epoch(), time.Since(start).Seconds(), test}
 	if err := enc.Encode(final); err != nil {
 		return err
 	}
