@@ -1,19 +1,46 @@
-// Latent Lab page flow: start the worker, build the config form, drive
-// training, and show what the worker reports. All model work happens in the
-// worker (js/worker.js) inside the Go core; this file only moves messages and
+// Latent Lab page flow: start the workers, build the config form, drive
+// training, and show what the workers report. All model work happens in the
+// workers (js/worker.js) inside the Go core; this file only moves messages and
 // calls the drawing verbs in ui.js.
 //
+// Several workers train data-parallel replicas of one model: each runs the
+// same steps on its share of every batch and they sum their gradients through
+// a SharedArrayBuffer (js/worker.js, reduce). This page coordinates them in
+// rounds: every worker is asked for the same number of steps, sized so that a
+// round takes about ROUND_TARGET_MS; the replicas' losses (each its share)
+// are summed. Snapshots, evaluation and export come from worker 0 alone (the
+// replicas are identical); init and import go to every worker. Without
+// SharedArrayBuffer (no cross-origin isolation) the page runs one worker.
+//
 // Page states (document.body.dataset.state):
-//   loading   worker is fetching MNIST and the Go core
+//   loading   workers are fetching MNIST and the Go core
 //   ready     a fresh model is built and has not been trained
-//   training  the worker's training loop is running
-//   paused    training stopped (by the user, an import, or a training error)
-//   error     nothing works until the user acts: data failed to load or the Go core died
+//   training  the training rounds are running
+//   paused    training stopped (by the user, an import, or the end of ?steps)
+//   error     nothing works until the user acts: data failed to load, or a worker or Go core died
 // Recoverable failures (bad config, bad import) show the error banner but keep the state.
+//
+// URL parameters, for benchmarks and tests:
+//   ?preset=NAME    build the named preset (default, paper) instead of the remembered config
+//   ?workers=N      run N workers (1..8) instead of the default min(hardwareConcurrency, 4)
+//   ?autostart=1    start training as soon as the model is ready
+//   ?steps=N        train exactly N steps, then pause; rounds are then of at most
+//                   STEPS_ROUND steps regardless of timing, so the displayed losses are reproducible
+//   ?noshared=1     behave as if SharedArrayBuffer were unavailable (the one-worker fallback)
+// After the first completed training round, document.body.dataset.firstStepMs
+// holds performance.now() (ms since navigation start). window.latentlab holds
+// a few read-only hooks for tests and benchmarks (see the end of this file).
 import * as ui from './ui.js';
 
 const STORAGE_KEY = 'latentlab.config.v1';
 const EVAL_CHUNK = 500;
+const MAX_WORKERS = 8;
+const ROUND_TARGET_MS = 80;     // wall time of one training round
+const ROUND_MAX_STEPS = 1000;
+const STEPS_ROUND = 10;         // round size under ?steps=N
+const SNAPSHOT_EVERY_MS = 2000; // at least; more if snapshots are slow
+const HEADER_BYTES = 64;        // control words at the start of the reducer buffer (see worker.js)
+const CTL_GEN = 1, CTL_ABORT = 2;
 
 // How each config field is shown. Fields the Go core adds later without an
 // entry here still appear (labelled by their key, typed by their default value).
@@ -39,40 +66,93 @@ const FIELDS = {
   seed: {label: 'Seed', min: 0, step: 1, tip: 'Seeds the weights, the batch order and the prior samples'},
 };
 
-let worker = null;
+const params = new URLSearchParams(location.search);
+const forceNoShared = params.get('noshared') === '1';
+const sharedOK = !forceNoShared && typeof SharedArrayBuffer === 'function' && globalThis.crossOriginIsolated === true;
+const DEFAULT_WORKERS = Math.max(1, Math.min(navigator.hardwareConcurrency || 1, 4));
+const stepsParam = params.has('steps') ? Math.max(1, Math.floor(Number(params.get('steps'))) || 1) : null;
+
+let workers = [];            // the Worker objects; workers[0] serves snapshots, evaluation and export
+let workerCount = sharedOK ? clampWorkers(Number(params.get('workers')) || DEFAULT_WORKERS) : 1;
+let epoch = 0;               // bumped when the workers are replaced; messages of older ones are dropped
+let cache = null;            // {data, module} from worker 0, shared with later workers (SharedArrayBuffer only)
+let reducerSab = null;       // the gradient buffer of the current model (several workers only)
 let nextId = 1;
 const pending = new Map();   // request id → {resolve, reject}
 let defaults = null;         // config object from latentlab.defaults()
 let presets = {};            // name → config
-let model = null;            // {config, params} of the model in the worker
+let model = null;            // {config, params} of the model in the workers
 let snap = null;             // last snapshot
 let evaluating = false;
 let samplesPerSec = null;
+let running = false;         // training rounds wanted
+let loop = null;             // promise of the running training loop
+let round = null;            // promise of the round in flight
+let hold = null;             // promise that holds the loop between rounds (evaluation)
+let roundSteps = 1;          // steps per round, adapted to ROUND_TARGET_MS
+let stepsLeft = stepsParam ?? Infinity;
+const stats = {steps: 0, samples: 0, wasmBytes: 0, loss: null}; // counters since load, for benchmarks
 const loss = {recon: new ui.History(), disc: new ui.History(), gen: new ui.History()};
 const $ = id => document.getElementById(id);
 
-// ---- worker plumbing ------------------------------------------------------------
-
-function startWorker() {
-  worker = new Worker(new URL('./worker.js', import.meta.url));
-  worker.onmessage = ev => onWorkerMessage(ev.data);
-  worker.onerror = ev => {
-    ev.preventDefault();
-    died(`The worker crashed: ${ev.message || 'script error'}.`);
-  };
-  load();
+function clampWorkers(n) {
+  return Math.max(1, Math.min(MAX_WORKERS, Math.floor(n) || 1));
 }
 
-/** request sends one request to the worker and resolves with its result (rejects with its error). */
-function request(type, payload = {}, transfer = []) {
+// ---- worker plumbing ------------------------------------------------------------
+
+/** startWorkers replaces the workers by k new ones (not yet loaded). */
+function startWorkers(k) {
+  stopWorkers();
+  const e = ++epoch;
+  workerCount = k;
+  workers = Array.from({length: k}, (_, i) => {
+    const w = new Worker(new URL('./worker.js', import.meta.url));
+    w.onmessage = ev => { if (e === epoch) onWorkerMessage(i, ev.data); };
+    w.onerror = ev => {
+      ev.preventDefault();
+      if (e === epoch) died(`Worker ${i + 1} of ${k} crashed: ${ev.message || 'script error'}.`);
+    };
+    return w;
+  });
+  showWorkerCount();
+}
+
+/** stopWorkers ends every worker; replicas waiting at a gradient sum are released first. */
+function stopWorkers() {
+  running = false;
+  if (reducerSab) {
+    const ctl = new Int32Array(reducerSab, 0, HEADER_BYTES / 4);
+    Atomics.store(ctl, CTL_ABORT, 1);
+    Atomics.notify(ctl, CTL_GEN);
+    reducerSab = null;
+  }
+  for (const w of workers) w.terminate();
+  workers = [];
+  epoch++;
+  for (const p of pending.values()) p.reject(Object.assign(new Error('the workers were stopped'), {fatal: true}));
+  pending.clear();
+}
+
+/** request sends one request to worker i and resolves with its result (rejects with its error). */
+function request(i, type, payload = {}, transfer = []) {
   const id = nextId++;
   return new Promise((resolve, reject) => {
+    if (!workers[i]) {
+      reject(Object.assign(new Error('no worker'), {fatal: true}));
+      return;
+    }
     pending.set(id, {resolve, reject});
-    worker.postMessage({id, type, ...payload}, transfer);
+    workers[i].postMessage({id, type, ...payload}, transfer);
   });
 }
 
-function onWorkerMessage(m) {
+/** requestAll sends the same request to every worker and resolves with their results in worker order. */
+function requestAll(type, payload = () => ({})) {
+  return Promise.all(workers.map((_, i) => request(i, type, payload(i))));
+}
+
+function onWorkerMessage(i, m) {
   switch (m.type) {
     case 'reply': {
       const p = pending.get(m.id);
@@ -80,37 +160,69 @@ function onWorkerMessage(m) {
       pending.delete(m.id);
       if (m.ok) p.resolve(m.result);
       else p.reject(Object.assign(new Error(m.error), {fatal: m.fatal}));
-      if (m.fatal) died(m.error);
+      if (m.fatal) died(workerCount > 1 ? `Worker ${i + 1}: ${m.error}` : m.error);
       return;
     }
     case 'loadProgress': return showLoadProgress(m);
-    case 'progress': return onProgress(m);
-    case 'snapshot': return onSnapshot(m);
-    case 'running':
-      if (m.running) setState('training');
-      else if (state() === 'training') setState(stepNow() > 0 ? 'paused' : 'ready');
-      return;
     case 'evalProgress': return ui.setBar('eval-progress', m.done / m.total);
-    case 'error':
-      if (m.fatal) return died(m.message);
-      return ui.showError(`Training stopped: ${m.message}`);
   }
 }
 
-/** died reports a dead worker or Go program and offers a restart. */
+/** died reports a dead worker or Go program, stops all workers and offers a restart. */
 function died(message) {
   if (state() === 'error' && !$('error-restart').hidden) return;
   for (const p of pending.values()) p.reject(Object.assign(new Error(message), {fatal: true}));
   pending.clear();
+  stopWorkers();
   setState('error');
-  ui.showError(message, {restart: restartWorker});
+  ui.showError(message, {restart: restartWorkers});
 }
 
-function restartWorker() {
-  worker.terminate();
-  pending.clear();
+/** restartWorkers starts fresh workers and builds the remembered config (the old model is lost). */
+function restartWorkers() {
   model = null;
-  startWorker();
+  startWorkers(workerCount);
+  load();
+}
+
+/** loadWorkers loads MNIST and the Go core into every worker (downloading them once) and makes them replicas. */
+async function loadWorkers() {
+  let first;
+  if (cache) {
+    [first] = await requestAll('load', () => ({...cache}));
+  } else {
+    first = await request(0, 'load', {share: sharedOK});
+    if (sharedOK) cache = {data: first.data, module: first.module};
+    if (workers.length > 1) await Promise.all(workers.slice(1).map((_, j) => request(j + 1, 'load', {...cache})));
+  }
+  if (workerCount > 1) await requestAll('shard', i => ({index: i, count: workerCount}));
+  return first;
+}
+
+/**
+ * replicate repeats on workers 1.. the request that worker 0 has just
+ * accepted (init or import), then gives all workers a fresh gradient buffer
+ * sized for a model of params parameters. A replica that refuses what worker
+ * 0 took is a fatal error: the replicas would no longer match.
+ */
+async function replicate(type, payload, params) {
+  if (workerCount === 1) return;
+  try {
+    await Promise.all(workers.slice(1).map((_, j) => request(j + 1, type, payload())));
+    // Each slot holds one network's gradient: at most the whole model's parameters.
+    const slotBytes = Math.ceil(params * 4 / 64) * 64;
+    reducerSab = new SharedArrayBuffer(HEADER_BYTES + 2 * workerCount * slotBytes);
+    await requestAll('reducer', () => ({sab: reducerSab, slotBytes}));
+  } catch (e) {
+    if (!e.fatal) died(`The workers disagree: worker 1 accepted a model that another refused (${e.message}).`);
+    throw Object.assign(e, {fatal: true});
+  }
+}
+
+function showWorkerCount() {
+  $('workers-count').textContent = `(${workerCount} worker${workerCount === 1 ? '' : 's'})`;
+  $('workers').value = String(workerCount);
+  document.body.dataset.workers = String(workerCount);
 }
 
 // ---- loading ------------------------------------------------------------------
@@ -119,11 +231,13 @@ async function load() {
   setState('loading');
   ui.setBar('loading-progress', 0);
   try {
-    const r = await request('load');
+    const r = await loadWorkers();
     defaults = r.defaults;
     presets = r.presets || {};
     buildForm();
-    const stored = readStoredConfig();
+    const preset = params.get('preset');
+    if (preset !== null && !presets[preset]) ui.showError(`Unknown preset "${preset}" in the address; known: ${Object.keys(presets).join(', ')}.`);
+    const stored = preset !== null && presets[preset] ? {...defaults, ...presets[preset]} : readStoredConfig();
     let failed = null;
     if (stored) {
       try {
@@ -135,6 +249,7 @@ async function load() {
     }
     if (!model) await buildModel(defaults);
     if (failed) ui.showError(`The saved configuration was rejected (${failed.message}); using the defaults.`);
+    if (params.get('autostart') === '1') startTraining();
   } catch (e) {
     if (e.fatal) return died(e.message);
     setState('error');
@@ -153,11 +268,98 @@ function showLoadProgress({phase, files}) {
     : `${ui.fmtBytes(loaded)}`;
 }
 
+// ---- training rounds ----------------------------------------------------------------
+
+function startTraining() {
+  if (running || !workers.length) return;
+  if (stepsLeft <= 0) stepsLeft = Infinity; // ?steps=N is done: Resume trains on
+  running = true;
+  setState('training');
+  loop = trainLoop();
+}
+
+/** stopTraining ends the training loop after the round in flight and waits for it. */
+async function stopTraining() {
+  running = false;
+  if (loop) await loop;
+}
+
+async function trainLoop() {
+  let nextSnapshot = performance.now() + SNAPSHOT_EVERY_MS;
+  try {
+    while (running) {
+      if (hold) {
+        await hold;
+        continue;
+      }
+      const n = Math.min(stepsParam !== null ? STEPS_ROUND : roundSteps, stepsLeft);
+      const t0 = performance.now();
+      // Every worker runs exactly n steps: replicas must make the same gradient sums.
+      round = requestAll('train', () => ({steps: n}));
+      const rs = await round;
+      const wall = performance.now() - t0;
+      // Aim the next round at ROUND_TARGET_MS, growing at most fourfold a round.
+      roundSteps = Math.max(1, Math.min(ROUND_MAX_STEPS, 4 * n, Math.round(n * ROUND_TARGET_MS / Math.max(wall, 1))));
+      stepsLeft -= n;
+      onRound(rs, n, wall);
+      if (!document.body.dataset.firstStepMs) document.body.dataset.firstStepMs = String(Math.round(performance.now()));
+      if (stepsLeft <= 0) running = false;
+      if (running && performance.now() >= nextSnapshot) {
+        const t = performance.now();
+        onSnapshot(await request(0, 'snapshot'));
+        const now = performance.now();
+        // Spend at most about a fifth of the time drawing pictures.
+        nextSnapshot = now + Math.max(SNAPSHOT_EVERY_MS, 4 * (now - t));
+      }
+    }
+  } catch (e) {
+    running = false;
+    loop = null;
+    // Replicas that failed mid-step no longer match: stop them all.
+    if (!e.fatal) died(`Training failed: ${e.message}`);
+    return;
+  } finally {
+    round = null;
+  }
+  loop = null;
+  if (state() === 'training') setState(stepNow() > 0 ? 'paused' : 'ready');
+  await refreshSnapshot();
+}
+
+/** onRound shows one round: the step and epoch of worker 0, losses summed over the replicas, samples/s from wall time. */
+function onRound(rs, n, wall) {
+  const r = rs[0];
+  const batch = model.config.batch;
+  const sum = key => rs.some(x => x[key] === null || x[key] === undefined) ? null : rs.reduce((s, x) => s + x[key], 0);
+  const l = {recon: sum('recon'), disc: sum('disc'), gen: sum('gen')};
+  stats.steps += n;
+  stats.samples += n * batch;
+  stats.wasmBytes = rs.reduce((s, x) => s + (x.memory || 0), 0);
+  stats.loss = {step: r.step, ...l};
+  ui.setValue('step', ui.fmtInt(r.step), r.step);
+  ui.setValue('epoch', String(r.epoch), r.epoch);
+  $('epoch-pct').textContent = `${Math.floor(r.epochProgress * 100)} %`;
+  ui.setBar('epoch-progress', r.epochProgress);
+  if (wall > 0) {
+    const now = n * batch / (wall / 1000);
+    samplesPerSec = samplesPerSec === null ? now : 0.8 * samplesPerSec + 0.2 * now;
+    ui.setValue('samples-per-sec', ui.fmtInt(samplesPerSec), Math.round(samplesPerSec));
+  }
+  if (l.recon !== null) ui.setValue('recon-loss', l.recon.toFixed(2), l.recon);
+  loss.recon.push(r.step, l.recon);
+  loss.disc.push(r.step, l.disc);
+  loss.gen.push(r.step, l.gen);
+  scheduleDraw();
+}
+
 // ---- the model --------------------------------------------------------------------
 
-/** buildModel asks the worker for a fresh model; on success the form shows the normalized config. */
+/** buildModel asks the workers for a fresh model; on success the form shows the normalized config. */
 async function buildModel(config) {
-  const r = await request('init', {config: JSON.stringify(config)});
+  await stopTraining();
+  const json = JSON.stringify(config);
+  const r = await request(0, 'init', {config: json});
+  await replicate('init', () => ({config: json}), r.params);
   model = {config: JSON.parse(r.config), params: r.params};
   setForm(model.config);
   saveConfig(model.config);
@@ -186,27 +388,10 @@ function clearReadouts() {
 
 async function refreshSnapshot() {
   try {
-    onSnapshot(await request('snapshot'));
+    onSnapshot(await request(0, 'snapshot'));
   } catch (e) {
     if (!e.fatal) ui.showError(`Could not draw the model: ${e.message}`);
   }
-}
-
-function onProgress(r) {
-  ui.setValue('step', ui.fmtInt(r.step), r.step);
-  ui.setValue('epoch', String(r.epoch), r.epoch);
-  $('epoch-pct').textContent = `${Math.floor(r.epochProgress * 100)} %`;
-  ui.setBar('epoch-progress', r.epochProgress);
-  if (r.ms > 0) {
-    const now = r.samples / (r.ms / 1000);
-    samplesPerSec = samplesPerSec === null ? now : 0.8 * samplesPerSec + 0.2 * now;
-    ui.setValue('samples-per-sec', ui.fmtInt(samplesPerSec), Math.round(samplesPerSec));
-  }
-  ui.setValue('recon-loss', r.recon.toFixed(2), r.recon);
-  loss.recon.push(r.step, r.recon);
-  loss.disc.push(r.step, r.disc);
-  loss.gen.push(r.step, r.gen);
-  scheduleDraw();
 }
 
 function onSnapshot(s) {
@@ -436,15 +621,12 @@ function setState(s) {
   $('evaluate').disabled = !live || evaluating;
   $('download').disabled = !live;
   $('import').disabled = !live;
+  $('workers').disabled = !live;
 }
 
 async function onTrain() {
-  try {
-    await request(state() === 'training' ? 'pause' : 'train');
-    if (state() === 'paused') await refreshSnapshot();
-  } catch (e) {
-    if (!e.fatal) ui.showError(e.message);
-  }
+  if (state() === 'training') await stopTraining();
+  else startTraining();
 }
 
 async function onReset() {
@@ -458,7 +640,10 @@ async function onReset() {
   try {
     await buildModel(config);
   } catch (e) {
-    if (!e.fatal) ui.showError(`Bad configuration: ${e.message}. The previous model is kept.`);
+    if (!e.fatal) {
+      if (state() === 'training') setState(stepNow() > 0 ? 'paused' : 'ready');
+      ui.showError(`Bad configuration: ${e.message}. The previous model is kept.`);
+    }
   }
 }
 
@@ -468,15 +653,23 @@ async function onEvaluate() {
   $('eval-bar').hidden = false;
   ui.setBar('eval-progress', 0);
   $('test-loss-step').textContent = 'evaluating…';
+  // Hold the training loop after the round in flight, so that the whole
+  // evaluation sees one model.
+  let release;
+  hold = new Promise(resolve => { release = resolve; });
   try {
-    const r = await request('evaluate', {chunk: EVAL_CHUNK});
+    if (round) await round.catch(() => {});
+    const step = stepNow();
+    const r = await request(0, 'evaluate', {chunk: EVAL_CHUNK});
     ui.setValue('test-loss', `${r.loss.toFixed(3)}`, r.loss);
-    $('test-loss').dataset.step = String(r.step);
-    $('test-loss-step').textContent = `nats at step ${ui.fmtInt(r.step)}`;
+    $('test-loss').dataset.step = String(step);
+    $('test-loss-step').textContent = `nats at step ${ui.fmtInt(step)}`;
   } catch (e) {
     $('test-loss-step').textContent = 'not evaluated';
     if (!e.fatal) ui.showError(`Evaluation failed: ${e.message}`);
   } finally {
+    hold = null;
+    release();
     evaluating = false;
     $('eval-bar').hidden = true;
     setState(state());
@@ -486,7 +679,7 @@ async function onEvaluate() {
 async function onDownload() {
   const dtype = $('dtype').value;
   try {
-    const r = await request('export', {dtype});
+    const r = await request(0, 'export', {dtype});
     const url = URL.createObjectURL(new Blob([r.bytes], {type: 'application/octet-stream'}));
     const a = document.createElement('a');
     a.href = url;
@@ -500,6 +693,30 @@ async function onDownload() {
   }
 }
 
+/**
+ * importInto loads a weights file into every worker: worker 0 first (if it
+ * refuses, the current model is unchanged), then the others.
+ */
+async function importInto(bytes) {
+  const r = await request(0, 'import', {bytes: bytes.slice(0)});
+  await replicate('import', () => ({bytes: bytes.slice(0)}), r.params);
+  return r;
+}
+
+/** adoptImported shows the model the workers took from a file. */
+async function adoptImported(r, {clear}) {
+  const config = JSON.parse(r.config);
+  const sameShape = model && JSON.stringify(config) === JSON.stringify(model.config);
+  if (clear) clearReadouts();
+  model = {config, params: r.params ?? (sameShape ? model.params : null)};
+  setForm(config);
+  saveConfig(config);
+  ui.setValue('params', model.params ? ui.fmtInt(model.params) : '–', model.params);
+  ui.setValue('step', ui.fmtInt(r.step), r.step);
+  setState(r.step > 0 ? 'paused' : 'ready');
+  await refreshSnapshot();
+}
+
 async function onImport() {
   const input = $('import');
   const file = input.files && input.files[0];
@@ -507,27 +724,84 @@ async function onImport() {
   if (!file) return;
   let bytes;
   try {
-    bytes = await file.arrayBuffer();
+    bytes = new Uint8Array(await file.arrayBuffer());
   } catch (e) {
     ui.showError(`Could not read ${file.name}: ${e.message}`);
     return;
   }
   try {
-    const r = await request('import', {bytes}, [bytes]);
-    const config = JSON.parse(r.config);
-    const sameShape = model && JSON.stringify(config) === JSON.stringify(model.config);
-    clearReadouts();
-    model = {config, params: r.params ?? (sameShape ? model.params : null)};
-    setForm(config);
-    saveConfig(config);
-    ui.setValue('params', model.params ? ui.fmtInt(model.params) : '–', model.params);
-    ui.setValue('step', ui.fmtInt(r.step), r.step);
-    setState(r.step > 0 ? 'paused' : 'ready');
-    await refreshSnapshot();
+    await stopTraining();
+    await adoptImported(await importInto(bytes), {clear: true});
   } catch (e) {
-    if (!e.fatal) ui.showError(`Import of ${file.name} failed: ${e.message}. The current model is unchanged.`);
+    if (!e.fatal) {
+      if (state() === 'training') setState(stepNow() > 0 ? 'paused' : 'ready');
+      ui.showError(`Import of ${file.name} failed: ${e.message}. The current model is unchanged.`);
+    }
   }
 }
+
+/**
+ * onWorkersChange restarts the workers with the chosen count and carries the
+ * model over: its weights are exported from worker 0 and imported into the
+ * new workers (the optimizer's moments start afresh, as after any import).
+ */
+async function onWorkersChange() {
+  const k = clampWorkers(Number($('workers').value));
+  if (k === workerCount) return;
+  const wasTraining = running;
+  let bytes = null;
+  try {
+    await stopTraining();
+    if (model) bytes = (await request(0, 'export', {dtype: 'F32'})).bytes;
+  } catch (e) {
+    if (!e.fatal) ui.showError(`Could not keep the model: ${e.message}`);
+    return;
+  }
+  startWorkers(k);
+  setState('loading');
+  try {
+    await loadWorkers();
+    if (bytes) {
+      await adoptImported(await importInto(bytes), {clear: false});
+      samplesPerSec = null;
+      ui.setValue('samples-per-sec', '–', null);
+    } else {
+      await buildModel(readStoredConfig() || defaults);
+    }
+    if (wasTraining) startTraining();
+  } catch (e) {
+    died(`Could not restart with ${k} workers: ${e.message}`);
+  }
+}
+
+/** setupWorkersSelect fills the Workers select and explains a one-worker fallback. */
+function setupWorkersSelect() {
+  const sel = $('workers');
+  const opts = [];
+  for (let k = 1; k <= MAX_WORKERS; k++) opts.push(new Option(k === DEFAULT_WORKERS ? `${k} (default)` : String(k), String(k)));
+  sel.replaceChildren(...opts);
+  sel.onchange = onWorkersChange;
+  const note = $('workers-note');
+  if (!sharedOK) {
+    sel.value = '1';
+    sel.title = 'Several workers need SharedArrayBuffer, which this page does not have';
+    note.hidden = false;
+    note.textContent = forceNoShared
+      ? 'one worker: SharedArrayBuffer turned off by ?noshared=1'
+      : 'one worker: this browser gives the page no SharedArrayBuffer (it needs cross-origin isolation)';
+  }
+}
+
+// ---- hooks for tests and benchmarks ---------------------------------------------------------
+
+window.latentlab = Object.freeze({
+  /** workers returns the number of workers. */
+  workers: () => workerCount,
+  /** stats returns counters since the page loaded: steps, samples, summed wasm memory of the workers, last losses. */
+  stats: () => ({...stats, batch: model ? model.config.batch : null, now: performance.now()}),
+  /** checksums returns the SHA-256 of every worker's model as F32 safetensors (replicas must agree). */
+  checksums: async () => (await requestAll('checksum')).map(r => r.sha256),
+});
 
 // ---- start -------------------------------------------------------------------------------
 
@@ -541,6 +815,8 @@ ui.drawLegend($('legend'));
 const resized = new ResizeObserver(() => { drawScatter(); scheduleDraw(); });
 resized.observe($('latent-canvas'));
 resized.observe($('loss-canvas'));
+setupWorkersSelect();
 setState('loading');
 scheduleDraw();
-startWorker();
+startWorkers(workerCount);
+load();

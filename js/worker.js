@@ -1,16 +1,24 @@
-// Latent Lab worker: loads MNIST and the Go core (WebAssembly), runs the
-// training loop, and answers the page's requests. It holds no model logic: every
-// number comes from the `latentlab` object the Go program installs.
+// Latent Lab worker: loads MNIST and the Go core (WebAssembly) and answers the
+// page's requests. It holds no model logic: every number comes from the
+// `latentlab` object the Go program installs. The page (js/app.js) runs one
+// or more of these workers; with several, each holds a data-parallel replica
+// of the model and their gradients are summed through a SharedArrayBuffer
+// (see reduce below). The page drives training in rounds: it asks every
+// worker to run the same number of steps.
 //
 // Protocol (all messages are plain objects with a `type`):
-//   page → worker   {id, type: 'load'|'init'|'train'|'pause'|'snapshot'|'evaluate'|'export'|'import', ...}
-//                   every request gets exactly one {type: 'reply', id, ok, result | error, fatal}
+//   page → worker   {id, type, ...}; every request gets exactly one
+//                   {type: 'reply', id, ok, result | error, fatal}. Requests:
+//     load {data?, module?, share}  fetch MNIST and the Go core, or take them from the page
+//                                   (data: four Uint8Arrays, module: WebAssembly.Module);
+//                                   share: reply with the data in SharedArrayBuffers and the module
+//     shard {index, count}          make this worker replica index of count (count 1: whole)
+//     reducer {sab, slotBytes}      the shared buffer for the gradient sums of the current model
+//     init {config} | import {bytes}     replace the model
+//     train {steps}                 exactly `steps` training steps → the Go core's train result
+//     snapshot | evaluate {chunk} | export {dtype} | checksum | memory
 //   worker → page   {type: 'loadProgress', phase, files: [{name, loaded, total}]}
-//                   {type: 'progress', step, epoch, epochProgress, steps, samples, ms, recon, disc, gen}
-//                   {type: 'snapshot', ...snapshot}          (every ~2 s while training)
-//                   {type: 'running', running}               (training loop started / stopped)
 //                   {type: 'evalProgress', done, total}
-//                   {type: 'error', message, fatal}          (training failed; fatal = Go program died)
 /* global Go, latentlab */
 'use strict';
 
@@ -20,19 +28,22 @@ const DATA_FILES = [
   't10k-images-idx3-ubyte',
   't10k-labels-idx1-ubyte',
 ];
-const TRAIN_BUDGET_MS = 60;      // wall time per train() call: short enough that messages get through
-const TRAIN_MAX_STEPS = 1000;
-const SNAPSHOT_EVERY_MS = 2000; // at least; more if snapshots are slow (see snapshot())
 const TEST_DIGITS = 10000;
+const BARRIER_TIMEOUT_MS = 30_000;
+
+// Layout of the reducer's SharedArrayBuffer: a header of Int32 control words,
+// then two sets (parities) of `count` slots of slotBytes each.
+const CTL_ARRIVED = 0;  // replicas that reached the barrier in this generation
+const CTL_GEN = 1;      // barrier generation, bumped by the last arrival
+const CTL_ABORT = 2;    // set to 1 by the page to make every waiting replica fail at once
+const HEADER_BYTES = 64;
 
 let go = null;          // the Go runtime object; go.exited once the program died
+let instance = null;    // the wasm instance (its memory size is reported)
 let loaded = false;     // MNIST handed to the Go core
-let running = false;    // training loop wanted
-let busy = 0;           // > 0 while a long request (evaluation) holds the loop
-let loopScheduled = false;
-let nextSnapshot = 0;   // performance.now() after which the loop posts a snapshot
-let lastStep = 0;       // training step of the current model
 let generation = 0;     // bumped whenever the model is replaced (init, import)
+let shard = {index: 0, count: 1};
+let reducer = null;     // {sab, ctl, slotBytes, calls}
 const goOutput = [];    // last lines the Go program printed (a panic message ends up here)
 
 // Keep the last lines Go writes (wasm_exec.js prints them with console.log /
@@ -100,7 +111,20 @@ async function fetchGunzip(url, name, onBytes) {
   }
 }
 
-async function loadWasm() {
+/** compileWasm fetches and compiles the Go core. */
+async function compileWasm() {
+  const url = '../assets/latentlab.wasm';
+  try {
+    const res = await fetch(url);
+    if (!res.ok) throw new Error(`latentlab.wasm: HTTP ${res.status} ${res.statusText}`.trim());
+    return await WebAssembly.compileStreaming(res);
+  } catch (e) {
+    throw new Error(e.message.startsWith('latentlab.wasm') ? e.message : `latentlab.wasm: ${e.message}`);
+  }
+}
+
+/** startGo runs the compiled Go core in this worker. */
+async function startGo(module) {
   if (go) return;
   try {
     importScripts('../assets/wasm_exec.js');
@@ -108,143 +132,174 @@ async function loadWasm() {
     throw new Error(`wasm_exec.js: could not load (${e.message})`);
   }
   const g = new Go();
-  const url = '../assets/latentlab.wasm';
-  let instance;
   try {
-    const res = await fetch(url);
-    if (!res.ok) throw new Error(`latentlab.wasm: HTTP ${res.status} ${res.statusText}`.trim());
-    ({instance} = await WebAssembly.instantiateStreaming(res, g.importObject));
+    instance = await WebAssembly.instantiate(module, g.importObject);
   } catch (e) {
-    throw new Error(e.message.startsWith('latentlab.wasm') ? e.message : `latentlab.wasm: ${e.message}`);
+    throw new Error(`latentlab.wasm: ${e.message}`);
   }
   g.run(instance).then(() => { g.exited = true; });
   if (typeof globalThis.latentlab !== 'object') throw new Error('latentlab.wasm: the Go program did not install `latentlab`');
   go = g;
 }
 
+/** toShared copies bytes into a SharedArrayBuffer, so that other workers can read them without a copy per worker. */
+function toShared(a) {
+  const s = new Uint8Array(new SharedArrayBuffer(a.byteLength));
+  s.set(a);
+  return s;
+}
+
 let lastLoadPost = 0;
-async function load() {
+async function load({data, module, share}) {
   if (loaded) return info();
-  const files = DATA_FILES.map(name => ({name, loaded: 0, total: 0}));
-  const post = (phase, force) => {
-    const now = performance.now();
-    if (!force && now - lastLoadPost < 100) return;
-    lastLoadPost = now;
-    postMessage({type: 'loadProgress', phase, files});
-  };
-  post('Downloading MNIST', true);
-  const wasm = loadWasm();
-  const data = await Promise.all(files.map(f => fetchGunzip(`../assets/mnist/${f.name}.gz`, f.name, (n, total) => {
-    f.loaded = n;
-    f.total = total;
-    post('Downloading MNIST');
-  })));
-  post('Starting the Go core', true);
-  await wasm;
+  const moduleP = module ? Promise.resolve(module) : compileWasm();
+  if (!data) {
+    const files = DATA_FILES.map(name => ({name, loaded: 0, total: 0}));
+    const post = (phase, force) => {
+      const now = performance.now();
+      if (!force && now - lastLoadPost < 100) return;
+      lastLoadPost = now;
+      postMessage({type: 'loadProgress', phase, files});
+    };
+    post('Downloading MNIST', true);
+    // Catch early so a wasm failure is not an unhandled rejection while the data downloads.
+    moduleP.catch(() => {});
+    data = await Promise.all(files.map(f => fetchGunzip(`../assets/mnist/${f.name}.gz`, f.name, (n, total) => {
+      f.loaded = n;
+      f.total = total;
+      post('Downloading MNIST');
+    })));
+    post('Starting the Go core', true);
+  }
+  module = await moduleP;
+  await startGo(module);
   const counts = call('setData', ...data);
   loaded = true;
-  return {...info(), train: counts.train, test: counts.test};
+  const r = {...info(), train: counts.train, test: counts.test};
+  if (share) {
+    r.module = module;
+    r.data = data.map(a => a.buffer instanceof SharedArrayBuffer ? a : toShared(a));
+  }
+  return r;
 }
 
 function info() {
   return {defaults: JSON.parse(call('defaults')), presets: JSON.parse(call('presets'))};
 }
 
-// ---- training loop ------------------------------------------------------------
+// ---- the gradient all-reduce ------------------------------------------------------
 
-// One loop iteration per task; a MessageChannel schedules the next one without
-// setTimeout's clamping, and the page's messages are handled in between.
-const tick = new MessageChannel();
-tick.port1.onmessage = () => { loopScheduled = false; step(); };
-function schedule() {
-  if (!loopScheduled) {
-    loopScheduled = true;
-    tick.port2.postMessage(0);
+/**
+ * reduce is what the Go core calls before each optimizer update when this
+ * worker is one of several replicas: the first n bytes of stage hold this
+ * replica's gradient (float32, little-endian); on return they must hold the
+ * sum over all replicas, added in replica order 0, 1, ... by every replica so
+ * that all get bit-identical sums and stay identical.
+ *
+ * Each replica copies its gradient into its own slot, waits at the barrier
+ * until every replica has done the same, then sums all slots into stage.
+ * The slots come in two sets, used by the parity of the call number (every
+ * replica makes the same calls in the same order, so they agree on it). One
+ * barrier per call is enough: a replica that finished reading call c's slots
+ * (parity p) may run ahead and write its slot for call c+1, but that is in
+ * the other set (1-p), which nobody is reading; it cannot write set p again
+ * (call c+2) before passing the barrier of call c+1, which needs every
+ * replica to arrive there, that is, to have finished reading call c's set p.
+ */
+function reduce(stage, n) {
+  const r = reducer;
+  if (!r) throw new Error('worker: the Go core asked for a gradient sum, but the page gave no shared buffer');
+  if (n > r.slotBytes || n % 4 !== 0) throw new Error(`worker: gradient of ${n} bytes does not fit slots of ${r.slotBytes}`);
+  const {index, count} = shard;
+  const base = HEADER_BYTES + (r.calls++ & 1) * count * r.slotBytes;
+  new Uint8Array(r.sab, base + index * r.slotBytes, n).set(stage.subarray(0, n));
+  barrier(r.ctl, count);
+  const out = new Float32Array(stage.buffer, stage.byteOffset, n / 4);
+  out.set(new Float32Array(r.sab, base, n / 4));
+  for (let k = 1; k < count; k++) {
+    const s = new Float32Array(r.sab, base + k * r.slotBytes, n / 4);
+    for (let i = 0; i < s.length; i++) out[i] += s[i]; // rounded to float32 at each store, as Go would add
   }
 }
 
-function step() {
-  if (!running || busy) return;
-  try {
-    const r = call('train', TRAIN_MAX_STEPS, TRAIN_BUDGET_MS);
-    lastStep = r.step;
-    postMessage({type: 'progress', ...r});
-    if (performance.now() >= nextSnapshot) postSnapshot();
-  } catch (e) {
-    setRunning(false);
-    postMessage({type: 'error', message: e.message, fatal: e instanceof GoDied});
+/** barrier returns once all count replicas have called it; it throws after BARRIER_TIMEOUT_MS or on an abort by the page. */
+function barrier(ctl, count) {
+  // Read the generation before arriving: it cannot move until this replica has arrived.
+  const gen = Atomics.load(ctl, CTL_GEN);
+  if (Atomics.add(ctl, CTL_ARRIVED, 1) === count - 1) {
+    // Last to arrive: reset the count before releasing the others, who do not touch it until then.
+    Atomics.store(ctl, CTL_ARRIVED, 0);
+    Atomics.add(ctl, CTL_GEN, 1);
+    Atomics.notify(ctl, CTL_GEN);
     return;
   }
-  schedule();
-}
-
-function setRunning(on) {
-  if (running === on) return;
-  running = on;
-  postMessage({type: 'running', running});
-  if (on) schedule();
-}
-
-function snapshot() {
-  const t0 = performance.now();
-  const s = call('snapshot');
-  const t1 = performance.now();
-  // Spend at most about a fifth of the worker's time drawing pictures.
-  nextSnapshot = t1 + Math.max(SNAPSHOT_EVERY_MS, 4 * (t1 - t0));
-  return s;
-}
-
-function postSnapshot() {
-  // Copied, not transferred: the arrays belong to the Go bridge, which may reuse them.
-  postMessage({type: 'snapshot', ...snapshot()});
+  const deadline = performance.now() + BARRIER_TIMEOUT_MS;
+  while (Atomics.load(ctl, CTL_GEN) === gen) {
+    if (Atomics.load(ctl, CTL_ABORT)) throw new Error(`worker ${shard.index}: training aborted by the page`);
+    const left = deadline - performance.now();
+    if (left <= 0) {
+      throw new Error(`worker ${shard.index}: waited ${BARRIER_TIMEOUT_MS / 1000} s for the other workers at a gradient sum; one of them died or stalled`);
+    }
+    Atomics.wait(ctl, CTL_GEN, gen, left);
+  }
 }
 
 // ---- evaluation ------------------------------------------------------------------
 
-/** evaluate computes the mean reconstruction loss over all test digits in chunks, holding the training loop. */
+/** evaluate computes the mean reconstruction loss over all test digits in chunks. The page holds training meanwhile. */
 async function evaluate(chunk) {
-  busy++;
-  try {
-    let sum = 0, n = 0;
-    const step = lastStep, gen = generation;
-    for (let off = 0; off < TEST_DIGITS; off += chunk) {
-      if (gen !== generation) throw new Error('evaluation cancelled: the model was replaced');
-      const r = call('evaluate', off, Math.min(chunk, TEST_DIGITS - off));
-      sum += r.sum;
-      n += r.n;
-      postMessage({type: 'evalProgress', done: off + r.n, total: TEST_DIGITS});
-      await new Promise(resolve => setTimeout(resolve, 0)); // let the page's messages through
-    }
-    return {loss: sum / n, n, step};
-  } finally {
-    busy--;
-    if (running) schedule();
+  let sum = 0, n = 0, step = null;
+  const gen = generation;
+  for (let off = 0; off < TEST_DIGITS; off += chunk) {
+    if (gen !== generation) throw new Error('evaluation cancelled: the model was replaced');
+    const r = call('evaluate', off, Math.min(chunk, TEST_DIGITS - off));
+    sum += r.sum;
+    n += r.n;
+    postMessage({type: 'evalProgress', done: off + r.n, total: TEST_DIGITS});
+    await new Promise(resolve => setTimeout(resolve, 0)); // let the page's messages through
   }
+  return {loss: sum / n, n, step};
+}
+
+/** hex formats a digest. */
+function hex(buf) {
+  return [...new Uint8Array(buf)].map(b => b.toString(16).padStart(2, '0')).join('');
 }
 
 // ---- requests ------------------------------------------------------------------------
 
+function replaced(r) {
+  generation++;
+  if (reducer) reducer.calls = 0;
+  return r;
+}
+
 const handlers = {
   load,
-  init({config}) {
-    const r = call('init', config);
-    setRunning(false);
-    generation++;
-    lastStep = 0;
+  shard({index, count}) {
+    const r = call('setShard', index, count, reduce);
+    shard = {index, count};
     return r;
   },
-  train() { setRunning(true); return {running}; },
-  pause() { setRunning(false); return {running}; },
-  snapshot() { return snapshot(); },
+  reducer({sab, slotBytes}) {
+    reducer = {sab, ctl: new Int32Array(sab, 0, HEADER_BYTES / 4), slotBytes, calls: 0};
+    return {slotBytes};
+  },
+  init({config}) { return replaced(call('init', config)); },
+  import({bytes}) { return replaced(call('importWeights', new Uint8Array(bytes))); },
+  train({steps}) {
+    const r = call('train', steps, Infinity);
+    return {...r, memory: instance.exports.mem.buffer.byteLength};
+  },
+  snapshot() { return call('snapshot'); },
   evaluate({chunk}) { return evaluate(chunk || 500); },
   export({dtype}) { return call('exportWeights', dtype); },
-  import({bytes}) {
-    const r = call('importWeights', new Uint8Array(bytes));
-    setRunning(false);
-    generation++;
-    lastStep = r.step;
-    return r;
+  /** checksum: SHA-256 of the model's F32 file, to check that replicas are identical. */
+  async checksum() {
+    const r = call('exportWeights', 'F32');
+    return {sha256: hex(await crypto.subtle.digest('SHA-256', r.bytes)), bytes: r.bytes.byteLength};
   },
+  memory() { return {wasmBytes: instance ? instance.exports.mem.buffer.byteLength : 0}; },
 };
 
 onmessage = async (ev) => {
