@@ -1,7 +1,9 @@
 // End-to-end test of Latent Lab: the real server binary, the real page in a
 // real Chromium, real MNIST and the real Go core in WebAssembly. It trains for
 // a bounded time, evaluates, downloads weights, checks them with the native
-// CLI, and feeds the page a corrupt file.
+// CLI, and feeds the page a corrupt file. Then it checks data-parallel
+// training: 2 workers follow the 1-worker run of the same seed, their replicas
+// stay bit-identical, and the one-worker fallback without SharedArrayBuffer.
 //
 // Needs `make build` first (bin/server, bin/latentlab) and Chromium at
 // /usr/bin/chromium (override with CHROMIUM=/path). Run: cd e2e && node --test
@@ -137,6 +139,12 @@ test('Latent Lab in the browser', async t => {
     const state = await page.evaluate(() => document.body.dataset.state);
     assert.equal(state, 'ready', `page state ${state}: ${await page.textContent('#error-text')}`);
     assert.equal(await page.evaluate(() => crossOriginIsolated), true, 'the server must send COOP/COEP headers');
+    const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+    const want = Math.max(1, Math.min(cores, 4));
+    assert.equal(await page.evaluate(() => window.latentlab.workers()), want, `default worker count for ${cores} cores`);
+    assert.equal(await page.textContent('#workers-count'), `(${want} worker${want === 1 ? '' : 's'})`);
+    assert.match(await page.textContent('#workers option:checked'), /\(default\)/);
+    assert.equal(await page.isVisible('#workers-note'), false, 'no fallback note when SharedArrayBuffer works');
     assert.equal(await readout('step'), 0);
     assert.ok(await readout('params') > 784, 'the parameter count is shown');
     assert.match(await page.textContent('footer'), /MNIST.*LeCun.*Cortes.*Burges.*CC BY-SA 3\.0/s);
@@ -254,5 +262,109 @@ test('Latent Lab in the browser', async t => {
     await page.waitForFunction(b => Number(document.getElementById('step').dataset.value) > b, before, {timeout: 15_000});
     await page.click('#train');
     await page.waitForFunction(() => document.body.dataset.state === 'paused');
+  });
+});
+
+/** tensors returns name → Float32Array of an F32 safetensors file. */
+function tensors(buf) {
+  const header = parseSafetensors(buf);
+  const base = 8 + Number(buf.readBigUInt64LE(0));
+  const out = {};
+  for (const [name, t] of Object.entries(header)) {
+    if (name === '__metadata__') continue;
+    assert.equal(t.dtype, 'F32', name);
+    const [b, e] = t.data_offsets;
+    const bytes = buf.subarray(base + b, base + e);
+    out[name] = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
+  }
+  return out;
+}
+
+/**
+ * runSteps opens a fresh page that trains exactly `steps` steps of the default
+ * model with `workers` workers (URL parameters), and returns the downloaded
+ * F32 weights, the summed losses of the last round and the page itself.
+ */
+async function runSteps(query, steps) {
+  const p = await context.newPage();
+  p.on('pageerror', e => console.error('page error:', e.message));
+  await p.goto(`${baseURL}?${query}&steps=${steps}&autostart=1`);
+  await p.waitForFunction(s => ['paused', 'error'].includes(document.body.dataset.state)
+    && document.getElementById('test-recon').dataset.step === String(s), steps, {timeout: 90_000})
+    .catch(async e => { throw new Error(`${e.message}; state ${await p.evaluate(() => document.body.dataset.state)}: ${await p.textContent('#error-text')}`); });
+  assert.equal(await p.evaluate(() => document.body.dataset.state), 'paused', await p.textContent('#error-text'));
+  assert.equal(Number(await p.getAttribute('#step', 'data-value')), steps, 'the page stops at exactly ?steps');
+  const stats = await p.evaluate(() => window.latentlab.stats());
+  assert.equal(stats.steps, steps);
+  assert.ok(Number(await p.evaluate(() => document.body.dataset.firstStepMs)) > 0, 'firstStepMs is recorded');
+  await p.selectOption('#dtype', 'F32');
+  const [download] = await Promise.all([p.waitForEvent('download'), p.click('#download')]);
+  const file = path.join(tmp, `steps-${query.replace(/\W+/g, '-')}.safetensors`);
+  await download.saveAs(file);
+  return {page: p, weights: tensors(fs.readFileSync(file)), loss: stats.loss};
+}
+
+test('data-parallel workers', async t => {
+  const STEPS = 30;
+  let one;
+  await t.test(`1 worker: ${STEPS} steps`, async () => {
+    one = await runSteps('preset=default&workers=1', STEPS);
+    assert.equal(await one.page.evaluate(() => window.latentlab.workers()), 1);
+    await one.page.close();
+  });
+
+  await t.test(`2 workers: ${STEPS} steps follow the 1-worker run; replicas are bit-identical`, async () => {
+    const two = await runSteps('preset=default&workers=2', STEPS);
+    assert.equal(await two.page.evaluate(() => window.latentlab.workers()), 2);
+    assert.equal(await two.page.textContent('#workers-count'), '(2 workers)');
+    // Both replicas hash their own weights: any difference at all would show.
+    const sums = await two.page.evaluate(() => window.latentlab.checksums());
+    assert.equal(sums.length, 2);
+    assert.equal(sums[0], sums[1], 'the replicas in the two workers differ');
+    await two.page.close();
+
+    // Same seed, same batches, same arithmetic, except that two half batches
+    // sum their gradients in a different order than one whole batch does, so
+    // the weights agree to float rounding, amplified a little by 30 Adam
+    // steps: well under 1e-3 for weights mostly of magnitude ~0.05 (the largest
+    // ~0.7); a real divergence (a replica on the wrong rows, a missed sum)
+    // moves them by ~lr = 1e-3 a step.
+    let worst = 0, names = 0, biggest = 0;
+    for (const [name, a] of Object.entries(one.weights)) {
+      const b = two.weights[name];
+      assert.ok(b && b.length === a.length, `${name} missing or resized with 2 workers`);
+      names++;
+      for (let i = 0; i < a.length; i++) {
+        worst = Math.max(worst, Math.abs(a[i] - b[i]));
+        biggest = Math.max(biggest, Math.abs(a[i]));
+      }
+    }
+    console.log(`${names} tensors; largest weight ${biggest.toFixed(3)}, largest 1- vs 2-worker difference ${worst.toExponential(2)}`);
+    assert.equal(names, Object.keys(two.weights).length);
+    assert.ok(worst < 1e-3, `weights differ by up to ${worst}`);
+    assert.ok(biggest > 0.01, 'the weights are not all ~0');
+    console.log('losses at the last round, 1 worker:', JSON.stringify(one.loss), '2 workers:', JSON.stringify(two.loss));
+    assert.equal(two.loss.step, STEPS);
+    for (const k of ['recon', 'disc', 'gen']) {
+      const a = one.loss[k], b = two.loss[k];
+      assert.ok(Number.isFinite(a) && a > 0, `${k} loss ${a}`);
+      assert.ok(Math.abs(a - b) <= 1e-3 * Math.abs(a), `${k} loss: 1 worker ${a}, 2 workers ${b}`);
+    }
+  });
+
+  await t.test('without SharedArrayBuffer: one worker, and the page says so', async () => {
+    const p = await context.newPage();
+    await p.goto(`${baseURL}?preset=default&workers=2&noshared=1&steps=20&autostart=1`);
+    await p.waitForFunction(() => ['paused', 'error'].includes(document.body.dataset.state), null, {timeout: 90_000});
+    assert.equal(await p.evaluate(() => document.body.dataset.state), 'paused', await p.textContent('#error-text'));
+    assert.equal(await p.evaluate(() => window.latentlab.workers()), 1);
+    assert.equal(await p.textContent('#workers-count'), '(1 worker)');
+    assert.equal(await p.isVisible('#workers-note'), true);
+    assert.match(await p.textContent('#workers-note'), /one worker.*SharedArrayBuffer/);
+    assert.equal(await p.isDisabled('#workers'), true);
+    assert.equal(Number(await p.getAttribute('#step', 'data-value')), 20);
+    const recon = Number(await p.getAttribute('#recon-loss', 'data-value'));
+    assert.ok(recon > 0 && recon < UNTRAINED_NATS, `recon ${recon} after 20 steps`);
+    await p.close();
   });
 });

@@ -621,7 +621,7 @@ function setState(s) {
   $('evaluate').disabled = !live || evaluating;
   $('download').disabled = !live;
   $('import').disabled = !live;
-  $('workers').disabled = !live;
+  $('workers').disabled = !live || !sharedOK;
 }
 
 async function onTrain() {
