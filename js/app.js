@@ -91,7 +91,8 @@ let round = null;            // promise of the round in flight
 let hold = null;             // promise that holds the loop between rounds (evaluation)
 let roundSteps = 1;          // steps per round, adapted to ROUND_TARGET_MS
 let stepsLeft = stepsParam ?? Infinity;
-const stats = {steps: 0, samples: 0, wasmBytes: 0, loss: null}; // counters since load, for benchmarks
+// Counters since the page loaded, for benchmarks: at is performance.now() at the end of the last round.
+const stats = {steps: 0, samples: 0, at: null, wasmBytes: 0, loss: null};
 const loss = {recon: new ui.History(), disc: new ui.History(), gen: new ui.History()};
 const $ = id => document.getElementById(id);
 
@@ -334,6 +335,7 @@ function onRound(rs, n, wall) {
   const l = {recon: sum('recon'), disc: sum('disc'), gen: sum('gen')};
   stats.steps += n;
   stats.samples += n * batch;
+  stats.at = performance.now();
   stats.wasmBytes = rs.reduce((s, x) => s + (x.memory || 0), 0);
   stats.loss = {step: r.step, ...l};
   ui.setValue('step', ui.fmtInt(r.step), r.step);

@@ -1,0 +1,184 @@
+// Measures the Latent Lab page itself in headless Debian Chromium: training
+// speed with 1 and 2 workers on the small (preset default) and paper models,
+// time from navigation to the first completed training round, the workers'
+// WebAssembly memory, and the size of the wasm binary.
+//
+//   node page.mjs [--seconds N] [--models small,paper] [--workers 1,2]
+//
+// It starts the real server binary (../bin/server, from `make build`) on a
+// free port, and gives every run a fresh Chromium profile, so each run loads
+// the page, MNIST and the Go core cold. A run opens
+// ?preset=...&workers=K&autostart=1, lets the page train for --seconds
+// (default 15) and measures over all but the first WARMUP_MS: samples/s is
+// the page's own count of trained samples between two round ends divided by
+// the time between them (not the smoothed figure on screen). The JSON goes to
+// stdout, progress to stderr. CHROMIUM=/path overrides /usr/bin/chromium.
+import {spawn} from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {fileURLToPath} from 'node:url';
+import {chromium} from 'playwright-core';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(HERE, '..');
+const SERVER = path.join(ROOT, 'bin', 'server');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const PRESETS = {small: 'default', paper: 'paper'};
+const WARMUP_MS = 3000;
+const LOAD_TIMEOUT_MS = 120_000;
+
+/** log writes a progress line to stderr. */
+function log(...a) {
+  console.error('[page]', ...a);
+}
+
+/** fail prints msg to stderr and exits non-zero. */
+function fail(msg) {
+  console.error(`page: ${msg}`);
+  process.exit(1);
+}
+
+/** parseArgs reads the command line; unknown flags are an error. */
+function parseArgs(argv) {
+  const o = {seconds: 15, models: ['small', 'paper'], workers: [1, 2]};
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i].split(/=(.*)/s, 2);
+    const value = () => inline ?? argv[++i];
+    switch (flag) {
+      case '--seconds': {
+        const v = value();
+        o.seconds = Number(v);
+        if (!(o.seconds * 1000 > WARMUP_MS && o.seconds <= 3600)) fail(`--seconds ${JSON.stringify(v)}: want a number of seconds in (${WARMUP_MS / 1000}, 3600]`);
+        break;
+      }
+      case '--models': {
+        const v = value();
+        o.models = (v ?? '').split(',').filter(Boolean);
+        if (!o.models.length || o.models.some(m => !PRESETS[m])) fail(`--models ${JSON.stringify(v)}: want a comma-separated list of ${Object.keys(PRESETS).join(', ')}`);
+        break;
+      }
+      case '--workers': {
+        const v = value();
+        o.workers = (v ?? '').split(',').filter(Boolean).map(Number);
+        if (!o.workers.length || o.workers.some(k => !Number.isInteger(k) || k < 1 || k > 8)) fail(`--workers ${JSON.stringify(v)}: want a comma-separated list of integers in 1..8`);
+        break;
+      }
+      default: fail(`unknown flag ${JSON.stringify(argv[i])}; use --seconds N, --models small,paper, --workers 1,2`);
+    }
+  }
+  return o;
+}
+
+/** startServer runs bin/server on a free port and resolves with it and its URL, read from its "serving on" line. */
+function startServer() {
+  return new Promise((resolve, reject) => {
+    const child = spawn(SERVER, ['-addr', '127.0.0.1:0'], {stdio: ['ignore', 'pipe', 'pipe']});
+    let out = '', err = '';
+    const timer = setTimeout(() => { child.kill(); reject(new Error(`${SERVER} did not report its address in 15 s; stderr: ${err}`)); }, 15_000);
+    child.on('error', e => { clearTimeout(timer); reject(new Error(`cannot start ${SERVER}: ${e.message} (run make build)`)); });
+    child.on('exit', code => { clearTimeout(timer); reject(new Error(`${SERVER} exited with ${code}; stderr: ${err.slice(-500)}`)); });
+    child.stderr.on('data', d => { err = (err + d).slice(-4000); }); // request log; keep the tail for errors
+    child.stdout.on('data', d => {
+      out += d;
+      const m = out.match(/serving on (http:\/\/127\.0\.0\.1:\d+)/);
+      if (m) {
+        clearTimeout(timer);
+        child.removeAllListeners('exit');
+        resolve({child, url: m[1] + '/'});
+      }
+    });
+  });
+}
+
+/** chromiumVersion returns the browser's version from the context, or from its user agent. */
+async function chromiumVersion(context) {
+  const v = context.browser()?.version();
+  if (v) return v;
+  const p = context.pages()[0] || await context.newPage();
+  return (await p.evaluate(() => navigator.userAgent)).match(/Chrome\/([\d.]+)/)?.[1] ?? 'unknown';
+}
+
+/** run measures one model × worker count in a fresh profile and returns its result row. */
+async function run(url, model, workers, seconds) {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'latentlab-page-bench-'));
+  let context;
+  try {
+    try {
+      context = await chromium.launchPersistentContext(tmp, {executablePath: CHROMIUM, args: ARGS, headless: true});
+    } catch (e) {
+      throw new Error(`cannot start Chromium at ${CHROMIUM}: ${e.message.split('\n')[0]}`);
+    }
+    const version = await chromiumVersion(context);
+    const page = context.pages()[0] || await context.newPage();
+    const errors = [];
+    page.on('pageerror', e => errors.push(e.message));
+    await page.goto(`${url}?preset=${PRESETS[model]}&workers=${workers}&autostart=1`);
+    const name = `${model}/${workers} worker(s)`;
+    await page.waitForFunction(() => document.body.dataset.firstStepMs || document.body.dataset.state === 'error', null, {timeout: LOAD_TIMEOUT_MS})
+      .catch(e => { throw new Error(`${name}: no training step within ${LOAD_TIMEOUT_MS / 1000} s (${e.message.split('\n')[0]})`); });
+    const problem = async () => `${name}: page state ${await page.evaluate(() => document.body.dataset.state)}: `
+      + `${await page.textContent('#error-text')} ${errors.join('; ')}`.trim();
+    if (await page.evaluate(() => document.body.dataset.state) !== 'training') throw new Error(await problem());
+    const firstStep = Number(await page.evaluate(() => document.body.dataset.firstStepMs));
+    const got = await page.evaluate(() => window.latentlab.workers());
+    if (got !== workers) throw new Error(`${name}: the page runs ${got} worker(s)`);
+
+    await page.waitForTimeout(WARMUP_MS);
+    const a = await page.evaluate(() => window.latentlab.stats());
+    await page.waitForTimeout(seconds * 1000 - WARMUP_MS);
+    const b = await page.evaluate(() => window.latentlab.stats());
+    if (await page.evaluate(() => document.body.dataset.state) !== 'training') throw new Error(await problem());
+    if (!(b.at > a.at && b.samples > a.samples)) throw new Error(`${name}: no training round completed in ${seconds * 1000 - WARMUP_MS} ms`);
+    const sps = (b.samples - a.samples) / ((b.at - a.at) / 1000);
+    const r = {
+      model, workers,
+      samples_per_sec: Number(sps.toFixed(1)),
+      steps: b.steps - a.steps,
+      seconds: Number(((b.at - a.at) / 1000).toFixed(3)),
+      first_step_ms: Math.round(firstStep),
+      wasm_memory_mb: Number((b.wasmBytes / 2 ** 20).toFixed(1)),
+      recon: b.loss && b.loss.recon !== null ? Number(b.loss.recon.toFixed(2)) : null,
+    };
+    log(`${name}: ${r.samples_per_sec} samples/s (${r.steps} steps in ${r.seconds} s), first step at ${r.first_step_ms} ms,`,
+      `wasm memory ${r.wasm_memory_mb} MiB, recon ${r.recon}`);
+    return {version, r};
+  } finally {
+    await context?.close().catch(() => {});
+    fs.rmSync(tmp, {recursive: true, force: true});
+  }
+}
+
+async function main() {
+  const o = parseArgs(process.argv.slice(2));
+  if (!fs.existsSync(CHROMIUM)) fail(`Chromium not found at ${CHROMIUM} (install Debian's chromium, or set CHROMIUM=/path)`);
+  const wasm = path.join(ROOT, 'assets', 'latentlab.wasm');
+  for (const f of [SERVER, wasm, wasm + '.gz']) if (!fs.existsSync(f)) fail(`${f} is missing: run make build in ${ROOT}`);
+  const {child, url} = await startServer();
+  try {
+    log(`serving ${url}; ${o.seconds} s a run, the first ${WARMUP_MS / 1000} s not measured`);
+    let chromiumVer = null;
+    const results = [];
+    for (const model of o.models) {
+      for (const workers of o.workers) {
+        const {version, r} = await run(url, model, workers, o.seconds);
+        chromiumVer = version;
+        results.push(r);
+      }
+    }
+    console.log(JSON.stringify({
+      chromium: chromiumVer,
+      wasm_bytes: fs.statSync(wasm).size,
+      wasm_gzip_bytes: fs.statSync(wasm + '.gz').size,
+      seconds: o.seconds,
+      warmup_seconds: WARMUP_MS / 1000,
+      results,
+    }));
+  } finally {
+    child.kill('SIGTERM');
+  }
+}
+
+main().catch(e => fail(e.message));
