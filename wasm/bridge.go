@@ -187,8 +187,7 @@ func (b *bridge) snapshot(args []js.Value) (any, error) {
 	}
 	nCodes := min(viewCodes, s.Test.N)
 	codes := make([]float32, nCodes*c.Latent)
-	s.EncodeTest(codes, nCodes)
-	sum, n := s.TestLoss(0, nCodes)
+	sum, n := s.TestCodesAndLoss(codes, nCodes)
 	return map[string]any{
 		"latent":    c.Latent,
 		"step":      s.Steps,

@@ -178,9 +178,14 @@ func (m *Model) Decode(x, z []float32, n int) {
 	nn.SigmoidForward(x[:n*model.Pixels], m.Dec.Forward(z, n))
 }
 
-// ReconLoss returns BCE(x, σ(dec(enc(x)))) summed over the n images.
-func (m *Model) ReconLoss(x []float32, n int) float64 {
-	logits := m.Dec.Forward(m.Enc.Forward(x, n), n)
+// ReconLoss returns BCE(x, σ(dec(enc(x)))) summed over the n images, and
+// stores the codes enc(x) in z unless z is nil.
+func (m *Model) ReconLoss(z, x []float32, n int) float64 {
+	codes := m.Enc.Forward(x, n)
+	if z != nil {
+		copy(z[:len(codes)], codes)
+	}
+	logits := m.Dec.Forward(codes, n)
 	return nn.BCEWithLogits(nil, logits, x, n) * float64(n)
 }
 

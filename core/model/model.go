@@ -24,8 +24,9 @@ type Model interface {
 	Encode(z, x []float32, n int)
 	// Decode stores the pixel probabilities decoded from z in x.
 	Decode(x, z []float32, n int)
-	// ReconLoss returns the reconstruction loss summed over the n images.
-	ReconLoss(x []float32, n int) float64
+	// ReconLoss returns the reconstruction loss summed over the n images,
+	// and stores their codes in z unless z is nil.
+	ReconLoss(z, x []float32, n int) float64
 	// SamplePrior stores n samples of the prior in z, drawn with r.
 	SamplePrior(z []float32, n int, r *rand.Rand)
 	// Tensors returns the parameters as named tensors whose Data alias the

@@ -74,7 +74,7 @@ func (s *Session) Batch() int { return s.batcher.Batch() }
 // The mean over the test set is the sum of the sums over the sum of counts.
 func (s *Session) TestLoss(offset, count int) (sum float64, n int) {
 	s.eachTestChunk(offset, count, func(x []float32, k int) {
-		sum += s.Model.ReconLoss(x, k)
+		sum += s.Model.ReconLoss(nil, x, k)
 		n += k
 	})
 	return sum, n
@@ -85,6 +85,17 @@ func (s *Session) TestLoss(offset, count int) (sum float64, n int) {
 func (s *Session) MeanTestLoss() float64 {
 	sum, n := s.TestLoss(0, s.Test.N)
 	return sum / float64(n)
+}
+
+// TestCodesAndLoss stores the codes of test images [0, count) in z
+// (count, Latent) and returns their reconstruction loss summed, in one pass.
+func (s *Session) TestCodesAndLoss(z []float32, count int) (sum float64, n int) {
+	lat := s.Model.Config().Latent
+	s.eachTestChunk(0, count, func(x []float32, k int) {
+		sum += s.Model.ReconLoss(z[n*lat:(n+k)*lat], x, k)
+		n += k
+	})
+	return sum, n
 }
 
 // EncodeTest stores the codes of test images [0, count) in z (count, Latent).

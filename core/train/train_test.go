@@ -301,3 +301,20 @@ func TestMean(t *testing.T) {
 		t.Errorf("mean of one plain step %+v", v)
 	}
 }
+
+func TestCodesAndLossMatchSeparatePasses(t *testing.T) {
+	s := session(t, small())
+	lat := s.Model.Config().Latent
+	z1, z2 := make([]float32, 130*lat), make([]float32, 130*lat)
+	s.EncodeTest(z1, 130)
+	want, _ := s.TestLoss(0, 130)
+	got, n := s.TestCodesAndLoss(z2, 130)
+	if n != 130 || got != want {
+		t.Fatalf("one pass: %v over %d; separate passes: %v over 130", got, n, want)
+	}
+	for i := range z1 {
+		if z1[i] != z2[i] {
+			t.Fatalf("code %d: %v vs %v", i, z2[i], z1[i])
+		}
+	}
+}
