@@ -115,7 +115,7 @@ async function run(url, model, workers, seconds) {
     const page = context.pages()[0] || await context.newPage();
     const errors = [];
     page.on('pageerror', e => errors.push(e.message));
-    await page.goto(`${url}?preset=${PRESETS[model]}&workers=${workers}&autostart=1`);
+    await page.goto(`${url}?preset=${PRESETS[model]}&workers=${workers}&autostart=1&timing=1`);
     const name = `${model}/${workers} worker(s)`;
     await page.waitForFunction(() => document.body.dataset.firstStepMs || document.body.dataset.state === 'error', null, {timeout: LOAD_TIMEOUT_MS})
       .catch(e => { throw new Error(`${name}: no training step within ${LOAD_TIMEOUT_MS / 1000} s (${e.message.split('\n')[0]})`); });
@@ -133,17 +133,25 @@ async function run(url, model, workers, seconds) {
     if (await page.evaluate(() => document.body.dataset.state) !== 'training') throw new Error(await problem());
     if (!(b.at > a.at && b.samples > a.samples)) throw new Error(`${name}: no training round completed in ${seconds * 1000 - WARMUP_MS} ms`);
     const sps = (b.samples - a.samples) / ((b.at - a.at) / 1000);
+    await page.waitForFunction(() => document.body.dataset.firstSnapshotMs, null, {timeout: 10_000}).catch(() => {});
+    const firstSnapshot = Number(await page.evaluate(() => document.body.dataset.firstSnapshotMs)) || null;
+    const phases = await page.evaluate(() => window.latentlab.timing());
     const r = {
       model, workers,
       samples_per_sec: Number(sps.toFixed(1)),
       steps: b.steps - a.steps,
       seconds: Number(((b.at - a.at) / 1000).toFixed(3)),
       first_step_ms: Math.round(firstStep),
+      first_snapshot_ms: firstSnapshot,
       wasm_memory_mb: Number((b.wasmBytes / 2 ** 20).toFixed(1)),
       recon: b.loss && b.loss.recon !== null ? Number(b.loss.recon.toFixed(2)) : null,
     };
     log(`${name}: ${r.samples_per_sec} samples/s (${r.steps} steps in ${r.seconds} s), first step at ${r.first_step_ms} ms,`,
       `wasm memory ${r.wasm_memory_mb} MiB, recon ${r.recon}`);
+    log(`${name}: start-up phases (ms since navigation; first snapshot drawn at ${firstSnapshot} ms):`);
+    for (const t of phases) {
+      log(`  ${String(Math.round(t.start)).padStart(6)} → ${String(Math.round(t.end)).padStart(6)} ${String(Math.round(t.end - t.start)).padStart(6)} ms  ${t.name}`);
+    }
     return {version, r};
   } finally {
     await context?.close().catch(() => {});

@@ -27,10 +27,25 @@
 //   ?steps=N        train exactly N steps, then pause; rounds are then of at most
 //                   STEPS_ROUND steps regardless of timing, so the displayed losses are reproducible
 //   ?noshared=1     behave as if SharedArrayBuffer were unavailable (the one-worker fallback)
+//   ?timing=1       log the start-up phases (page and workers) to the console once the first
+//                   snapshot after training is drawn
 // After the first completed training round, document.body.dataset.firstStepMs
-// holds performance.now() (ms since navigation start). window.latentlab holds
-// a few read-only hooks for tests and benchmarks (see the end of this file).
+// holds performance.now() (ms since navigation start); after the first
+// snapshot taken by the training loop, dataset.firstSnapshotMs. The start-up
+// phases are User Timing measures (workers' too, on their own timelines) and
+// window.latentlab.timing() lists them on the page's clock. window.latentlab
+// holds a few read-only hooks for tests and benchmarks (see the end of this file).
+//
+// Start-up is arranged so that nothing waits on what it need not: the page
+// downloads the Go core (compiled while it streams) and MNIST (gunzipped while
+// it streams) at once, as its first act (js/assets.js); the workers start
+// meanwhile, run the Go core as soon as it is compiled, and get MNIST when it
+// is in. With ?autostart=1 the first training round runs before the first
+// snapshot.
 import * as ui from './ui.js';
+import {compileWasm, fetchData} from './assets.js';
+
+const APP_T0 = performance.now(); // app.js starts running
 
 const STORAGE_KEY = 'latentlab.config.v1';
 const EVAL_CHUNK = 500;
@@ -75,7 +90,11 @@ const stepsParam = params.has('steps') ? Math.max(1, Math.floor(Number(params.ge
 let workers = [];            // the Worker objects; workers[0] serves snapshots, evaluation and export
 let workerCount = sharedOK ? clampWorkers(Number(params.get('workers')) || DEFAULT_WORKERS) : 1;
 let epoch = 0;               // bumped when the workers are replaced; messages of older ones are dropped
-let cache = null;            // {data, module} from worker 0, shared with later workers (SharedArrayBuffer only)
+// The Go core and MNIST, downloaded by the page (js/assets.js) for every worker:
+// promises of the WebAssembly.Module and of the four idx files. A failed one
+// is dropped so that Retry downloads it again; the data is kept for later
+// workers only when shared (without SharedArrayBuffer it is transferred to the one worker).
+const assets = {module: null, data: null};
 let reducerSab = null;       // the gradient buffer of the current model (several workers only)
 let nextId = 1;
 const pending = new Map();   // request id → {resolve, reject}
@@ -95,6 +114,32 @@ let stepsLeft = stepsParam ?? Infinity;
 const stats = {steps: 0, samples: 0, at: null, wasmBytes: 0, loss: null};
 const loss = {recon: new ui.History(), disc: new ui.History(), gen: new ui.History()};
 const $ = id => document.getElementById(id);
+const timing = [];           // the start-up phases: {name, start, end} in ms since navigation (page and workers)
+const timingLog = params.get('timing') === '1';
+
+/**
+ * span records the start-up phase name from t0 to t1 (performance.now()) as a
+ * performance measure and in timing; the first rounds and snapshots are timed once.
+ */
+function span(name, t0, t1 = performance.now()) {
+  try { performance.measure(name, {start: t0, end: t1}); } catch { /* no User Timing */ }
+  timing.push({name, start: t0, end: t1});
+}
+
+/** workerSpans adds the phases worker i timed (epoch ms) to timing, on the page's clock. */
+function workerSpans(i, list) {
+  for (const t of list) span(`w${i}: ${t.name}`, t.start - performance.timeOrigin, t.end - performance.timeOrigin);
+}
+
+/** reportTiming logs the start-up breakdown once (?timing=1). */
+function reportTiming() {
+  document.body.dataset.firstSnapshotMs = String(Math.round(performance.now()));
+  if (!timingLog) return;
+  const rows = [...timing].sort((a, b) => a.start - b.start)
+    .map(t => ({phase: t.name, start: Math.round(t.start), end: Math.round(t.end), ms: Math.round(t.end - t.start)}));
+  console.log('latentlab start-up (ms since navigation):\n' + rows.map(r =>
+    `${String(r.start).padStart(6)} → ${String(r.end).padStart(6)} ${String(r.ms).padStart(6)} ms  ${r.phase}`).join('\n'));
+}
 
 function clampWorkers(n) {
   return Math.max(1, Math.min(MAX_WORKERS, Math.floor(n) || 1));
@@ -156,6 +201,7 @@ function requestAll(type, payload = () => ({})) {
 function onWorkerMessage(i, m) {
   switch (m.type) {
     case 'reply': {
+      if (m.timing && m.timing.length) workerSpans(i, m.timing);
       const p = pending.get(m.id);
       if (!p) return;
       pending.delete(m.id);
@@ -164,7 +210,6 @@ function onWorkerMessage(i, m) {
       if (m.fatal) died(workerCount > 1 ? `Worker ${i + 1}: ${m.error}` : m.error);
       return;
     }
-    case 'loadProgress': return showLoadProgress(m);
     case 'evalProgress': return ui.setBar('eval-progress', m.done / m.total);
   }
 }
@@ -186,18 +231,49 @@ function restartWorkers() {
   load();
 }
 
-/** loadWorkers loads MNIST and the Go core into every worker (downloading them once) and makes them replicas. */
-async function loadWorkers() {
-  let first;
-  if (cache) {
-    [first] = await requestAll('load', () => ({...cache}));
-  } else {
-    first = await request(0, 'load', {share: sharedOK});
-    if (sharedOK) cache = {data: first.data, module: first.module};
-    if (workers.length > 1) await Promise.all(workers.slice(1).map((_, j) => request(j + 1, 'load', {...cache})));
+/** fetchAssets starts the downloads that are not done or under way (see assets) and returns the promises. */
+function fetchAssets() {
+  if (!assets.module) {
+    const p = assets.module = compileWasm(span);
+    p.catch(() => { if (assets.module === p) assets.module = null; });
   }
+  if (!assets.data) {
+    let last = 0;
+    const p = assets.data = fetchData({
+      shared: sharedOK,
+      span,
+      onProgress(files) {
+        const now = performance.now();
+        if (now - last < 100 && files.some(f => f.loaded < f.total)) return;
+        last = now;
+        showLoadProgress({phase: 'Downloading MNIST', files});
+      },
+    });
+    p.then(() => { $('loading-phase').textContent = 'Starting the Go core…'; }, () => { if (assets.data === p) assets.data = null; });
+  }
+  return {module: assets.module, data: assets.data};
+}
+
+/**
+ * loadWorkers hands the Go core and MNIST to every worker as soon as each
+ * arrives (the Go core starts while MNIST still downloads) and makes the
+ * workers replicas; it resolves with worker 0's start result (defaults, presets).
+ */
+async function loadWorkers() {
+  const {module, data} = fetchAssets();
+  const t0 = performance.now();
+  // start is posted in a reaction to module registered before the one that
+  // posts data (Promise.all reacts later still): every worker gets start first.
+  const started = module.then(m => requestAll('start', () => ({module: m})));
+  const fed = Promise.all([data, module]).then(([d]) => {
+    if (sharedOK) return requestAll('data', () => ({data: d}));
+    assets.data = null; // transferred: a later worker downloads it again
+    return request(0, 'data', {data: d}, d.map(a => a.buffer));
+  });
+  const [starts] = await Promise.all([started, fed]);
+  span('page: workers have the Go core and MNIST', t0);
   if (workerCount > 1) await requestAll('shard', i => ({index: i, count: workerCount}));
-  return first;
+  return starts[0];
 }
 
 /**
@@ -210,14 +286,42 @@ async function replicate(type, payload, params) {
   if (workerCount === 1) return;
   try {
     await Promise.all(workers.slice(1).map((_, j) => request(j + 1, type, payload())));
-    // Each slot holds one network's gradient: at most the whole model's parameters.
-    const slotBytes = Math.ceil(params * 4 / 64) * 64;
-    reducerSab = new SharedArrayBuffer(HEADER_BYTES + 2 * workerCount * slotBytes);
-    await requestAll('reducer', () => ({sab: reducerSab, slotBytes}));
+    await newReducer(params);
   } catch (e) {
     if (!e.fatal) died(`The workers disagree: worker 1 accepted a model that another refused (${e.message}).`);
     throw Object.assign(e, {fatal: true});
   }
+}
+
+/** newReducer gives all workers a fresh gradient buffer sized for a model of params parameters. */
+async function newReducer(params) {
+  // Each slot holds one network's gradient: at most the whole model's parameters.
+  const slotBytes = Math.ceil(params * 4 / 64) * 64;
+  reducerSab = new SharedArrayBuffer(HEADER_BYTES + 2 * workerCount * slotBytes);
+  await requestAll('reducer', () => ({sab: reducerSab, slotBytes}));
+}
+
+/**
+ * initAll builds the model of config json in every worker at once and
+ * resolves with worker 0's result. It is for workers that hold no model yet:
+ * there is nothing to keep should worker 0 refuse the config, so the replicas
+ * need not wait for it. All refusing is an ordinary error (worker 0's); some
+ * refusing is fatal, as in replicate.
+ */
+async function initAll(json) {
+  const rs = await Promise.allSettled(workers.map((_, i) => request(i, 'init', {config: json})));
+  const bad = rs.filter(x => x.status === 'rejected').map(x => x.reason);
+  const fatal = bad.find(e => e.fatal);
+  if (fatal) throw fatal;
+  if (bad.length === rs.length) throw bad[0];
+  try {
+    if (bad.length) throw new Error(bad[0].message);
+    await newReducer(rs[0].value.params);
+  } catch (e) {
+    if (!e.fatal) died(`The workers disagree: some accepted a model that another refused (${e.message}).`);
+    throw Object.assign(e, {fatal: true});
+  }
+  return rs[0].value;
 }
 
 function showWorkerCount() {
@@ -239,18 +343,20 @@ async function load() {
     const preset = params.get('preset');
     if (preset !== null && !presets[preset]) ui.showError(`Unknown preset "${preset}" in the address; known: ${Object.keys(presets).join(', ')}.`);
     const stored = preset !== null && presets[preset] ? {...defaults, ...presets[preset]} : readStoredConfig();
+    // With autostart the first snapshot waits for the first training round (trainLoop takes it).
+    const autostart = params.get('autostart') === '1';
     let failed = null;
     if (stored) {
       try {
-        await buildModel(stored);
+        await buildModel(stored, {draw: !autostart});
       } catch (e) {
         if (e.fatal) throw e;
         failed = e;
       }
     }
-    if (!model) await buildModel(defaults);
+    if (!model) await buildModel(defaults, {draw: !autostart});
     if (failed) ui.showError(`The saved configuration was rejected (${failed.message}); using the defaults.`);
-    if (params.get('autostart') === '1') startTraining();
+    if (autostart) startTraining();
   } catch (e) {
     if (e.fatal) return died(e.message);
     setState('error');
@@ -286,7 +392,8 @@ async function stopTraining() {
 }
 
 async function trainLoop() {
-  let nextSnapshot = performance.now() + SNAPSHOT_EVERY_MS;
+  // Without a snapshot yet (autostart), take one right after the first round.
+  let nextSnapshot = snap ? performance.now() + SNAPSHOT_EVERY_MS : 0;
   try {
     while (running) {
       if (hold) {
@@ -299,6 +406,7 @@ async function trainLoop() {
       round = requestAll('train', () => ({steps: n}));
       const rs = await round;
       const wall = performance.now() - t0;
+      if (!document.body.dataset.firstStepMs) span(`page: first round (${n} step${n === 1 ? '' : 's'})`, t0);
       // Aim the next round at ROUND_TARGET_MS, growing at most fourfold a round.
       roundSteps = Math.max(1, Math.min(ROUND_MAX_STEPS, 4 * n, Math.round(n * ROUND_TARGET_MS / Math.max(wall, 1))));
       stepsLeft -= n;
@@ -309,6 +417,10 @@ async function trainLoop() {
         const t = performance.now();
         onSnapshot(await request(0, 'snapshot'));
         const now = performance.now();
+        if (!document.body.dataset.firstSnapshotMs) {
+          span('page: first snapshot after training (request + draw)', t, now);
+          reportTiming();
+        }
         // Spend at most about a fifth of the time drawing pictures.
         nextSnapshot = now + Math.max(SNAPSHOT_EVERY_MS, 4 * (now - t));
       }
@@ -356,19 +468,29 @@ function onRound(rs, n, wall) {
 
 // ---- the model --------------------------------------------------------------------
 
-/** buildModel asks the workers for a fresh model; on success the form shows the normalized config. */
-async function buildModel(config) {
+/**
+ * buildModel asks the workers for a fresh model; on success the form shows
+ * the normalized config and, if draw, the views show the untrained model.
+ */
+async function buildModel(config, {draw = true} = {}) {
   await stopTraining();
   const json = JSON.stringify(config);
-  const r = await request(0, 'init', {config: json});
-  await replicate('init', () => ({config: json}), r.params);
+  const t0 = performance.now();
+  let r;
+  if (model === null && workerCount > 1) {
+    r = await initAll(json);
+  } else {
+    r = await request(0, 'init', {config: json});
+    await replicate('init', () => ({config: json}), r.params);
+  }
+  if (!document.body.dataset.firstStepMs) span('page: init model', t0);
   model = {config: JSON.parse(r.config), params: r.params};
   setForm(model.config);
   saveConfig(model.config);
   clearReadouts();
   ui.setValue('params', ui.fmtInt(r.params), r.params);
   setState('ready');
-  await refreshSnapshot();
+  if (draw) await refreshSnapshot();
 }
 
 function clearReadouts() {
@@ -390,7 +512,9 @@ function clearReadouts() {
 
 async function refreshSnapshot() {
   try {
+    const t0 = performance.now();
     onSnapshot(await request(0, 'snapshot'));
+    if (!document.body.dataset.firstSnapshotMs) span('page: snapshot (request + draw)', t0);
   } catch (e) {
     if (!e.fatal) ui.showError(`Could not draw the model: ${e.message}`);
   }
@@ -803,6 +927,8 @@ window.latentlab = Object.freeze({
   stats: () => ({...stats, batch: model ? model.config.batch : null, now: performance.now()}),
   /** checksums returns the SHA-256 of every worker's model as F32 safetensors (replicas must agree). */
   checksums: async () => (await requestAll('checksum')).map(r => r.sha256),
+  /** timing returns the start-up phases timed so far (page and workers), in ms since navigation, by start. */
+  timing: () => [...timing].sort((a, b) => a.start - b.start).map(t => ({...t})),
 });
 
 // ---- start -------------------------------------------------------------------------------
@@ -817,6 +943,8 @@ ui.drawLegend($('legend'));
 const resized = new ResizeObserver(() => { drawScatter(); scheduleDraw(); });
 resized.observe($('latent-canvas'));
 resized.observe($('loss-canvas'));
+span('page: navigation → app.js runs', 0, APP_T0);
+fetchAssets(); // the network first: the workers start meanwhile
 setupWorkersSelect();
 setState('loading');
 scheduleDraw();

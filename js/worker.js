@@ -6,28 +6,24 @@
 // (see reduce below). The page drives training in rounds: it asks every
 // worker to run the same number of steps.
 //
+// The page downloads the Go core and MNIST (js/assets.js) and hands them over.
+//
 // Protocol (all messages are plain objects with a `type`):
 //   page → worker   {id, type, ...}; every request gets exactly one
-//                   {type: 'reply', id, ok, result | error, fatal}. Requests:
-//     load {data?, module?, share}  fetch MNIST and the Go core, or take them from the page
-//                                   (data: four Uint8Arrays, module: WebAssembly.Module);
-//                                   share: reply with the data in SharedArrayBuffers and the module
+//                   {type: 'reply', id, ok, result | error, fatal, timing}; timing lists the
+//                   phases timed since the last reply, {name, start, end} in epoch ms. Requests:
+//     start {module}                run the Go core (a compiled WebAssembly.Module) → {defaults, presets}
+//     data {data}                   the four MNIST idx files (Uint8Arrays); waits for start → {train, test}
 //     shard {index, count}          make this worker replica index of count (count 1: whole)
 //     reducer {sab, slotBytes}      the shared buffer for the gradient sums of the current model
 //     init {config} | import {bytes}     replace the model
 //     train {steps}                 exactly `steps` training steps → the Go core's train result
 //     snapshot | evaluate {chunk} | export {dtype} | checksum | memory
-//   worker → page   {type: 'loadProgress', phase, files: [{name, loaded, total}]}
-//                   {type: 'evalProgress', done, total}
+//   worker → page   {type: 'evalProgress', done, total}
 /* global Go, latentlab */
 'use strict';
+const WORKER_T0 = performance.now(); // the script starts running (its own clock: 0 is the worker's creation)
 
-const DATA_FILES = [
-  'train-images-idx3-ubyte',
-  'train-labels-idx1-ubyte',
-  't10k-images-idx3-ubyte',
-  't10k-labels-idx1-ubyte',
-];
 const TEST_DIGITS = 10000;
 const BARRIER_TIMEOUT_MS = 30_000;
 
@@ -40,11 +36,32 @@ const HEADER_BYTES = 64;
 
 let go = null;          // the Go runtime object; go.exited once the program died
 let instance = null;    // the wasm instance (its memory size is reported)
-let loaded = false;     // MNIST handed to the Go core
+let loaded = false;     // MNIST handed to the Go core (setData succeeded)
 let generation = 0;     // bumped whenever the model is replaced (init, import)
 let shard = {index: 0, count: 1};
 let reducer = null;     // {sab, ctl, slotBytes, calls}
 const goOutput = [];    // last lines the Go program printed (a panic message ends up here)
+const timings = [];     // spans not yet sent to the page: {name, start, end} in ms since the Unix epoch
+const timed = new Set(); // names of the once-only spans already recorded (first train, first snapshot)
+
+/**
+ * span records the phase name from t0 to t1 (performance.now() of this
+ * worker) as a performance measure and queues it for the page, which gets it
+ * with the next reply (times in epoch ms, since the page's clock has another origin).
+ */
+function span(name, t0, t1 = performance.now()) {
+  try { performance.measure(name, {start: t0, end: t1}); } catch { /* no User Timing: the page still gets it */ }
+  timings.push({name, start: performance.timeOrigin + t0, end: performance.timeOrigin + t1});
+}
+
+span('worker script starts', 0, WORKER_T0);
+
+/** once records span name only the first time it is called with that name. */
+function once(name, t0) {
+  if (timed.has(name)) return;
+  timed.add(name);
+  span(name, t0);
+}
 
 // Keep the last lines Go writes (wasm_exec.js prints them with console.log /
 // console.error) so that a dead program can be reported with its panic message.
@@ -84,103 +101,53 @@ function died(cause) {
 
 // ---- loading ----------------------------------------------------------------
 
-/** fetchGunzip downloads one gzipped file, reporting bytes as they arrive, and returns its gunzipped bytes. */
-async function fetchGunzip(url, name, onBytes) {
-  let res;
-  try {
-    res = await fetch(url);
-  } catch (e) {
-    throw new Error(`${name}.gz: network error (${e.message})`);
-  }
-  if (!res.ok) throw new Error(`${name}.gz: HTTP ${res.status} ${res.statusText}`.trim());
-  const total = Number(res.headers.get('Content-Length')) || 0;
-  onBytes(0, total);
-  let loaded = 0;
-  const counter = new TransformStream({
-    transform(chunk, ctl) {
-      loaded += chunk.byteLength;
-      onBytes(loaded, total);
-      ctl.enqueue(chunk);
-    },
-  });
-  try {
-    const raw = res.body.pipeThrough(counter).pipeThrough(new DecompressionStream('gzip'));
-    return new Uint8Array(await new Response(raw).arrayBuffer());
-  } catch (e) {
-    throw new Error(`${name}.gz: download or gunzip failed (${e.message})`);
-  }
+// wasm_exec.js loads while the page is still downloading the Go core.
+let execError = null;
+try {
+  const t0 = performance.now();
+  importScripts('../assets/wasm_exec.js');
+  span('wasm_exec.js', t0);
+} catch (e) {
+  execError = new Error(`wasm_exec.js: could not load (${e.message})`);
 }
 
-/** compileWasm fetches and compiles the Go core. */
-async function compileWasm() {
-  const url = '../assets/latentlab.wasm';
-  try {
-    const res = await fetch(url);
-    if (!res.ok) throw new Error(`latentlab.wasm: HTTP ${res.status} ${res.statusText}`.trim());
-    return await WebAssembly.compileStreaming(res);
-  } catch (e) {
-    throw new Error(e.message.startsWith('latentlab.wasm') ? e.message : `latentlab.wasm: ${e.message}`);
-  }
+let started = null; // promise of the last start request: data waits for it
+
+/** start runs the compiled Go core (a WebAssembly.Module from the page) in this worker. */
+function start({module}) {
+  started = runGo(module);
+  return started;
 }
 
-/** startGo runs the compiled Go core in this worker. */
-async function startGo(module) {
-  if (go) return;
-  try {
-    importScripts('../assets/wasm_exec.js');
-  } catch (e) {
-    throw new Error(`wasm_exec.js: could not load (${e.message})`);
+async function runGo(module) {
+  if (!go) {
+    if (execError) throw execError;
+    const g = new Go();
+    let t0 = performance.now();
+    try {
+      instance = await WebAssembly.instantiate(module, g.importObject);
+    } catch (e) {
+      throw new Error(`latentlab.wasm: ${e.message}`);
+    }
+    span('wasm instantiate', t0);
+    t0 = performance.now();
+    g.run(instance).then(() => { g.exited = true; });
+    span('Go start (runs main)', t0);
+    if (typeof globalThis.latentlab !== 'object') throw new Error('latentlab.wasm: the Go program did not install `latentlab`');
+    go = g;
   }
-  const g = new Go();
-  try {
-    instance = await WebAssembly.instantiate(module, g.importObject);
-  } catch (e) {
-    throw new Error(`latentlab.wasm: ${e.message}`);
-  }
-  g.run(instance).then(() => { g.exited = true; });
-  if (typeof globalThis.latentlab !== 'object') throw new Error('latentlab.wasm: the Go program did not install `latentlab`');
-  go = g;
+  return info();
 }
 
-/** toShared copies bytes into a SharedArrayBuffer, so that other workers can read them without a copy per worker. */
-function toShared(a) {
-  const s = new Uint8Array(new SharedArrayBuffer(a.byteLength));
-  s.set(a);
-  return s;
-}
-
-let lastLoadPost = 0;
-async function load({data, module, share}) {
-  if (loaded) return info();
-  const moduleP = module ? Promise.resolve(module) : compileWasm();
-  if (!data) {
-    const files = DATA_FILES.map(name => ({name, loaded: 0, total: 0}));
-    const post = (phase, force) => {
-      const now = performance.now();
-      if (!force && now - lastLoadPost < 100) return;
-      lastLoadPost = now;
-      postMessage({type: 'loadProgress', phase, files});
-    };
-    post('Downloading MNIST', true);
-    // Catch early so a wasm failure is not an unhandled rejection while the data downloads.
-    moduleP.catch(() => {});
-    data = await Promise.all(files.map(f => fetchGunzip(`../assets/mnist/${f.name}.gz`, f.name, (n, total) => {
-      f.loaded = n;
-      f.total = total;
-      post('Downloading MNIST');
-    })));
-    post('Starting the Go core', true);
-  }
-  module = await moduleP;
-  await startGo(module);
+/** data hands the four MNIST idx files (Uint8Arrays, shared or transferred by the page) to the Go core. */
+async function data({data}) {
+  if (!started) throw new Error('worker: MNIST data came before the Go core');
+  await started;
+  const t0 = performance.now();
   const counts = call('setData', ...data);
+  span(`Go setData (${(data.reduce((s, a) => s + a.byteLength, 0) / 2 ** 20).toFixed(0)} MiB)`, t0);
   loaded = true;
-  const r = {...info(), train: counts.train, test: counts.test};
-  if (share) {
-    r.module = module;
-    r.data = data.map(a => a.buffer instanceof SharedArrayBuffer ? a : toShared(a));
-  }
-  return r;
+  return {train: counts.train, test: counts.test};
 }
 
 function info() {
@@ -275,7 +242,8 @@ function replaced(r) {
 }
 
 const handlers = {
-  load,
+  start,
+  data,
   shard({index, count}) {
     const r = call('setShard', index, count, reduce);
     shard = {index, count};
@@ -285,13 +253,26 @@ const handlers = {
     reducer = {sab, ctl: new Int32Array(sab, 0, HEADER_BYTES / 4), slotBytes, calls: 0};
     return {slotBytes};
   },
-  init({config}) { return replaced(call('init', config)); },
+  init({config}) {
+    const t0 = performance.now();
+    const r = replaced(call('init', config));
+    once('Go init', t0);
+    return r;
+  },
   import({bytes}) { return replaced(call('importWeights', new Uint8Array(bytes))); },
   train({steps}) {
+    const t0 = performance.now();
     const r = call('train', steps, Infinity);
+    once(`Go train (${timed.has('train1') ? 'second' : 'first'} round, ${steps} step${steps === 1 ? '' : 's'})`, t0);
+    timed.add(timed.has('train1') ? 'train2' : 'train1');
     return {...r, memory: instance.exports.mem.buffer.byteLength};
   },
-  snapshot() { return call('snapshot'); },
+  snapshot() {
+    const t0 = performance.now();
+    const r = call('snapshot');
+    once('Go snapshot (first)', t0);
+    return r;
+  },
   evaluate({chunk}) { return evaluate(chunk || 500); },
   export({dtype}) { return call('exportWeights', dtype); },
   /** checksum: SHA-256 of the model's F32 file, to check that replicas are identical. */
@@ -311,8 +292,8 @@ onmessage = async (ev) => {
   }
   try {
     const result = await h(msg);
-    postMessage({type: 'reply', id: msg.id, ok: true, result});
+    postMessage({type: 'reply', id: msg.id, ok: true, result, timing: timings.splice(0)});
   } catch (e) {
-    postMessage({type: 'reply', id: msg.id, ok: false, error: e.message, fatal: e instanceof GoDied});
+    postMessage({type: 'reply', id: msg.id, ok: false, error: e.message, fatal: e instanceof GoDied, timing: timings.splice(0)});
   }
 };
