@@ -17,15 +17,12 @@
 // "cores_override": N.
 import http from 'node:http';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {chromium} from 'playwright-core';
+import {launchChromium} from '../e2e/harness.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const MIME = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -159,26 +156,14 @@ async function runPage(context, base, q) {
 /** main runs every requested model × backend, or the self-check, and prints the JSON. */
 async function main() {
   const o = parseArgs(process.argv.slice(2));
-  if (!fs.existsSync(CHROMIUM)) fail(`Chromium not found at ${CHROMIUM} (install Debian's chromium, or set CHROMIUM=/path)`);
   for (const f of ['node_modules/@tensorflow/tfjs/dist/tf.min.js', 'node_modules/@tensorflow/tfjs-backend-wasm/dist/tf-backend-wasm.min.js']) {
     if (!fs.existsSync(path.join(HERE, f))) fail(`${f} is missing: run npm ci in ${HERE}`);
   }
   const tfjsVersion = JSON.parse(fs.readFileSync(path.join(HERE, 'node_modules/@tensorflow/tfjs/package.json'), 'utf8')).version;
 
   const {server, url} = await serve();
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'latentlab-bench-'));
-  let context;
+  const {context, version, profile} = await launchChromium(chromium);
   try {
-    try {
-      context = await chromium.launchPersistentContext(tmp, {executablePath: CHROMIUM, args: ARGS, headless: true});
-    } catch (e) {
-      throw new Error(`cannot start Chromium at ${CHROMIUM}: ${e.message.split('\n')[0]}`);
-    }
-    const version = context.browser()?.version()
-      ?? await (async () => {
-        const p = context.pages()[0] || await context.newPage();
-        return (await p.evaluate(() => navigator.userAgent)).match(/Chrome\/([\d.]+)/)?.[1] ?? 'unknown';
-      })();
     log(`Chromium ${version}, TF.js ${tfjsVersion}, serving ${url}`);
     if (o.cores) {
       log(`experiment: the page sees navigator.hardwareConcurrency = ${o.cores}`);
@@ -224,7 +209,7 @@ async function main() {
   } finally {
     await context?.close().catch(() => {});
     server.close();
-    fs.rmSync(tmp, {recursive: true, force: true});
+    fs.rmSync(profile, {recursive: true, force: true});
   }
 }
 

@@ -13,19 +13,15 @@
 // the page's own count of trained samples between two round ends divided by
 // the time between them (not the smoothed figure on screen). The JSON goes to
 // stdout, progress to stderr. CHROMIUM=/path overrides /usr/bin/chromium.
-import {spawn} from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {chromium} from 'playwright-core';
+import {launchChromium, startServer} from '../e2e/harness.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..');
 const SERVER = path.join(ROOT, 'bin', 'server');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const PRESETS = {small: 'default', paper: 'paper'};
 const WARMUP_MS = 3000;
 const LOAD_TIMEOUT_MS = 120_000;
@@ -72,46 +68,10 @@ function parseArgs(argv) {
   return o;
 }
 
-/** startServer runs bin/server on a free port and resolves with it and its URL, read from its "serving on" line. */
-function startServer() {
-  return new Promise((resolve, reject) => {
-    const child = spawn(SERVER, ['-addr', '127.0.0.1:0'], {stdio: ['ignore', 'pipe', 'pipe']});
-    let out = '', err = '';
-    const timer = setTimeout(() => { child.kill(); reject(new Error(`${SERVER} did not report its address in 15 s; stderr: ${err}`)); }, 15_000);
-    child.on('error', e => { clearTimeout(timer); reject(new Error(`cannot start ${SERVER}: ${e.message} (run make build)`)); });
-    child.on('exit', code => { clearTimeout(timer); reject(new Error(`${SERVER} exited with ${code}; stderr: ${err.slice(-500)}`)); });
-    child.stderr.on('data', d => { err = (err + d).slice(-4000); }); // request log; keep the tail for errors
-    child.stdout.on('data', d => {
-      out += d;
-      const m = out.match(/serving on (http:\/\/127\.0\.0\.1:\d+)/);
-      if (m) {
-        clearTimeout(timer);
-        child.removeAllListeners('exit');
-        resolve({child, url: m[1] + '/'});
-      }
-    });
-  });
-}
-
-/** chromiumVersion returns the browser's version from the context, or from its user agent. */
-async function chromiumVersion(context) {
-  const v = context.browser()?.version();
-  if (v) return v;
-  const p = context.pages()[0] || await context.newPage();
-  return (await p.evaluate(() => navigator.userAgent)).match(/Chrome\/([\d.]+)/)?.[1] ?? 'unknown';
-}
-
 /** run measures one model × worker count in a fresh profile and returns its result row. */
 async function run(url, model, workers, seconds) {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'latentlab-page-bench-'));
-  let context;
+  const {context, version, profile} = await launchChromium(chromium);
   try {
-    try {
-      context = await chromium.launchPersistentContext(tmp, {executablePath: CHROMIUM, args: ARGS, headless: true});
-    } catch (e) {
-      throw new Error(`cannot start Chromium at ${CHROMIUM}: ${e.message.split('\n')[0]}`);
-    }
-    const version = await chromiumVersion(context);
     const page = context.pages()[0] || await context.newPage();
     const errors = [];
     page.on('pageerror', e => errors.push(e.message));
@@ -155,16 +115,15 @@ async function run(url, model, workers, seconds) {
     return {version, r};
   } finally {
     await context?.close().catch(() => {});
-    fs.rmSync(tmp, {recursive: true, force: true});
+    fs.rmSync(profile, {recursive: true, force: true});
   }
 }
 
 async function main() {
   const o = parseArgs(process.argv.slice(2));
-  if (!fs.existsSync(CHROMIUM)) fail(`Chromium not found at ${CHROMIUM} (install Debian's chromium, or set CHROMIUM=/path)`);
   const wasm = path.join(ROOT, 'assets', 'latentlab.wasm');
   for (const f of [SERVER, wasm, wasm + '.gz']) if (!fs.existsSync(f)) fail(`${f} is missing: run make build in ${ROOT}`);
-  const {child, url} = await startServer();
+  const {child, url} = await startServer(SERVER);
   try {
     log(`serving ${url}; ${o.seconds} s a run, the first ${WARMUP_MS / 1000} s not measured`);
     let chromiumVer = null;

@@ -11,19 +11,19 @@
 // instead of the copy embedded in bin/server.
 import {test, before, after} from 'node:test';
 import assert from 'node:assert/strict';
-import {spawn, execFile} from 'node:child_process';
+import {execFile} from 'node:child_process';
 import {promisify} from 'node:util';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {chromium} from 'playwright-core';
+import {launchChromium, startServer} from './harness.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = path.join(ROOT, 'e2e', 'out');
 const SERVER = path.join(ROOT, 'bin', 'server');
 const CLI = path.join(ROOT, 'bin', 'latentlab');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const TRAIN_MS = 25_000;          // how long the page trains
 const LONG_TASK_LIMIT_MS = 200;   // no main-thread task may take longer while training
 const UNTRAINED_NATS = 784 * Math.LN2; // BCE of predicting 0.5 for every pixel: ≈ 543 nats
@@ -33,29 +33,7 @@ let baseURL;
 let context;   // the browser context (persistent, fresh user-data-dir)
 let page;
 let tmp;       // scratch directory, removed at the end
-
-/** startServer runs bin/server on a free port and resolves with its URL, read from its "serving on" line. */
-function startServer() {
-  return new Promise((resolve, reject) => {
-    const args = ['-addr', '127.0.0.1:0'];
-    if (process.env.SITE_DIR) args.push('-dir', path.resolve(process.env.SITE_DIR));
-    const child = spawn(SERVER, args, {stdio: ['ignore', 'pipe', 'pipe']});
-    let out = '', err = '';
-    const timer = setTimeout(() => reject(new Error(`server did not report its address in 15 s; stderr: ${err}`)), 15_000);
-    child.on('error', e => { clearTimeout(timer); reject(new Error(`cannot start ${SERVER}: ${e.message} (run make build)`)); });
-    child.on('exit', code => { clearTimeout(timer); reject(new Error(`server exited with ${code}; stderr: ${err}`)); });
-    child.stderr.on('data', d => { err += d; });
-    child.stdout.on('data', d => {
-      out += d;
-      const m = out.match(/serving on (http:\/\/127\.0\.0\.1:\d+)/);
-      if (m) {
-        clearTimeout(timer);
-        child.removeAllListeners('exit');
-        resolve({child, url: m[1] + '/'});
-      }
-    });
-  });
-}
+const profiles = []; // Chromium profiles, removed at the end
 
 /** readout returns the raw number in element #id's data-value attribute, or null if it has none. */
 async function readout(id) {
@@ -104,16 +82,11 @@ function canvasStats(id) {
 before(async () => {
   fs.mkdirSync(OUT, {recursive: true});
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'latentlab-e2e-'));
-  ({child: server, url: baseURL} = await startServer());
-  // A fresh profile per run. Playwright refuses --user-data-dir in args and
-  // takes it as launchPersistentContext's first argument instead.
-  context = await chromium.launchPersistentContext(path.join(tmp, 'profile'), {
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    acceptDownloads: true,
-    viewport: {width: 1280, height: 800},
-  });
+  const siteDir = process.env.SITE_DIR ? ['-dir', path.resolve(process.env.SITE_DIR)] : [];
+  ({child: server, url: baseURL} = await startServer(SERVER, siteDir));
+  let profile;
+  ({context, profile} = await launchChromium(chromium, {acceptDownloads: true, viewport: {width: 1280, height: 800}}));
+  profiles.push(profile);
   page = context.pages()[0] || await context.newPage();
   page.on('pageerror', e => console.error('page error:', e.message));
   page.on('console', m => { if (m.type() === 'error') console.error('page console:', m.text()); });
@@ -130,6 +103,7 @@ after(async () => {
   if (context) await context.close();
   if (server) server.kill('SIGTERM');
   if (tmp) fs.rmSync(tmp, {recursive: true, force: true});
+  for (const p of profiles) fs.rmSync(p, {recursive: true, force: true});
 });
 
 test('Latent Lab in the browser', async t => {
