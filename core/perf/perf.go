@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"slices"
+	"testing"
 	"time"
 
 	"latentlab/core/data"
@@ -44,6 +45,9 @@ type Report struct {
 	Kernels       []Kernel `json:"kernels"`
 }
 
+// allocSteps is how many steps the allocation count averages over.
+const allocSteps = 10
+
 // Measure trains a model built from c on train for about d after a short
 // warm-up, then measures each product shape of its step for about
 // perKernel, and returns the report named name.
@@ -62,17 +66,17 @@ func Measure(name string, c model.Config, trainSet *data.Set, d, perKernel time.
 	for range 2 { // warm-up
 		s.Step()
 	}
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	mallocs := ms.Mallocs
 	start := time.Now()
 	for r.Steps == 0 || time.Since(start) < d {
 		s.Step()
 		r.Steps++
 	}
 	r.Seconds = time.Since(start).Seconds()
-	runtime.ReadMemStats(&ms)
-	r.AllocsPerStep = float64(ms.Mallocs-mallocs) / float64(r.Steps)
+	// Allocations are counted as testing.AllocsPerRun counts them: over a
+	// fixed number of steps on one thread, so that an allocation made by
+	// the runtime or another goroutine during a short timed run is not
+	// charged to the step.
+	r.AllocsPerStep = testing.AllocsPerRun(allocSteps, func() { s.Step() })
 	r.SamplesPerSec = float64(r.Steps*c.Batch) / r.Seconds
 
 	// The bound: the time each product takes at its measured rate.
