@@ -213,7 +213,7 @@ test('Latent Lab in the browser', async t => {
     // Same weights, same 10,000 digits, same float32 arithmetic in the same Go
     // code; only the order of summation (chunks of 500 in the page) may differ,
     // which moves the mean by far less than 0.01 nats.
-    assert.ok(Math.abs(cli.recon - testLoss) <= 0.01, `CLI recon ${cli.recon} vs page ${testLoss}`);
+    assert.ok(Math.abs(cli.test_recon - testLoss) <= 0.01, `CLI test_recon ${cli.test_recon} vs page ${testLoss}`);
   });
 
   await t.test('rejects a corrupt import, keeps the model, trains on', async () => {

@@ -112,7 +112,14 @@ let roundSteps = 1;          // steps per round, adapted to ROUND_TARGET_MS
 let stepsLeft = stepsParam ?? Infinity;
 // Counters since the page loaded, for benchmarks: at is performance.now() at the end of the last round.
 const stats = {steps: 0, samples: 0, at: null, wasmBytes: 0, loss: null};
-const loss = {recon: new ui.History(), disc: new ui.History(), gen: new ui.History()};
+const loss = {};             // loss name → ui.History, for the current model's loss names
+// How the loss curves label the losses models report (others show their name).
+const LOSS_LABELS = {
+  recon: {label: 'Reconstruction (BCE)', color: '#4f46e5', unit: 'nats'},
+  disc: {label: 'Discriminator (BCE)', color: '#d97706'},
+  gen: {label: 'Generator (BCE)', color: '#059669'},
+};
+const LOSS_COLORS = ['#4f46e5', '#d97706', '#059669', '#db2777', '#0891b2', '#65a30d', '#7c3aed', '#b91c1c'];
 const $ = id => document.getElementById(id);
 const timing = [];           // the start-up phases: {name, start, end} in ms since navigation (page and workers)
 const timingLog = params.get('timing') === '1';
@@ -443,8 +450,9 @@ async function trainLoop() {
 function onRound(rs, n, wall) {
   const r = rs[0];
   const batch = model.config.batch;
-  const sum = key => rs.some(x => x[key] === null || x[key] === undefined) ? null : rs.reduce((s, x) => s + x[key], 0);
-  const l = {recon: sum('recon'), disc: sum('disc'), gen: sum('gen')};
+  const sum = key => rs.some(x => x.losses[key] === null || x.losses[key] === undefined) ? null : rs.reduce((s, x) => s + x.losses[key], 0);
+  const l = {};
+  for (const key of Object.keys(r.losses)) l[key] = sum(key);
   stats.steps += n;
   stats.samples += n * batch;
   stats.at = performance.now();
@@ -459,10 +467,11 @@ function onRound(rs, n, wall) {
     samplesPerSec = samplesPerSec === null ? now : 0.8 * samplesPerSec + 0.2 * now;
     ui.setValue('samples-per-sec', ui.fmtInt(samplesPerSec), Math.round(samplesPerSec));
   }
-  if (l.recon !== null) ui.setValue('recon-loss', l.recon.toFixed(2), l.recon);
-  loss.recon.push(r.step, l.recon);
-  loss.disc.push(r.step, l.disc);
-  loss.gen.push(r.step, l.gen);
+  if (l.recon !== null && l.recon !== undefined) ui.setValue('recon-loss', l.recon.toFixed(2), l.recon);
+  for (const [key, v] of Object.entries(l)) {
+    if (!loss[key]) loss[key] = new ui.History();
+    loss[key].push(r.step, v);
+  }
   scheduleDraw();
 }
 
@@ -494,7 +503,7 @@ async function buildModel(config, {draw = true} = {}) {
 }
 
 function clearReadouts() {
-  for (const h of Object.values(loss)) h.clear();
+  for (const key of Object.keys(loss)) delete loss[key];
   samplesPerSec = null;
   snap = null;
   ui.setValue('step', '0', 0);
@@ -522,15 +531,15 @@ async function refreshSnapshot() {
 
 function onSnapshot(s) {
   snap = s;
-  ui.drawDigits($('recon-canvas'), ui.interleaveRows(s.inputs, s.recons, 16, 8), 32, 8, {gap: 1, groupRows: 2, groupGap: 5});
-  ui.drawDigits($('samples-canvas'), s.samples, 64, 8, {gap: 1});
-  ui.setValue('test-recon', s.testRecon.toFixed(2), s.testRecon);
+  if (s.recons) ui.drawDigits($('recon-canvas'), ui.interleaveRows(s.inputs, s.recons, 16, 8), 32, 8, {gap: 1, groupRows: 2, groupGap: 5});
+  if (s.samples) ui.drawDigits($('samples-canvas'), s.samples, 64, 8, {gap: 1});
+  if (s.testRecon !== undefined && s.testRecon !== null) ui.setValue('test-recon', s.testRecon.toFixed(2), s.testRecon);
   $('test-recon').dataset.step = String(s.step);
   drawScatter();
 }
 
 function drawScatter() {
-  if (!snap) return;
+  if (!snap || !snap.codes) return;
   const aae = model && model.config.model !== 'ae';
   const sigma = model && model.config.prior_std > 0 ? model.config.prior_std : 1;
   let range = 3 * sigma, tick = sigma;
@@ -565,12 +574,11 @@ function scheduleDraw() {
   drawQueued = true;
   requestAnimationFrame(() => {
     drawQueued = false;
-    const ae = model && model.config.model === 'ae';
-    ui.drawLossCurves($('loss-canvas'), [
-      {label: 'Reconstruction (BCE)', history: loss.recon, color: '#4f46e5', unit: 'nats'},
-      {label: 'Discriminator (BCE)', history: loss.disc, color: '#d97706', empty: ae ? 'plain autoencoder: no discriminator' : null},
-      {label: 'Generator (BCE)', history: loss.gen, color: '#059669', empty: ae ? 'plain autoencoder: no generator' : null},
-    ]);
+    const names = snap && snap.lossNames ? snap.lossNames.split(',') : Object.keys(loss);
+    ui.drawLossCurves($('loss-canvas'), names.map((key, i) => ({
+      label: key, color: LOSS_COLORS[i % LOSS_COLORS.length], ...LOSS_LABELS[key],
+      history: loss[key] || new ui.History(),
+    })));
   });
 }
 

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"syscall/js"
 	"time"
 	"unsafe"
@@ -119,10 +120,13 @@ func (b *bridge) use(m model.Model, steps int) error {
 	}
 	c := m.Config()
 	b.s = s
-	b.samplesZ = make([]float32, viewSamples*c.Latent)
-	m.SamplePrior(b.samplesZ, viewSamples, model.NewRand(c, 2))
-	b.priorZ = make([]float32, viewPrior*c.Latent)
-	m.SamplePrior(b.priorZ, viewPrior, model.NewRand(c, 3))
+	b.samplesZ, b.priorZ = nil, nil
+	if g, ok := m.(model.Generator); ok {
+		b.samplesZ = make([]float32, viewSamples*c.Latent)
+		g.SamplePrior(b.samplesZ, viewSamples, model.NewRand(c, 2))
+		b.priorZ = make([]float32, viewPrior*c.Latent)
+		g.SamplePrior(b.priorZ, viewPrior, model.NewRand(c, 3))
+	}
 	return nil
 }
 
@@ -134,7 +138,9 @@ func (b *bridge) session() (*train.Session, error) {
 }
 
 // train(maxSteps, budgetMs) → {step, epoch, epochProgress, steps, samples,
-// ms, recon, disc, gen}: at least one step, then more while both allow.
+// ms, losses}: at least one step, then more while both allow; losses maps
+// each of the model's loss names to its mean over the steps (null if not
+// finite).
 func (b *bridge) train(args []js.Value) (any, error) {
 	s, err := b.session()
 	if err != nil {
@@ -153,6 +159,10 @@ func (b *bridge) train(args []js.Value) (any, error) {
 		}
 	}
 	l := b.mean.Value()
+	losses := map[string]any{}
+	for i, name := range s.Model.LossNames() {
+		losses[name] = finite(l[i])
+	}
 	r := map[string]any{
 		"step":          s.Steps,
 		"epoch":         s.Epoch(),
@@ -160,45 +170,53 @@ func (b *bridge) train(args []js.Value) (any, error) {
 		"steps":         b.mean.Count,
 		"samples":       b.mean.Count * s.Batch(),
 		"ms":            float64(time.Since(start).Microseconds()) / 1000,
-		"recon":         finite(l.Recon),
-		"disc":          nil,
-		"gen":           nil,
-	}
-	if l.Adversarial {
-		r["disc"], r["gen"] = finite(l.Disc), finite(l.Gen)
+		"losses":        losses,
 	}
 	return r, nil
 }
 
-// snapshot() → the data of the live views (see js/worker.js).
+// snapshot() → the data of the live views (see js/worker.js): always
+// kind, latent, step, lossNames; inputs, recons and testRecon for an
+// Autoencoder; samples for a Generator; codes and labels for an Encoder,
+// prior for a Generator (first two dimensions).
 func (b *bridge) snapshot(args []js.Value) (any, error) {
 	s, err := b.session()
 	if err != nil {
 		return nil, err
 	}
 	c := s.Model.Config()
-	x := make([]float32, viewDigits*model.Pixels)
-	xhat := make([]float32, viewDigits*model.Pixels)
-	s.Reconstruct(x, xhat, viewDigits)
-	samples := make([]float32, viewSamples*model.Pixels)
-	for i := 0; i < viewSamples; i += c.Batch {
-		k := min(c.Batch, viewSamples-i)
-		s.Model.Decode(samples[i*model.Pixels:(i+k)*model.Pixels], b.samplesZ[i*c.Latent:(i+k)*c.Latent], k)
-	}
-	nCodes := min(viewCodes, s.Test.N)
-	codes := make([]float32, nCodes*c.Latent)
-	sum, n := s.TestCodesAndLoss(codes, nCodes)
-	return map[string]any{
+	r := map[string]any{
+		"kind":      c.Model,
 		"latent":    c.Latent,
 		"step":      s.Steps,
-		"inputs":    pixelsToJS(x),
-		"recons":    pixelsToJS(xhat),
-		"samples":   pixelsToJS(samples),
-		"codes":     float32sToJS(firstTwo(codes, c.Latent)),
-		"labels":    bytesToJS(s.Test.Labels[:nCodes]),
-		"prior":     float32sToJS(firstTwo(b.priorZ, c.Latent)),
-		"testRecon": finite(sum / float64(n)),
-	}, nil
+		"lossNames": strings.Join(s.Model.LossNames(), ","),
+	}
+	if _, ok := s.Model.(model.Autoencoder); ok {
+		x := make([]float32, viewDigits*model.Pixels)
+		xhat := make([]float32, viewDigits*model.Pixels)
+		s.Reconstruct(x, xhat, viewDigits)
+		r["inputs"], r["recons"] = pixelsToJS(x), pixelsToJS(xhat)
+	}
+	if g, ok := s.Model.(model.Generator); ok {
+		samples := make([]float32, viewSamples*model.Pixels)
+		for i := 0; i < viewSamples; i += c.Batch {
+			k := min(c.Batch, viewSamples-i)
+			g.Decode(samples[i*model.Pixels:(i+k)*model.Pixels], b.samplesZ[i*c.Latent:(i+k)*c.Latent], k)
+		}
+		r["samples"] = pixelsToJS(samples)
+		r["prior"] = float32sToJS(firstTwo(b.priorZ, c.Latent))
+	}
+	if _, ok := s.Model.(model.Encoder); ok {
+		nCodes := min(viewCodes, s.Test.N)
+		codes := make([]float32, nCodes*c.Latent)
+		sum, n := s.TestCodesAndLoss(codes, nCodes)
+		r["codes"] = float32sToJS(firstTwo(codes, c.Latent))
+		r["labels"] = bytesToJS(s.Test.Labels[:nCodes])
+		if _, ok := s.Model.(model.Autoencoder); ok {
+			r["testRecon"] = finite(sum / float64(n))
+		}
+	}
+	return r, nil
 }
 
 // evaluate(offset, count) → {sum, n}: the reconstruction loss summed over

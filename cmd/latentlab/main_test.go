@@ -54,6 +54,29 @@ func trainOK(t *testing.T, args []string) []stats {
 	return lines
 }
 
+// stats is the JSON line train prints per log interval for an AAE, and
+// the last line (step, epoch, elapsed_s, test_recon).
+type stats struct {
+	Step          int      `json:"step"`
+	Epoch         int      `json:"epoch"`
+	EpochProgress float64  `json:"epoch_progress"`
+	Recon         float64  `json:"recon"`
+	Disc          *float64 `json:"disc"`
+	Gen           *float64 `json:"gen"`
+	SamplesPerSec float64  `json:"samples_per_sec"`
+	ElapsedSec    float64  `json:"elapsed_s"`
+	TestRecon     *float64 `json:"test_recon"`
+}
+
+// evalResult is what eval prints for an AAE.
+type evalResult struct {
+	Recon  float64      `json:"test_recon"`
+	N      int          `json:"n"`
+	Step   int          `json:"step"`
+	Params int          `json:"params"`
+	Config model.Config `json:"config"`
+}
+
 // evalOK evaluates a file that must evaluate.
 func evalOK(t *testing.T, weights string) evalResult {
 	t.Helper()

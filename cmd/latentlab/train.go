@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -18,19 +19,6 @@ import (
 	"latentlab/core/model"
 	"latentlab/core/train"
 )
-
-// stats is the JSON line printed on stdout every log interval.
-type stats struct {
-	Step          int      `json:"step"`
-	Epoch         int      `json:"epoch"`
-	EpochProgress float64  `json:"epoch_progress"`
-	Recon         float64  `json:"recon"`
-	Disc          *float64 `json:"disc,omitempty"`
-	Gen           *float64 `json:"gen,omitempty"`
-	SamplesPerSec float64  `json:"samples_per_sec"`
-	ElapsedSec    float64  `json:"elapsed_s"`
-	TestRecon     *float64 `json:"test_recon,omitempty"` // only on the last line, which has no losses
-}
 
 func trainCmd(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("train", "Trains a model on MNIST. Progress goes to stderr; a JSON line of\nmean losses per log interval goes to stdout, and a last line with the\ntest-set reconstruction loss. Same config and seed, same losses.", stderr)
@@ -107,7 +95,7 @@ func trainCmd(args []string, stdout, stderr io.Writer) error {
 	lastStep := 0
 	for i := 1; i <= total && !stop.Load(); i++ {
 		mean.Add(s.Step())
-		bar.update(i, mean.Value())
+		bar.update(i, m.LossNames(), mean.Value())
 		if i%*logEvery == 0 || i == total {
 			now := time.Now()
 			if err := enc.Encode(statsOf(s, mean.Value(), float64((i-lastStep)*s.Batch())/now.Sub(last).Seconds(), now.Sub(start))); err != nil {
@@ -122,13 +110,10 @@ func trainCmd(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "latentlab: interrupted at step %d\n", s.Steps)
 	}
 	fmt.Fprintf(stderr, "latentlab: evaluating on %d test digits\n", testSet.N)
-	test := s.MeanTestLoss()
-	final := struct {
-		Step       int     `json:"step"`
-		Epoch      int     `json:"epoch"`
-		ElapsedSec float64 `json:"elapsed_s"`
-		TestRecon  float64 `json:"test_recon"`
-	}{s.Steps, s.Epoch(), time.Since(start).Seconds(), test}
+	final := map[string]any{"step": s.Steps, "epoch": s.Epoch(), "elapsed_s": time.Since(start).Seconds()}
+	for k, v := range s.Metrics() {
+		final[k] = finite(v)
+	}
 	if err := enc.Encode(final); err != nil {
 		return err
 	}
@@ -141,15 +126,27 @@ func trainCmd(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-func statsOf(s *train.Session, l model.Losses, samplesPerSec float64, elapsed time.Duration) stats {
-	st := stats{
-		Step: s.Steps, Epoch: s.Epoch(), EpochProgress: s.Progress(),
-		Recon: l.Recon, SamplesPerSec: samplesPerSec, ElapsedSec: elapsed.Seconds(),
+// statsOf is the JSON line printed on stdout every log interval: step,
+// epoch, epoch_progress, the mean of each loss by its name (null if not
+// finite), samples_per_sec and elapsed_s.
+func statsOf(s *train.Session, l model.Losses, samplesPerSec float64, elapsed time.Duration) map[string]any {
+	st := map[string]any{
+		"step": s.Steps, "epoch": s.Epoch(), "epoch_progress": s.Progress(),
+		"samples_per_sec": samplesPerSec, "elapsed_s": elapsed.Seconds(),
 	}
-	if l.Adversarial {
-		st.Disc, st.Gen = &l.Disc, &l.Gen
+	for i, name := range s.Model.LossNames() {
+		st[name] = finite(l[i])
 	}
 	return st
+}
+
+// finite returns v, or nil (JSON null) if it is NaN or infinite, which
+// JSON cannot carry.
+func finite(v float64) any {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return nil
+	}
+	return v
 }
 
 // writeModel writes the session's model to path atomically: a crash or a
@@ -194,7 +191,7 @@ func newProgress(w io.Writer, total int) *progress {
 	return &progress{w: w, total: total, tty: tty, start: time.Now(), lastPct: -1}
 }
 
-func (p *progress) update(step int, l model.Losses) {
+func (p *progress) update(step int, names []string, l model.Losses) {
 	now := time.Now()
 	pct := 100 * step / p.total
 	if p.tty && now.Sub(p.last) < 100*time.Millisecond && step != p.total {
@@ -209,9 +206,9 @@ func (p *progress) update(step int, l model.Losses) {
 	const width = 30
 	fill := width * step / p.total
 	bar := strings.Repeat("=", fill) + strings.Repeat(" ", width-fill)
-	line := fmt.Sprintf("[%s] %3d%% step %d/%d recon %.1f", bar, pct, step, p.total, l.Recon)
-	if l.Adversarial {
-		line += fmt.Sprintf(" disc %.3f gen %.3f", l.Disc, l.Gen)
+	line := fmt.Sprintf("[%s] %3d%% step %d/%d", bar, pct, step, p.total)
+	for i, name := range names {
+		line += fmt.Sprintf(" %s %.4g", name, l[i])
 	}
 	line += fmt.Sprintf(" eta %s", eta)
 	if p.tty {

@@ -15,8 +15,9 @@ import (
 )
 
 func init() {
-	model.Register("aae", func(c model.Config) model.Model { return New(c) })
-	model.Register("ae", func(c model.Config) model.Model { return New(c) })
+	build := func(c model.Config) model.Model { return New(c) }
+	model.Register(model.Kind{Name: "aae", Doc: "adversarial autoencoder: codes pushed toward a prior by a discriminator", Build: build})
+	model.Register(model.Kind{Name: "ae", Doc: "plain autoencoder", Build: build})
 }
 
 // Model is an autoencoder whose code is pushed toward a Gaussian prior
@@ -85,24 +86,37 @@ func (m *Model) SetShard(s *model.Shard) error {
 	return nil
 }
 
-// Step runs one training step on x (n, Pixels): the reconstruction phase,
+// LossNames: "recon" in nats per image; for "aae" also "disc", the
+// discriminator's BCE on prior samples plus that on codes, and "gen", the
+// encoder's BCE for having its codes called real.
+func (m *Model) LossNames() []string {
+	if m.Disc == nil {
+		return []string{"recon"}
+	}
+	return []string{"recon", "disc", "gen"}
+}
+
+// Step runs one training step on the batch: the reconstruction phase,
 // then, for "aae", the discriminator phase and the generator phase. A
-// replica trains on its rows of x and returns its share of the losses.
-func (m *Model) Step(x []float32, _ []uint8, n int) model.Losses {
+// replica trains on its rows of the batch and returns its share of the
+// losses.
+func (m *Model) Step(b *model.Batch) model.Losses {
+	x, n := b.X, b.N
 	lo, hi := 0, n
 	if m.shard != nil {
 		lo, hi = m.shard.Rows(n)
 	}
 	m.share = float32(hi-lo) / float32(n)
 	xs, ns := x[lo*model.Pixels:hi*model.Pixels], hi-lo
-	l := model.Losses{Recon: m.reconstructionPhase(xs, ns)}
+	var l model.Losses
+	l[0] = m.reconstructionPhase(xs, ns)
 	if m.Disc != nil {
-		l.Adversarial = true
-		l.Disc = m.discriminatorPhase(xs, ns, lo, n)
-		l.Gen = m.generatorPhase(ns)
+		l[1] = m.discriminatorPhase(xs, ns, lo, n)
+		l[2] = m.generatorPhase(ns)
 	}
-	w := float64(m.share)
-	l.Recon, l.Disc, l.Gen = l.Recon*w, l.Disc*w, l.Gen*w
+	for i := range l {
+		l[i] *= float64(m.share)
+	}
 	return l
 }
 
@@ -170,22 +184,22 @@ func (m *Model) generatorPhase(n int) float64 {
 
 // Encode stores the codes of x in z.
 func (m *Model) Encode(z, x []float32, n int) {
-	copy(z[:n*m.cfg.Latent], m.Enc.Forward(x, n))
+	copy(z[:n*m.cfg.Latent], m.Enc.Infer(x, n))
 }
 
 // Decode stores the pixel probabilities decoded from z in x.
 func (m *Model) Decode(x, z []float32, n int) {
-	nn.SigmoidForward(x[:n*model.Pixels], m.Dec.Forward(z, n))
+	nn.SigmoidForward(x[:n*model.Pixels], m.Dec.Infer(z, n))
 }
 
 // ReconLoss returns BCE(x, σ(dec(enc(x)))) summed over the n images, and
 // stores the codes enc(x) in z unless z is nil.
 func (m *Model) ReconLoss(z, x []float32, n int) float64 {
-	codes := m.Enc.Forward(x, n)
+	codes := m.Enc.Infer(x, n)
 	if z != nil {
 		copy(z[:len(codes)], codes)
 	}
-	logits := m.Dec.Forward(codes, n)
+	logits := m.Dec.Infer(codes, n)
 	return nn.BCEWithLogits(nil, logits, x, n) * float64(n)
 }
 

@@ -141,12 +141,12 @@ func TestLearnsMNIST(t *testing.T) {
 		last = s.Step()
 	}
 	after := s.MeanTestLoss()
-	t.Logf("test reconstruction loss %.1f → %.1f nats after %d steps; last disc %.3f gen %.3f", before, after, s.Steps, last.Disc, last.Gen)
+	t.Logf("test reconstruction loss %.1f → %.1f nats after %d steps; last disc %.3f gen %.3f", before, after, s.Steps, last[1], last[2])
 	if !(after < 0.5*before) {
 		t.Errorf("test loss fell only from %.1f to %.1f", before, after)
 	}
-	if math.IsNaN(last.Disc) || math.IsNaN(last.Gen) || last.Disc <= 0 || last.Gen <= 0 {
-		t.Errorf("adversarial losses %v, %v", last.Disc, last.Gen)
+	if math.IsNaN(last[1]) || math.IsNaN(last[2]) || last[1] <= 0 || last[2] <= 0 {
+		t.Errorf("adversarial losses %v, %v", last[1], last[2])
 	}
 	z := make([]float32, 1000*c.Latent)
 	s.EncodeTest(z, 1000)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -13,12 +14,23 @@ const Pixels = 784
 // Config fully describes a model and how it trains; a .safetensors file
 // carries it in its metadata so the file alone rebuilds the model.
 type Config struct {
-	Model         string  `json:"model"`         // kind: "aae" or "ae"
-	Encoder       []int   `json:"encoder"`       // hidden widths, input side first; the decoder mirrors them
-	Discriminator []int   `json:"discriminator"` // hidden widths of the discriminator on codes
-	Latent        int     `json:"latent"`        // size of the code z
+	Model         string  `json:"model"`         // kind (see Kinds): "aae", "ae", ...
+	Encoder       []int   `json:"encoder"`       // hidden widths, input side first; the decoder (generator) mirrors them
+	Discriminator []int   `json:"discriminator"` // hidden widths of the discriminator
+	Latent        int     `json:"latent"`        // size of the code z (a generator's noise)
 	Activation    string  `json:"activation"`    // hidden activation: relu, leakyrelu, sigmoid or tanh
-	PriorStd      float64 `json:"prior_std"`     // σ of the Gaussian prior N(0, σ²I)
+	Prior         string  `json:"prior"`         // prior on codes: gaussian, mixture, swissroll or uniform
+	PriorStd      float64 `json:"prior_std"`     // scale of the prior: σ of the Gaussian (see package prior for the others)
+	Posterior     string  `json:"posterior"`     // AAE encoder: deterministic, gaussian or universal
+	Noise         int     `json:"noise"`         // size of the noise η fed with x to a universal-approximator encoder
+	Labels        int     `json:"labels"`        // training digits whose labels training may use (0: none)
+	Classes       int     `json:"classes"`       // categories of a classifying model (10 digits; K clusters)
+	Dropout       float64 `json:"dropout"`       // dropout rate after each hidden activation (0: off)
+	BatchNorm     bool    `json:"batchnorm"`     // batch normalisation before each hidden activation
+	GANLoss       string  `json:"gan_loss"`      // generator loss: minimax, nonsaturating, ml or lsgan
+	DiscSteps     int     `json:"disc_steps"`    // discriminator steps per generator step
+	AdvWeight     float64 `json:"adv_weight"`    // weight of the adversarial loss beside reconstruction
+	Levels        int     `json:"levels"`        // intensity levels of an autoregressive pixel model
 	Batch         int     `json:"batch"`         // examples per step
 	Optimizer     string  `json:"optimizer"`     // adam or sgd
 	LRRecon       float64 `json:"lr_recon"`      // learning rate of the reconstruction phase
@@ -43,7 +55,18 @@ func Defaults() Config {
 		Discriminator: []int{256, 256},
 		Latent:        2,
 		Activation:    "relu",
+		Prior:         "gaussian",
 		PriorStd:      5,
+		Posterior:     "deterministic",
+		Noise:         0,
+		Labels:        0,
+		Classes:       10,
+		Dropout:       0,
+		BatchNorm:     false,
+		GANLoss:       "nonsaturating",
+		DiscSteps:     1,
+		AdvWeight:     1,
+		Levels:        4,
 		Batch:         100,
 		Optimizer:     "adam",
 		LRRecon:       1e-3,
@@ -53,16 +76,6 @@ func Defaults() Config {
 		Momentum:      0.9,
 		Seed:          1,
 	}
-}
-
-// Presets returns named configs: "default" and "paper", the paper's
-// likelihood model (784-1000-1000-8, discriminator 1000-1000).
-func Presets() map[string]Config {
-	paper := Defaults()
-	paper.Encoder = []int{1000, 1000}
-	paper.Discriminator = []int{1000, 1000}
-	paper.Latent = 8
-	return map[string]Config{"default": Defaults(), "paper": paper}
 }
 
 // Limits on configs, so that a config cannot ask a browser tab for more
@@ -107,7 +120,8 @@ func (c Config) Validate() error {
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("model: config: "+format, args...)
 	}
-	if _, ok := registry[c.Model]; !ok {
+	kind, ok := registry[c.Model]
+	if !ok {
 		return bad("unknown model %q (want %s)", c.Model, strings.Join(Kinds(), ", "))
 	}
 	for _, layers := range []struct {
@@ -145,8 +159,36 @@ func (c Config) Validate() error {
 	case c.Seed > 1<<53:
 		return bad("seed %d is above 2^53, which JavaScript cannot represent exactly", c.Seed)
 	}
-	if a := c.Activation; a != "relu" && a != "leakyrelu" && a != "sigmoid" && a != "tanh" {
-		return bad("unknown activation %q (want relu, leakyrelu, sigmoid or tanh)", a)
+	for _, e := range []struct{ field, value, allowed string }{
+		{"activation", c.Activation, "relu leakyrelu sigmoid tanh"},
+		{"prior", c.Prior, "gaussian mixture swissroll uniform"},
+		{"posterior", c.Posterior, "deterministic gaussian universal"},
+		{"gan_loss", c.GANLoss, "minimax nonsaturating ml lsgan"},
+	} {
+		if allowed := strings.Fields(e.allowed); !slices.Contains(allowed, e.value) {
+			return bad("unknown %s %q (want %s)", e.field, e.value, strings.Join(allowed, ", "))
+		}
+	}
+	switch {
+	case c.Noise < 0 || c.Noise > MaxLatent:
+		return bad("noise size %d is outside 0..%d", c.Noise, MaxLatent)
+	case c.Labels < 0:
+		return bad("labels %d is negative (0 uses none)", c.Labels)
+	case c.Classes < 2 || c.Classes > 256:
+		return bad("classes %d is outside 2..256", c.Classes)
+	case !(c.Dropout >= 0 && c.Dropout < 1):
+		return bad("dropout %v must be in [0, 1)", c.Dropout)
+	case c.DiscSteps < 1 || c.DiscSteps > 100:
+		return bad("disc_steps %d is outside 1..100", c.DiscSteps)
+	case !(c.AdvWeight >= 0 && c.AdvWeight <= 1000):
+		return bad("adv_weight %v must be in [0, 1000]", c.AdvWeight)
+	case c.Levels < 2 || c.Levels > 256:
+		return bad("levels %d is outside 2..256", c.Levels)
+	}
+	if kind.Check != nil {
+		if err := kind.Check(c); err != nil {
+			return bad("%v", err)
+		}
 	}
 	if p := c.ParamCount(); p > MaxParams {
 		return bad("%d parameters, more than the %d a browser tab can train", p, MaxParams)
@@ -154,8 +196,8 @@ func (c Config) Validate() error {
 	return nil
 }
 
-// ParamCount returns the number of parameters of the encoder, decoder and
-// (for adversarial kinds) discriminator that c describes.
+// ParamCount returns the number of parameters of the networks c describes
+// (see Nets).
 func (c Config) ParamCount() int {
 	n := 0
 	for _, sizes := range c.Nets() {
@@ -167,10 +209,19 @@ func (c Config) ParamCount() int {
 }
 
 // Nets returns the layer sizes of each network c describes, by the name its
-// tensors carry: encoder Pixels→…→Latent, decoder Latent→…→Pixels (the
-// encoder's widths reversed) and, unless the kind is "ae", discriminator
-// Latent→…→1.
+// tensors carry, as c's kind lays them out (Kind.Nets), or by default
+// AutoencoderNets.
 func (c Config) Nets() map[string][]int {
+	if k, ok := registry[c.Model]; ok && k.Nets != nil {
+		return k.Nets(c)
+	}
+	return AutoencoderNets(c)
+}
+
+// AutoencoderNets is the adversarial autoencoder's layout: encoder
+// Pixels→…→Latent, decoder Latent→…→Pixels (the encoder's widths reversed)
+// and, unless the kind is "ae", discriminator Latent→…→1.
+func AutoencoderNets(c Config) map[string][]int {
 	enc := append(append([]int{Pixels}, c.Encoder...), c.Latent)
 	dec := make([]int, len(enc))
 	for i, s := range enc {

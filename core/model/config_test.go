@@ -52,6 +52,16 @@ func TestParseConfigErrors(t *testing.T) {
 		json, want string
 	}{
 		{`{"latnet": 3}`, `"latnet"`},
+		{`{"prior": "cauchy"}`, `prior "cauchy"`},
+		{`{"posterior": "exact"}`, `posterior "exact"`},
+		{`{"gan_loss": "wasserstein"}`, `gan_loss "wasserstein"`},
+		{`{"classes": 1}`, "classes 1"},
+		{`{"dropout": 1}`, "dropout 1"},
+		{`{"disc_steps": 0}`, "disc_steps 0"},
+		{`{"levels": 1}`, "levels 1"},
+		{`{"labels": -1}`, "labels -1"},
+		{`{"noise": -2}`, "noise size -2"},
+		{`{"adv_weight": -1}`, "adv_weight -1"},
 		{`{"latent": 3} {}`, "trailing"},
 		{`{"latent": 3}}`, "trailing"},
 		{`{"latent": 3} x`, "trailing"},
@@ -104,7 +114,8 @@ func TestConfigJSONRoundTrip(t *testing.T) {
 		Model: "ae", Encoder: []int{7, 5, 3}, Discriminator: []int{}, Latent: 4,
 		Activation: "leakyrelu", PriorStd: 0.25, Batch: 17, Optimizer: "sgd",
 		LRRecon: 0.0123, LRReg: 3e-5, Beta1: 0.9, Beta2: 0.99, Momentum: 0.5,
-		Seed: 1<<53 - 1,
+		Seed: 1<<53 - 1, Prior: "swissroll", Posterior: "universal", Noise: 3, Labels: 77,
+		Classes: 16, Dropout: 0.25, BatchNorm: true, GANLoss: "lsgan", DiscSteps: 3, AdvWeight: 0.5, Levels: 8,
 	}
 	configs := map[string]model.Config{"odd": odd}
 	for name, c := range model.Presets() {

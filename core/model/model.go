@@ -10,51 +10,76 @@ import (
 	"latentlab/core/optim"
 )
 
-// Model is a trainable generative model of MNIST digits.
+// Model is a trainable model of MNIST digits. What else it can do (encode,
+// decode, classify, ...) it says by implementing the capability interfaces
+// of caps.go; the page, the CLI and the evaluation ask for those.
 //
 // Batches hold at most Config().Batch images; x (n, Pixels) are pixels in
 // [0, 1], z (n, Latent) codes. Methods other than Step do not change the
-// parameters.
+// parameters, and run the network in evaluation mode (dropout off, batch
+// normalisation on its running statistics).
 type Model interface {
 	Config() Config
-	// Step trains on one batch and returns its losses. labels may be nil
-	// for kinds that do not use them.
-	Step(x []float32, labels []uint8, n int) Losses
-	// Encode stores the codes of x in z.
-	Encode(z, x []float32, n int)
-	// Decode stores the pixel probabilities decoded from z in x.
-	Decode(x, z []float32, n int)
-	// ReconLoss returns the reconstruction loss summed over the n images,
-	// and stores their codes in z unless z is nil.
-	ReconLoss(z, x []float32, n int) float64
-	// SamplePrior stores n samples of the prior in z, drawn with r.
-	SamplePrior(z []float32, n int, r *rand.Rand)
-	// Tensors returns the parameters as named tensors whose Data alias the
-	// model's own, in PyTorch's names and shapes.
+	// LossNames names the losses Step returns, in order (at most
+	// MaxLosses): "recon", "disc", "gen" for the AAE.
+	LossNames() []string
+	// Step trains on one batch and returns its losses.
+	Step(b *Batch) Losses
+	// Tensors returns the parameters (and any state a file must carry,
+	// such as batch-norm running statistics) as named tensors whose Data
+	// alias the model's own, in PyTorch's names and shapes.
 	Tensors() []checkpoint.Tensor
 }
 
-// Losses are one step's losses: Recon in nats per image; Disc, the
-// discriminator's BCE on prior samples plus that on codes; Gen, the
-// encoder's BCE for having its codes called real. Adversarial is false for
-// kinds without a discriminator, whose Disc and Gen are zero.
-type Losses struct {
-	Recon, Disc, Gen float64
-	Adversarial      bool
+// MaxLosses is the most losses a model reports per step.
+const MaxLosses = 8
+
+// Losses are one step's losses, in the order of the model's LossNames;
+// the entries past them are zero.
+type Losses [MaxLosses]float64
+
+// Batch is one training step's data. X (N, Pixels) is the batch; Labels
+// (N) its labels, data.Unlabelled for digits outside the labelled subset when
+// the config limits labels (Config.Labels). When the config has a
+// labelled subset, LX (LN, Pixels) and LLabels (LN) are a batch drawn from
+// it alone, for models with a supervised phase; otherwise LN is 0.
+type Batch struct {
+	X      []float32
+	Labels []uint8
+	N      int
+
+	LX      []float32
+	LLabels []uint8
+	LN      int
 }
 
-var registry = map[string]func(Config) Model{}
+// Kind is a kind of model as Register makes it available.
+type Kind struct {
+	Name string
+	// Doc says in one line what the kind is, for the page and the CLI.
+	Doc string
+	// Build makes the model of a valid config.
+	Build func(Config) Model
+	// Nets returns the layer sizes of each of the kind's networks (for
+	// ParamCount); nil means AutoencoderNets.
+	Nets func(Config) map[string][]int
+	// Check reports a problem with a config particular to the kind, after
+	// the checks common to all kinds; nil means none.
+	Check func(Config) error
+}
+
+var registry = map[string]Kind{}
 
 // Register makes a kind of model available to New. It panics if the kind is
-// registered twice.
-func Register(kind string, build func(Config) Model) {
-	if _, dup := registry[kind]; dup {
-		panic("model: kind " + kind + " registered twice")
+// registered twice or has no Build.
+func Register(k Kind) {
+	if _, dup := registry[k.Name]; dup || k.Build == nil {
+		panic("model: kind " + k.Name + " registered twice or without Build")
 	}
-	registry[kind] = build
+	registry[k.Name] = k
 }
 
-// Kinds returns the registered kinds, sorted.
+// Kinds returns the registered kinds, sorted by name.
 func Kinds() []string {
 	kinds := make([]string, 0, len(registry))
 	for k := range registry {
@@ -64,13 +89,19 @@ func Kinds() []string {
 	return kinds
 }
 
+// KindOf returns the registered kind named name.
+func KindOf(name string) (Kind, bool) {
+	k, ok := registry[name]
+	return k, ok
+}
+
 // New validates c and builds its model, with parameters initialised from
 // c.Seed.
 func New(c Config) (Model, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
-	return registry[c.Model](c), nil
+	return registry[c.Model].Build(c), nil
 }
 
 // NewRand returns the generator of one of a model's random streams (stream

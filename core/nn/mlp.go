@@ -111,6 +111,14 @@ func (m *MLP) Forward(x []float32, n int) []float32 {
 	return in
 }
 
+// Infer runs the network in evaluation mode on x (n, In) and returns its
+// output (n, Out), a view of the buffer Forward uses. Evaluation mode is
+// what a trained network is used in (dropout off, batch normalisation on
+// its running statistics); Backward must not follow Infer.
+func (m *MLP) Infer(x []float32, n int) []float32 {
+	return m.Forward(x, n)
+}
+
 // Backward takes dy = ∂L/∂output (n, Out) for the last Forward, adds the
 // parameter gradients to Grads and returns ∂L/∂x (n, In), a view of a
 // buffer that the next Backward overwrites. dy is not modified.

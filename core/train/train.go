@@ -6,6 +6,7 @@ package train
 
 import (
 	"fmt"
+	"slices"
 
 	"latentlab/core/data"
 	"latentlab/core/model"
@@ -18,11 +19,12 @@ type Session struct {
 	Train, Test *data.Set
 	Steps       int // training steps taken, counting those of a loaded file
 
-	batcher *data.Batcher
-	x       []float32 // (batch, Pixels)
-	labels  []uint8   // (batch)
-	idx     []int     // (batch) indices of an evaluation chunk
-	z       []float32 // (batch, Latent) codes of an evaluation chunk
+	batcher  *data.Batcher
+	lbatcher *data.Batcher // over the labelled subset; nil without one
+	batch    model.Batch   // the step's batch, buffers made once
+	x        []float32     // (batch, Pixels) an evaluation chunk
+	idx      []int         // (batch) indices of an evaluation chunk
+	z        []float32     // (batch, Latent) codes of an evaluation chunk
 }
 
 // New returns a session training m on train and evaluating on test, which
@@ -41,24 +43,50 @@ func New(m model.Model, train, test *data.Set, steps int) (*Session, error) {
 	if train.N < c.Batch {
 		return nil, fmt.Errorf("train: batch %d is larger than the %d training images", c.Batch, train.N)
 	}
-	return &Session{
-		Model:   m,
-		Train:   train,
-		Test:    test,
-		Steps:   steps,
-		batcher: data.NewBatcher(train, c.Batch, c.Seed),
-		x:       make([]float32, c.Batch*model.Pixels),
-		labels:  make([]uint8, c.Batch),
-		idx:     make([]int, c.Batch),
-		z:       make([]float32, c.Batch*c.Latent),
-	}, nil
+	s := &Session{
+		Model: m,
+		Train: train,
+		Test:  test,
+		Steps: steps,
+		x:     make([]float32, c.Batch*model.Pixels),
+		idx:   make([]int, c.Batch),
+		z:     make([]float32, c.Batch*c.Latent),
+	}
+	s.batch.X = make([]float32, c.Batch*model.Pixels)
+	s.batch.Labels = make([]uint8, c.Batch)
+	batchSet := train
+	if c.Labels > 0 {
+		// Only the labelled subset keeps its labels; models with a
+		// supervised phase also get batches drawn from it alone.
+		idx, err := data.LabelledSubset(train, c.Labels, c.Seed)
+		if err != nil {
+			return nil, fmt.Errorf("train: %v", err)
+		}
+		lb := min(c.Batch, len(idx))
+		if len(idx) < train.N {
+			batchSet = train.MaskLabels(idx)
+			s.lbatcher = data.NewBatcher(train.Select(idx), lb, c.Seed+1)
+		} else {
+			s.lbatcher = data.NewBatcher(train, lb, c.Seed+1)
+		}
+		s.batch.LX = make([]float32, lb*model.Pixels)
+		s.batch.LLabels = make([]uint8, lb)
+		s.batch.LN = lb
+	}
+	s.batcher = data.NewBatcher(batchSet, c.Batch, c.Seed)
+	s.batch.N = c.Batch
+	return s, nil
 }
 
-// Step trains on the next batch and returns its losses.
+// Step trains on the next batch (and labelled batch) and returns its
+// losses.
 func (s *Session) Step() model.Losses {
-	s.batcher.Next(s.x, s.labels)
+	s.batcher.Next(s.batch.X, s.batch.Labels)
+	if s.lbatcher != nil {
+		s.lbatcher.Next(s.batch.LX, s.batch.LLabels)
+	}
 	s.Steps++
-	return s.Model.Step(s.x, s.labels, s.batcher.Batch())
+	return s.Model.Step(&s.batch)
 }
 
 // Epoch returns the number of completed passes over the training set since
@@ -66,22 +94,43 @@ func (s *Session) Step() model.Losses {
 func (s *Session) Epoch() int        { return s.batcher.Epoch() }
 func (s *Session) Progress() float64 { return s.batcher.Progress() }
 
+// StepPhase runs one phase of the next batch's step (see
+// model.PhaseStepper) and returns its losses; it is an error for a model
+// without phases or a phase it does not have.
+func (s *Session) StepPhase(phase string) (model.Losses, error) {
+	p, ok := s.Model.(model.PhaseStepper)
+	if !ok || !slices.Contains(p.Phases(), phase) {
+		return model.Losses{}, fmt.Errorf("train: model %q has no phase %q", s.Model.Config().Model, phase)
+	}
+	s.batcher.Next(s.batch.X, s.batch.Labels)
+	if s.lbatcher != nil {
+		s.lbatcher.Next(s.batch.LX, s.batch.LLabels)
+	}
+	s.Steps++
+	return p.StepPhase(&s.batch, phase), nil
+}
+
 // Batch returns the number of images per step.
 func (s *Session) Batch() int { return s.batcher.Batch() }
 
 // TestLoss returns the reconstruction loss summed over test images
-// [offset, offset+count), clipped to the test set, and how many it covered.
-// The mean over the test set is the sum of the sums over the sum of counts.
+// [offset, offset+count), clipped to the test set, and how many it covered
+// (0 for a model that is no model.Autoencoder). The mean over the test set
+// is the sum of the sums over the sum of counts.
 func (s *Session) TestLoss(offset, count int) (sum float64, n int) {
+	ae, ok := s.Model.(model.Autoencoder)
+	if !ok {
+		return 0, 0
+	}
 	s.eachTestChunk(offset, count, func(x []float32, k int) {
-		sum += s.Model.ReconLoss(nil, x, k)
+		sum += ae.ReconLoss(nil, x, k)
 		n += k
 	})
 	return sum, n
 }
 
 // MeanTestLoss returns the mean reconstruction loss in nats per image over
-// the whole test set.
+// the whole test set (NaN for a model that is no model.Autoencoder).
 func (s *Session) MeanTestLoss() float64 {
 	sum, n := s.TestLoss(0, s.Test.N)
 	return sum / float64(n)
@@ -89,33 +138,51 @@ func (s *Session) MeanTestLoss() float64 {
 
 // TestCodesAndLoss stores the codes of test images [0, count) in z
 // (count, Latent) and returns their reconstruction loss summed, in one pass.
+// A model that is no model.Autoencoder gets its codes from Encode if it is
+// a model.Encoder, and a zero loss.
 func (s *Session) TestCodesAndLoss(z []float32, count int) (sum float64, n int) {
 	lat := s.Model.Config().Latent
+	ae, isAE := s.Model.(model.Autoencoder)
+	enc, isEnc := s.Model.(model.Encoder)
 	s.eachTestChunk(0, count, func(x []float32, k int) {
-		sum += s.Model.ReconLoss(z[n*lat:(n+k)*lat], x, k)
+		switch {
+		case isAE:
+			sum += ae.ReconLoss(z[n*lat:(n+k)*lat], x, k)
+		case isEnc:
+			enc.Encode(z[n*lat:(n+k)*lat], x, k)
+		}
 		n += k
 	})
 	return sum, n
 }
 
-// EncodeTest stores the codes of test images [0, count) in z (count, Latent).
+// EncodeTest stores the codes of test images [0, count) in z (count,
+// Latent); it does nothing for a model that is no model.Encoder.
 func (s *Session) EncodeTest(z []float32, count int) {
+	enc, ok := s.Model.(model.Encoder)
+	if !ok {
+		return
+	}
 	lat := s.Model.Config().Latent
 	done := 0
 	s.eachTestChunk(0, count, func(x []float32, k int) {
-		s.Model.Encode(z[done*lat:(done+k)*lat], x, k)
+		enc.Encode(z[done*lat:(done+k)*lat], x, k)
 		done += k
 	})
 }
 
 // Reconstruct stores test images [0, count) in x and their reconstructions
-// in xhat, both (count, Pixels).
+// in xhat, both (count, Pixels); xhat is left alone for a model that is no
+// model.Autoencoder.
 func (s *Session) Reconstruct(x, xhat []float32, count int) {
+	ae, ok := s.Model.(model.Autoencoder)
 	done := 0
 	s.eachTestChunk(0, count, func(xb []float32, k int) {
 		copy(x[done*model.Pixels:], xb[:k*model.Pixels])
-		s.Model.Encode(s.z, xb, k)
-		s.Model.Decode(xhat[done*model.Pixels:(done+k)*model.Pixels], s.z, k)
+		if ok {
+			ae.Encode(s.z, xb, k)
+			ae.Decode(xhat[done*model.Pixels:(done+k)*model.Pixels], s.z, k)
+		}
 		done += k
 	})
 }
@@ -149,20 +216,22 @@ type Mean struct {
 
 // Add adds one step's losses.
 func (a *Mean) Add(l model.Losses) {
-	a.Sum.Recon += l.Recon
-	a.Sum.Disc += l.Disc
-	a.Sum.Gen += l.Gen
-	a.Sum.Adversarial = l.Adversarial
+	for i, v := range l {
+		a.Sum[i] += v
+	}
 	a.Count++
 }
 
 // Value returns the mean losses and Reset clears the accumulator.
 func (a *Mean) Value() model.Losses {
+	var m model.Losses
 	if a.Count == 0 {
-		return model.Losses{}
+		return m
 	}
-	n := float64(a.Count)
-	return model.Losses{Recon: a.Sum.Recon / n, Disc: a.Sum.Disc / n, Gen: a.Sum.Gen / n, Adversarial: a.Sum.Adversarial}
+	for i, v := range a.Sum {
+		m[i] = v / float64(a.Count)
+	}
+	return m
 }
 
 // Reset clears the accumulator.

@@ -180,7 +180,7 @@ func TestEncodeTest(t *testing.T) {
 		want := make([]float32, c.Latent)
 		for i := range count {
 			s.Test.Fill(x, nil, []int{i})
-			s.Model.Encode(want, x, 1)
+			s.Model.(model.Encoder).Encode(want, x, 1)
 			for j, w := range want {
 				if g := z[i*c.Latent+j]; math.Abs(float64(g-w)) > 1e-5*(1+math.Abs(float64(w))) {
 					t.Fatalf("count %d: code %d[%d] = %v, Encode gives %v", count, i, j, g, w)
@@ -227,8 +227,9 @@ func TestReconstruct(t *testing.T) {
 	z := make([]float32, c.Latent)
 	want := make([]float32, model.Pixels)
 	for _, i := range []int{0, 50, count - 1} {
-		s.Model.Encode(z, x[i*model.Pixels:(i+1)*model.Pixels], 1)
-		s.Model.Decode(want, z, 1)
+		ae := s.Model.(model.Autoencoder)
+		ae.Encode(z, x[i*model.Pixels:(i+1)*model.Pixels], 1)
+		ae.Decode(want, z, 1)
 		for p, w := range want {
 			if g := xhat[i*model.Pixels+p]; math.Abs(float64(g-w)) > 1e-5 {
 				t.Fatalf("image %d pixel %d: xhat %v, Decode(Encode(x)) %v", i, p, g, w)
@@ -250,7 +251,7 @@ func TestProgress(t *testing.T) {
 	}
 	for i := 1; i <= 90; i++ {
 		l := s.Step()
-		if !l.Adversarial || !(l.Recon > 0) || !(l.Disc > 0) || !(l.Gen > 0) {
+		if !(l[0] > 0) || !(l[1] > 0) || !(l[2] > 0) {
 			t.Fatalf("step %d: losses %+v", i, l)
 		}
 		wantEpoch, wantProgress := i/40, float64(i%40)/40
@@ -281,14 +282,14 @@ func TestMean(t *testing.T) {
 		t.Errorf("empty mean %+v", v)
 	}
 	steps := []model.Losses{
-		{Recon: 100, Disc: 1.5, Gen: 0.5, Adversarial: true},
-		{Recon: 200, Disc: 1.0, Gen: 1.0, Adversarial: true},
-		{Recon: 600, Disc: 0.5, Gen: 3.0, Adversarial: true},
+		{100, 1.5, 0.5},
+		{200, 1.0, 1.0},
+		{600, 0.5, 3.0},
 	}
 	for _, l := range steps {
 		a.Add(l)
 	}
-	want := model.Losses{Recon: 300, Disc: 1, Gen: 1.5, Adversarial: true}
+	want := model.Losses{300, 1, 1.5}
 	if v := a.Value(); a.Count != 3 || v != want {
 		t.Errorf("mean of %+v: %+v over %d, want %+v", steps, v, a.Count, want)
 	}
@@ -296,8 +297,8 @@ func TestMean(t *testing.T) {
 	if a.Count != 0 || a.Value() != (model.Losses{}) {
 		t.Errorf("after Reset: %+v", a)
 	}
-	a.Add(model.Losses{Recon: 42})
-	if v := a.Value(); v != (model.Losses{Recon: 42}) {
+	a.Add(model.Losses{42})
+	if v := a.Value(); v != (model.Losses{42}) {
 		t.Errorf("mean of one plain step %+v", v)
 	}
 }

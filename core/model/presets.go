@@ -1,0 +1,80 @@
+package model
+
+// Presets returns the named configs the page and the CLI (--preset) offer:
+// "default" (Defaults), "paper" (the paper's likelihood model,
+// 784-1000-1000-8 with a 1000-1000 discriminator), and one per kind or
+// variant with the defaults reference implementations use, gathered here
+// so there is one place to read them (see ../shared/REFERENCE.md,
+// "What re-implementations use as defaults").
+//
+// A preset whose kind is not registered in this binary is left out.
+func Presets() map[string]Config {
+	all := map[string]Config{"default": Defaults()}
+	paper := Defaults()
+	paper.Encoder = []int{1000, 1000}
+	paper.Discriminator = []int{1000, 1000}
+	paper.Latent = 8
+	all["paper"] = paper
+	for name, edit := range variants {
+		c := Defaults()
+		edit(&c)
+		all[name] = c
+	}
+	for name, c := range all {
+		if _, ok := registry[c.Model]; !ok {
+			delete(all, name)
+		}
+	}
+	return all
+}
+
+// variants edit Defaults into the preset of each kind or variant. Each
+// says where its numbers come from.
+var variants = map[string]func(*Config){
+	// Plain autoencoder: the default model without its discriminator.
+	"ae": func(c *Config) { c.Model = "ae" },
+	// VAE on the same 2-D latent as the default AAE, prior N(0, I), for
+	// the paper's Figure 2 comparison; re-implementations use 784-400-20
+	// with Adam 1e-3 and batch 128 ("vae-20").
+	"vae": func(c *Config) { c.Model = "vae"; c.PriorStd = 1 },
+	"vae-20": func(c *Config) {
+		c.Model, c.Encoder, c.Latent, c.PriorStd, c.Batch, c.Beta1 = "vae", []int{400}, 20, 1, 128, 0.9
+	},
+	// AAE encoders (paper §2): Gaussian posterior and universal
+	// approximator posterior (noise η of the latent's size fed with x).
+	"aae-gaussian":  func(c *Config) { c.Posterior = "gaussian" },
+	"aae-universal": func(c *Config) { c.Posterior, c.Noise = "universal", 8 },
+	// Priors (paper Figures 2 and 4).
+	"aae-mixture":   func(c *Config) { c.Prior = "mixture" },
+	"aae-swissroll": func(c *Config) { c.Prior = "swissroll" },
+	"aae-uniform":   func(c *Config) { c.Prior = "uniform" },
+	// Labels in the regulariser (paper §2.3, Figure 4: 10K labelled digits).
+	"aae-mixture-labels":   func(c *Config) { c.Prior, c.Labels = "mixture", 10000 },
+	"aae-swissroll-labels": func(c *Config) { c.Prior, c.Labels = "swissroll", 10000 },
+	// Supervised AAE (paper §5): the label goes to the decoder, z holds
+	// style; a 2-D style so a person can pick it on the plot.
+	"supervised": func(c *Config) { c.Model, c.Labels = "supervised", 60000 },
+	// Semi-supervised AAE (paper §6): 1000 labels, 10 classes, 10-D style.
+	"semisupervised": func(c *Config) { c.Model, c.Labels, c.Classes, c.Latent = "semisupervised", 1000, 10, 10 },
+	// Unsupervised clustering (paper §7): 16 clusters, no labels.
+	"cluster": func(c *Config) { c.Model, c.Classes, c.Latent = "cluster", 16, 5 },
+	// GAN: generator 100-128-256-512-1024-784 with batch norm (its widths
+	// are the encoder's reversed), discriminator 784-512-256-1 with
+	// LeakyReLU(0.2), Adam 2e-4 with β1 = 0.5, batch 64.
+	"gan": func(c *Config) {
+		c.Model, c.Latent, c.Encoder, c.Discriminator = "gan", 100, []int{1024, 512, 256, 128}, []int{512, 256}
+		c.Activation, c.BatchNorm, c.LRRecon, c.LRReg, c.Batch, c.PriorStd = "leakyrelu", true, 2e-4, 2e-4, 64, 1
+	},
+	// Autoencoder inside a GAN: the decoder doubles as generator.
+	"aegan": func(c *Config) { c.Model, c.Latent, c.PriorStd, c.Discriminator = "aegan", 8, 1, []int{256, 256} },
+	// BiGAN: z 50-D uniform, E and D two layers of 1024, G 1024-1024-784,
+	// Adam 2e-4, β1 = 0.5, batch 128.
+	"bigan": func(c *Config) {
+		c.Model, c.Latent, c.Prior, c.PriorStd, c.Encoder, c.Discriminator = "bigan", 50, "uniform", 1, []int{1024, 1024}, []int{1024, 1024}
+		c.LRRecon, c.LRReg, c.Batch, c.Activation = 2e-4, 2e-4, 128, "leakyrelu"
+	},
+	// Autoregressive pixel model: 4 intensity levels (the seed's 1-of-N).
+	"pixel": func(c *Config) { c.Model, c.Levels = "pixel", 4 },
+	// The classifier that scores generated digits (sample quality).
+	"classifier": func(c *Config) { c.Model, c.Encoder, c.Dropout, c.Labels = "classifier", []int{512, 256}, 0.2, 60000 },
+}
