@@ -78,10 +78,17 @@ func configFlags(fs *flag.FlagSet) (apply func() (model.Config, error)) {
 	}
 }
 
-// parseLike parses a flag value as the JSON type of example: a number, a
-// string, or a comma-separated list of integers ("" for an empty list).
+// parseLike parses a flag value as the JSON type of example: a boolean, a
+// number, a string, or a comma-separated list of integers ("" for an empty
+// list).
 func parseLike(example any, v string) (any, error) {
 	switch example.(type) {
+	case bool:
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not true or false", v)
+		}
+		return b, nil
 	case float64:
 		f, err := strconv.ParseFloat(v, 64)
 		if err != nil {

@@ -238,6 +238,7 @@ func TestConfigFlags(t *testing.T) {
 		{[]string{"--latent", "4", "--preset", "paper"}, func() model.Config { c := paper; c.Latent = 4; return c }},
 		{[]string{"--encoder", ""}, func() model.Config { c := model.Defaults(); c.Encoder = []int{}; return c }},
 		{[]string{"--encoder", " 8, 4 ,2"}, func() model.Config { c := model.Defaults(); c.Encoder = []int{8, 4, 2}; return c }},
+		{[]string{"--batchnorm", "true", "--prior", "mixture"}, func() model.Config { c := model.Defaults(); c.BatchNorm, c.Prior = true, "mixture"; return c }},
 		{[]string{"--optimizer", "sgd", "--momentum", "0.8", "--prior-std", "1", "--lr-reg", "1e-3", "--beta1", "0.9", "--beta2", "0.99"}, func() model.Config {
 			c := model.Defaults()
 			c.Optimizer, c.Momentum, c.PriorStd, c.LRReg, c.Beta1, c.Beta2 = "sgd", 0.8, 1, 1e-3, 0.9, 0.99
