@@ -48,6 +48,7 @@ func TestDecodeAllocationBound(t *testing.T) {
 		{"long shape, refused", rawFile(`{"a":{"dtype":"F32","shape":[`+strings.Repeat("1,", 100000)+`1],"data_offsets":[0,8]}}`, zeros(8)), false},
 		{"many empty tensors", rawFile(many.String(), nil), true},
 		{"F16 data", f16, true},
+		{"I64 data", rawFile(`{"n":{"dtype":"I64","shape":[100000],"data_offsets":[0,800000]}}`, zeros(800000)), true},
 		{"lying header length", append(binary.LittleEndian.AppendUint64(nil, 1<<40), strings.Repeat("{", 1000)...), false},
 		{"lying offsets", rawFile(`{"a":{"dtype":"F32","shape":[1000000000],"data_offsets":[0,4000000000]}}`, zeros(16)), false},
 	} {

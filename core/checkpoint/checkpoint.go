@@ -6,25 +6,53 @@ import (
 	"strings"
 )
 
-// Tensor is a named float32 array of the given shape, row-major.
-// len(Data) must equal the product of Shape (1 for an empty Shape, a scalar).
+// Tensor is a named array of the given shape, row-major: float32 values in
+// Data or, for an integer tensor, int64 values in Ints. A tensor is an
+// integer tensor when Ints is not nil; Data must then be nil. The values'
+// slice must hold the product of Shape (1 for an empty Shape, a scalar).
+//
+// Integer tensors are state such as PyTorch's num_batches_tracked: files
+// store them as I64 whatever the dtype of the float tensors.
 type Tensor struct {
 	Name  string
 	Shape []int
 	Data  []float32
+	Ints  []int64
+}
+
+// isInt reports whether t is an integer tensor.
+func (t Tensor) isInt() bool { return t.Ints != nil }
+
+// dtypeIn returns the dtype t is stored as in a file whose float tensors
+// are dtype.
+func (t Tensor) dtypeIn(dtype DType) DType {
+	if t.isInt() {
+		return I64
+	}
+	return dtype
+}
+
+// values returns the number of values t holds.
+func (t Tensor) values() int {
+	if t.isInt() {
+		return len(t.Ints)
+	}
+	return len(t.Data)
 }
 
 // DType is the element type of the tensors in a file.
 type DType string
 
-// The dtypes this package reads and writes.
+// The dtypes this package reads and writes. A file's float tensors are all
+// F32 or all F16 (the dtype given to Encode); integer tensors are I64.
 const (
 	F32 DType = "F32" // IEEE 754 binary32, 4 bytes
 	F16 DType = "F16" // IEEE 754 binary16, 2 bytes
+	I64 DType = "I64" // two's-complement signed integer, 8 bytes
 )
 
-// ParseDType returns the DType named by s: "F32" or "f32", "F16" or "f16".
-// Any other string is an error.
+// ParseDType returns the float DType named by s: "F32" or "f32", "F16" or
+// "f16". Any other string is an error.
 func ParseDType(s string) (DType, error) {
 	switch s {
 	case "F32", "f32":
@@ -43,9 +71,15 @@ func (d DType) size() int {
 		return 4
 	case F16:
 		return 2
+	case I64:
+		return 8
 	}
 	return 0
 }
+
+// isFloat reports whether d is a dtype of float tensors this package
+// writes, F32 or F16.
+func (d DType) isFloat() bool { return d == F32 || d == F16 }
 
 // metadataKey is the header key reserved for the string-to-string metadata.
 const metadataKey = "__metadata__"
@@ -56,8 +90,9 @@ type File struct {
 	Meta map[string]string
 	// Tensors are in the order of their data in the file.
 	Tensors []Tensor
-	// DType is the dtype of every tensor in the file, or "" when the file
-	// has no tensors or mixes F32 and F16 tensors.
+	// DType is the dtype of every float tensor in the file, or "" when the
+	// file has no float tensors or mixes F32 and F16 tensors. Integer (I64)
+	// tensors do not count.
 	DType DType
 }
 
@@ -74,11 +109,12 @@ func (f *File) Tensor(name string) (Tensor, bool) {
 // CopyInto restores a model from f: it copies the data of each tensor of f
 // into the tensor of dst with the same name.
 //
-// f must hold exactly the names of dst, each with the same shape; otherwise
-// CopyInto returns an error naming the first tensor that is missing from f,
-// shaped differently, or unexpected in f, and dst is left unchanged: either
-// every tensor is copied or none is. It panics if a tensor of dst has a Data
-// length that does not match its Shape, or if two tensors of dst share a name.
+// f must hold exactly the names of dst, each with the same shape and kind
+// (float or integer); otherwise CopyInto returns an error naming the first
+// tensor that is missing from f, shaped differently, of the other kind, or
+// unexpected in f, and dst is left unchanged: either every tensor is copied
+// or none is. It panics if a tensor of dst is malformed (see Tensor), or if
+// two tensors of dst share a name.
 func CopyInto(dst []Tensor, f *File) error {
 	want := make(map[string]int, len(dst))
 	for i, t := range dst {
@@ -104,8 +140,10 @@ func CopyInto(dst []Tensor, f *File) error {
 			problems = append(problems, fmt.Sprintf("%s: missing from file, model wants shape %v", t.Name, t.Shape))
 		case !equalShapes(f.Tensors[j].Shape, t.Shape):
 			problems = append(problems, fmt.Sprintf("%s: shape %v in file, model wants %v", t.Name, f.Tensors[j].Shape, t.Shape))
-		case len(f.Tensors[j].Data) != len(t.Data):
-			problems = append(problems, fmt.Sprintf("%s: %d values in file for shape %v, model wants %d", t.Name, len(f.Tensors[j].Data), t.Shape, len(t.Data)))
+		case f.Tensors[j].isInt() != t.isInt():
+			problems = append(problems, fmt.Sprintf("%s: %s in file, model wants %s", t.Name, kindName(f.Tensors[j]), kindName(t)))
+		case f.Tensors[j].values() != t.values():
+			problems = append(problems, fmt.Sprintf("%s: %d values in file for shape %v, model wants %d", t.Name, f.Tensors[j].values(), t.Shape, t.values()))
 		}
 	}
 	for _, t := range f.Tensors {
@@ -122,8 +160,17 @@ func CopyInto(dst []Tensor, f *File) error {
 	}
 	for _, t := range dst {
 		copy(t.Data, f.Tensors[have[t.Name]].Data)
+		copy(t.Ints, f.Tensors[have[t.Name]].Ints)
 	}
 	return nil
+}
+
+// kindName names the kind of t's values for an error message.
+func kindName(t Tensor) string {
+	if t.isInt() {
+		return "integers (I64)"
+	}
+	return "floats"
 }
 
 // equalShapes reports whether a and b are the same shape.
@@ -140,7 +187,8 @@ func equalShapes(a, b []int) bool {
 }
 
 // checkTensor panics unless t's shape has no negative dimension and its
-// Data holds exactly the shape's number of elements.
+// Data, or Ints for an integer tensor (whose Data must be nil), holds
+// exactly the shape's number of elements.
 func checkTensor(t Tensor) {
 	n := 1
 	for _, d := range t.Shape {
@@ -152,8 +200,11 @@ func checkTensor(t Tensor) {
 		}
 		n *= d
 	}
-	if len(t.Data) != n {
-		panic(fmt.Sprintf("checkpoint: tensor %q has %d values, shape %v wants %d", t.Name, len(t.Data), t.Shape, n))
+	if t.isInt() && t.Data != nil {
+		panic(fmt.Sprintf("checkpoint: tensor %q has both Data and Ints", t.Name))
+	}
+	if t.values() != n {
+		panic(fmt.Sprintf("checkpoint: tensor %q has %d values, shape %v wants %d", t.Name, t.values(), t.Shape, n))
 	}
 }
 

@@ -489,18 +489,22 @@ func TestCopyInto(t *testing.T) {
 	}
 }
 
-func TestCopyIntoMismatch(t *testing.T) {
-	file := func(ts ...Tensor) *File {
-		b, err := Encode(ts, nil, F32)
-		if err != nil {
-			t.Fatal(err)
-		}
-		f, err := Decode(b)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return f
+// encodeDecode returns ts encoded as dtype and decoded again.
+func encodeDecode(t *testing.T, dtype DType, ts ...Tensor) *File {
+	t.Helper()
+	b, err := Encode(ts, nil, dtype)
+	if err != nil {
+		t.Fatal(err)
 	}
+	f, err := Decode(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func TestCopyIntoMismatch(t *testing.T) {
+	file := func(ts ...Tensor) *File { return encodeDecode(t, F32, ts...) }
 	full := func() []Tensor {
 		ts := modelTensors()
 		for _, x := range ts {

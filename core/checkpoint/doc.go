@@ -1,5 +1,6 @@
 // Package checkpoint reads and writes model weights as .safetensors files
-// with F32 or F16 tensors.
+// with F32 or F16 tensors, and I64 tensors for integer state (PyTorch's
+// num_batches_tracked of a batch norm).
 //
 // The layout, as the Hugging Face safetensors library writes and checks it:
 //
@@ -11,24 +12,26 @@
 //	           count from the first byte after the header
 //
 // Conventions:
-//   - In memory a tensor is always float32 (Tensor.Data), whatever the
-//     file's dtype; F16 is converted on the way in and out, rounding to
-//     nearest even, so magnitudes above 65504 are written as ±Inf.
+//   - In memory a float tensor is always float32 (Tensor.Data), whatever
+//     the file's dtype; F16 is converted on the way in and out, rounding to
+//     nearest even, so magnitudes above 65504 are written as ±Inf. An I64
+//     tensor is int64 (Tensor.Ints), written as I64 whatever the dtype
+//     chosen for the float tensors.
 //   - Writers pad the header with spaces to a multiple of 8 bytes, put
 //     "__metadata__" first (omitted when there is none, keys sorted), then the
 //     tensors in the caller's order, their bytes laid end to end in that
 //     order. The output is a deterministic function of the arguments.
-//   - Readers accept what the reference library accepts for F32 and F16:
+//   - Readers accept what the reference library accepts for F32, F16 and I64:
 //     the tensors' byte ranges, sorted by offset, must tile the data section
 //     exactly (no gap, no overlap, no trailing byte), and each must hold
 //     exactly product(shape) × dtype-size bytes. Other dtypes are refused.
 //   - Everything that reads bytes (Decode, Read) returns an error prefixed
 //     "checkpoint: " naming the tensor or field at fault, never panics, and
 //     allocates in proportion to its input, whatever the header claims: 4
-//     bytes per decoded value (at most twice the data section, for F16), plus
-//     a small multiple of the header (under 10× on headers built to inflate
-//     it). Misuse by the calling code (a Tensor whose Data does not match its
-//     Shape, duplicate names) panics.
+//     bytes per decoded float and 8 per integer (at most twice the data
+//     section, for F16), plus a small multiple of the header (under 10× on
+//     headers built to inflate it). Misuse by the calling code (a Tensor
+//     whose values do not match its Shape, duplicate names) panics.
 //   - Decoded tensors own their data: it never aliases the input bytes.
 //
 // Tensor names for nn.Linear-style layers follow PyTorch: "<prefix>.<i>.weight"

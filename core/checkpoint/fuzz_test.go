@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/x448/float16"
@@ -20,6 +21,7 @@ func FuzzDecode(f *testing.F) {
 		{Name: "encoder.0.weight", Shape: []int{2, 3}, Data: []float32{1, -2, 0.5, 3, 1e-5, 65504}},
 		{Name: "encoder.0.bias", Shape: []int{2}, Data: []float32{0, -0.25}},
 		{Name: "s", Shape: []int{}, Data: []float32{7}},
+		{Name: "bn.num_batches_tracked", Shape: []int{}, Ints: []int64{-3}},
 	}
 	for _, dtype := range []DType{F32, F16} {
 		b, err := Encode(ts, map[string]string{"format": "latentlab/1", "step": "10"}, dtype)
@@ -29,6 +31,7 @@ func FuzzDecode(f *testing.F) {
 		f.Add(b)
 	}
 	f.Add(rawFile(`{"h":{"dtype":"F16","shape":[2],"data_offsets":[0,4]},"s":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}`, zeros(8)))
+	f.Add(rawFile(`{"n":{"dtype":"I64","shape":[2],"data_offsets":[0,16]}}`, zeros(16)))
 
 	f.Fuzz(func(t *testing.T, b []byte) {
 		file, err := Decode(b)
@@ -44,10 +47,13 @@ func FuzzDecode(f *testing.F) {
 				}
 				n *= d
 			}
-			if n != len(x.Data) {
-				t.Fatalf("tensor %q: %d values for shape %v", x.Name, len(x.Data), x.Shape)
+			if x.Ints != nil && x.Data != nil {
+				t.Fatalf("tensor %q has both Data and Ints", x.Name)
 			}
-			values += len(x.Data)
+			if n != x.values() {
+				t.Fatalf("tensor %q: %d values for shape %v", x.Name, x.values(), x.Shape)
+			}
+			values += x.values()
 		}
 		// encoding/json must see the same entries as the package's scanner.
 		var keys map[string]json.RawMessage
@@ -82,7 +88,7 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("%d values decoded from %d bytes", values, len(b))
 		}
 		if file.DType == "" {
-			return // mixed dtypes or no tensors: Encode writes one dtype
+			return // mixed float dtypes or none: Encode writes one
 		}
 		b2, err := Encode(file.Tensors, file.Meta, file.DType)
 		if err != nil {
@@ -102,8 +108,11 @@ func FuzzDecode(f *testing.F) {
 		}
 		for i, x := range file.Tensors {
 			y := file2.Tensors[i]
-			if x.Name != y.Name || !equalShapes(x.Shape, y.Shape) {
+			if x.Name != y.Name || !equalShapes(x.Shape, y.Shape) || (x.Ints == nil) != (y.Ints == nil) {
 				t.Fatalf("round trip changed tensor %d: %q %v to %q %v", i, x.Name, x.Shape, y.Name, y.Shape)
+			}
+			if !slices.Equal(x.Ints, y.Ints) {
+				t.Fatalf("round trip changed the integers of %s", x.Name)
 			}
 			for j := range x.Data {
 				same := math.Float32bits(x.Data[j]) == math.Float32bits(y.Data[j])

@@ -163,12 +163,14 @@ func parseEntry(s *scanner, name string, dataLen uint64) (entry, error) {
 		e.dtype = F32
 	case `"F16"`:
 		e.dtype = F16
+	case `"I64"`:
+		e.dtype = I64
 	default:
 		switch v := unquote(rawType); v { // escaped, or another dtype
-		case "F32", "F16":
+		case "F32", "F16", "I64":
 			e.dtype = DType(v)
 		default:
-			return fail("unsupported dtype %q (this reader handles F32 and F16)", v)
+			return fail("unsupported dtype %q (this reader handles F32, F16 and I64)", v)
 		}
 	}
 

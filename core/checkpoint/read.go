@@ -38,10 +38,11 @@ func readLimited(r io.Reader, limit int64) (*File, error) {
 
 // Decode parses the .safetensors file b. The tensors of the result are in
 // the order of their data in b (tensors of no bytes sharing an offset in
-// header order), converted to float32; they do not alias b.
+// header order), float tensors converted to float32, I64 tensors in Ints;
+// they do not alias b.
 //
 // It returns an error, naming the tensor or field at fault, for anything
-// that is not a well-formed file of F32 and F16 tensors: a short file, a
+// that is not a well-formed file of F32, F16 and I64 tensors: a short file, a
 // header length past the end of b, a header that is not a UTF-8 JSON object,
 // a missing or malformed dtype, shape or data_offsets, any other dtype,
 // offsets out of bounds, a byte count other than product(shape) × dtype
@@ -70,7 +71,7 @@ func Decode(b []byte) (*File, error) {
 		return cmp.Or(cmp.Compare(a.begin, b.begin), cmp.Compare(a.end, b.end), cmp.Compare(a.index, b.index))
 	})
 	var pos uint64
-	total := 0
+	floats, ints := 0, 0
 	for i, e := range entries {
 		switch {
 		case e.begin > pos:
@@ -80,27 +81,49 @@ func Decode(b []byte) (*File, error) {
 			return nil, fmt.Errorf("checkpoint: tensor %q: data_offsets [%d %d] overlap those of tensor %q, [%d %d]", e.name, e.begin, e.end, p.name, p.begin, p.end)
 		}
 		pos = e.end
-		total += e.n
+		if e.dtype == I64 {
+			ints += e.n
+		} else {
+			floats += e.n
+		}
 	}
 	if pos != uint64(len(data)) {
 		return nil, fmt.Errorf("checkpoint: %d trailing bytes after the last tensor (tensors cover %d of the %d bytes after the header)", uint64(len(data))-pos, pos, len(data))
 	}
 
 	f := &File{Meta: meta, Tensors: make([]Tensor, len(entries))}
-	all := make([]float32, total)
+	all := make([]float32, floats)
+	allInts := make([]int64, ints) // not nil, even when empty: it marks integer tensors
+	sawFloat := false
 	for i, e := range entries {
+		if e.dtype == I64 {
+			x := allInts[:e.n:e.n]
+			allInts = allInts[e.n:]
+			getInts(x, data[e.begin:e.end])
+			f.Tensors[i] = Tensor{Name: e.name, Shape: e.shape, Ints: x}
+			continue
+		}
 		x := all[:e.n:e.n]
 		all = all[e.n:]
 		getValues(x, data[e.begin:e.end], e.dtype)
 		f.Tensors[i] = Tensor{Name: e.name, Shape: e.shape, Data: x}
 		switch {
-		case i == 0:
-			f.DType = e.dtype
+		case !sawFloat:
+			f.DType, sawFloat = e.dtype, true
 		case f.DType != e.dtype:
 			f.DType = ""
 		}
 	}
 	return f, nil
+}
+
+// getInts stores in dst the little-endian int64 values of src, which holds
+// exactly len(dst) of them.
+func getInts(dst []int64, src []byte) {
+	src = src[:8*len(dst)]
+	for i := range dst {
+		dst[i] = int64(binary.LittleEndian.Uint64(src[8*i:]))
+	}
 }
 
 // getValues stores in dst the little-endian dtype values of src, which holds

@@ -13,29 +13,33 @@ import (
 )
 
 // Encode returns the .safetensors file holding tensors, in that order, with
-// meta as its "__metadata__" (omitted when empty), every tensor stored as
-// dtype. F16 rounds each value to the nearest binary16, ties to even, with
+// meta as its "__metadata__" (omitted when empty), every float tensor
+// stored as dtype and every integer tensor (see Tensor) as I64. F16 rounds
+// each value to the nearest binary16, ties to even, with
 // float16.Fromfloat32.
 //
 // It returns an error if a key or value of meta is not valid UTF-8. It
-// panics if dtype is neither F32 nor F16, if a tensor's Data length does not
-// match its Shape, if a shape has a negative dimension, or if a name is
-// repeated, is "__metadata__" or is not valid UTF-8.
+// panics if dtype is neither F32 nor F16, if a tensor's values do not match
+// its Shape, if a shape has a negative dimension, or if a name is repeated,
+// is "__metadata__" or is not valid UTF-8.
 func Encode(tensors []Tensor, meta map[string]string, dtype DType) ([]byte, error) {
 	h, err := header(tensors, meta, dtype)
 	if err != nil {
 		return nil, err
 	}
-	size := dtype.size()
 	n := 0
 	for _, t := range tensors {
-		n += size * len(t.Data)
+		n += t.dtypeIn(dtype).size() * t.values()
 	}
 	b := make([]byte, 8+len(h)+n)
 	binary.LittleEndian.PutUint64(b, uint64(len(h)))
 	off := 8 + copy(b[8:], h)
 	for _, t := range tensors {
-		off += putValues(b[off:], t.Data, dtype)
+		if t.isInt() {
+			off += putInts(b[off:], t.Ints)
+		} else {
+			off += putValues(b[off:], t.Data, dtype)
+		}
 	}
 	return b, nil
 }
@@ -58,6 +62,14 @@ func Write(w io.Writer, tensors []Tensor, meta map[string]string, dtype DType) e
 	}
 	per := chunk / dtype.size()
 	for _, t := range tensors {
+		for x := t.Ints; len(x) > 0; {
+			m := min(len(x), chunk/8)
+			k := putInts(buf, x[:m])
+			if _, err := w.Write(buf[:k]); err != nil {
+				return fmt.Errorf("checkpoint: writing tensor %q: %w", t.Name, err)
+			}
+			x = x[m:]
+		}
 		for x := t.Data; len(x) > 0; {
 			m := min(len(x), per)
 			k := putValues(buf, x[:m], dtype)
@@ -90,11 +102,20 @@ func putValues(dst []byte, x []float32, dtype DType) int {
 	panic(fmt.Sprintf("checkpoint: unsupported dtype %q", string(dtype)))
 }
 
-// header returns the JSON header for tensors stored as dtype, padded with
-// spaces to a multiple of 8 bytes.
+// putInts stores x in dst as little-endian int64 values and returns the
+// number of bytes written, 8·len(x).
+func putInts(dst []byte, x []int64) int {
+	dst = dst[:8*len(x)]
+	for i, v := range x {
+		binary.LittleEndian.PutUint64(dst[8*i:], uint64(v))
+	}
+	return 8 * len(x)
+}
+
+// header returns the JSON header for float tensors stored as dtype and
+// integer tensors as I64, padded with spaces to a multiple of 8 bytes.
 func header(tensors []Tensor, meta map[string]string, dtype DType) ([]byte, error) {
-	size := dtype.size()
-	if size == 0 {
+	if !dtype.isFloat() {
 		panic(fmt.Sprintf("checkpoint: unsupported dtype %q (want F32 or F16)", string(dtype)))
 	}
 	seen := make(map[string]bool, len(tensors))
@@ -141,7 +162,7 @@ func header(tensors []Tensor, meta map[string]string, dtype DType) ([]byte, erro
 		}
 		h = appendString(h, t.Name)
 		h = append(h, `:{"dtype":"`...)
-		h = append(h, dtype...)
+		h = append(h, t.dtypeIn(dtype)...)
 		h = append(h, `","shape":[`...)
 		for j, d := range t.Shape {
 			if j > 0 {
@@ -152,7 +173,7 @@ func header(tensors []Tensor, meta map[string]string, dtype DType) ([]byte, erro
 		h = append(h, `],"data_offsets":[`...)
 		h = strconv.AppendInt(h, int64(off), 10)
 		h = append(h, ',')
-		off += size * len(t.Data)
+		off += t.dtypeIn(dtype).size() * t.values()
 		h = strconv.AppendInt(h, int64(off), 10)
 		h = append(h, "]}"...)
 	}
