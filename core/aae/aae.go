@@ -1,57 +1,163 @@
 // Package aae implements the adversarial autoencoder of Makhzani et al.
-// (2015, arXiv 1511.05644) with a deterministic encoder, and the plain
+// (2015, arXiv 1511.05644; the paper summary in seeds/004), and the plain
 // autoencoder it extends.
 //
-// Kinds: "aae" trains in three phases per step; "ae" runs the first only.
+// Kinds: "aae" trains in three phases per step (reconstruction, then the
+// regularisation's discriminator and generator phases); "ae" runs the
+// first only.
+//
+// The encoder is one of the paper's three (§2, Config.Posterior):
+//   - deterministic: z = f(x);
+//   - gaussian: the encoder's last Linear has 2·latent outputs, the first
+//     latent of each row the mean μ and the next latent the log-variance
+//     log σ² (PyTorch's out.chunk(2, dim=1)); training codes are
+//     z = μ + σ·ε, ε ~ N(0, I), differentiated through μ and σ
+//     (reparameterised, as in a VAE), and the adversarial phases regularise
+//     these sampled codes; Encode returns μ;
+//   - universal: the encoder reads x with Config.Noise values of noise
+//     η ~ N(0, 1) appended (784+noise inputs, x first), z = f(x, η), a
+//     fresh η at every training forward pass; Encode uses η = 0, the
+//     noise's mean, so that a digit has one code.
+//
+// The prior is Config.Prior (see package prior). With Config.Labels > 0
+// and a mixture or swiss-roll prior, labels enter the regulariser (§2.3):
+// the discriminator reads [z, one-hot label] with 11 slots, digits 0–9 and
+// "unlabelled"; a digit's code carries its label (slot 10 for digits
+// outside the labelled subset, data.Unlabelled in Batch.Labels), and the
+// prior sample paired with it is drawn from that digit's component or
+// segment and carries the same label, or from the whole prior with slot 10
+// when the digit is unlabelled.
 package aae
 
 import (
+	"fmt"
+	"math"
 	"math/rand/v2"
 
 	"latentlab/core/checkpoint"
 	"latentlab/core/model"
 	"latentlab/core/nn"
 	"latentlab/core/optim"
+	"latentlab/core/prior"
 )
 
 func init() {
 	build := func(c model.Config) model.Model { return New(c) }
-	model.Register(model.Kind{Name: "aae", Doc: "adversarial autoencoder: codes pushed toward a prior by a discriminator", Build: build})
-	model.Register(model.Kind{Name: "ae", Doc: "plain autoencoder", Build: build})
+	model.Register(model.Kind{Name: "aae", Doc: "adversarial autoencoder: codes pushed toward a prior by a discriminator", Build: build, Nets: Nets, Check: Check})
+	model.Register(model.Kind{Name: "ae", Doc: "plain autoencoder", Build: build, Nets: Nets, Check: Check})
 }
 
-// Model is an autoencoder whose code is pushed toward a Gaussian prior
-// N(0, σ²I) by a discriminator on codes (unless its kind is "ae").
+// LabelSlots is the width of the one-hot label the discriminator reads
+// beside the code when labels are in the regulariser: one slot per digit
+// and a last one for "unlabelled".
+const LabelSlots = prior.Components + 1
+
+// labelled reports whether c puts labels in the regulariser.
+func labelled(c model.Config) bool { return c.Model == "aae" && c.Labels > 0 }
+
+// noiseSize is the size of the universal encoder's noise η (0 for the
+// other encoders).
+func noiseSize(c model.Config) int {
+	if c.Posterior == "universal" {
+		return c.Noise
+	}
+	return 0
+}
+
+// Nets lays out the networks of an "aae" or "ae" config: encoder
+// (Pixels+noise)→…→latent (2·latent for a Gaussian posterior), decoder
+// latent→…→Pixels (the encoder's widths reversed) and, for "aae",
+// discriminator latent→…→1 (latent+LabelSlots→…→1 with labels in the
+// regulariser).
+func Nets(c model.Config) map[string][]int {
+	nets := model.AutoencoderNets(c)
+	enc := nets["encoder"]
+	enc[0] += noiseSize(c)
+	if c.Posterior == "gaussian" {
+		enc[len(enc)-1] = 2 * c.Latent
+	}
+	if disc, ok := nets["discriminator"]; ok && labelled(c) {
+		disc[0] += LabelSlots
+	}
+	return nets
+}
+
+// Check refuses the "aae" and "ae" configs that cannot train.
+func Check(c model.Config) error {
+	switch {
+	case (c.Prior == "mixture" || c.Prior == "swissroll") && c.Latent < 2:
+		return fmt.Errorf("the %s prior is 2-D: latent must be at least 2, not %d", c.Prior, c.Latent)
+	case c.Posterior == "universal" && c.Noise < 1:
+		return fmt.Errorf("a universal posterior feeds noise to the encoder with x: noise must be at least 1")
+	case c.Posterior != "universal" && c.Noise > 0:
+		return fmt.Errorf("noise %d is the input noise of a universal posterior: set posterior universal, or noise 0", c.Noise)
+	case labelled(c) && c.Prior != "mixture" && c.Prior != "swissroll":
+		return fmt.Errorf("labels push each digit onto its own mixture component or swiss-roll segment (paper §2.3), "+
+			"and a %s prior has no part per label: use prior mixture or swissroll, or labels 0", c.Prior)
+	}
+	return nil
+}
+
+// Model is an autoencoder whose code is pushed toward a prior by a
+// discriminator on codes (unless its kind is "ae").
 type Model struct {
 	cfg      model.Config
-	Enc, Dec *nn.MLP // encoder x → z, decoder z → pixel logits
-	Disc     *nn.MLP // discriminator z → logit of "prior sample"; nil for "ae"
+	Enc, Dec *nn.MLP // encoder x → z (or [x, η] → z, or x → [μ, log σ²]), decoder z → pixel logits
+	Disc     *nn.MLP // discriminator z (or [z, label]) → logit of "prior sample"; nil for "ae"
 
 	// Separate optimizers, as in the seeds: the encoder has one for the
 	// reconstruction phase and one for the generator phase.
 	optEnc, optDec, optGen, optDisc optim.Optimizer
 
-	noise *rand.Rand // prior samples drawn during training
+	prior    *prior.Prior
+	noise    *rand.Rand // prior samples drawn during training
+	encNoise *rand.Rand // ε of a Gaussian posterior, η of a universal one
 
 	shard *model.Shard // nil unless a data-parallel replica
 	share float32      // this replica's fraction of each batch (1 unsharded)
 
+	lat, eta int  // code size, noise size (0 unless universal)
+	gaussian bool // Gaussian posterior
+	labelled bool // labels in the regulariser
+
 	dlogits []float32 // (batch, Pixels) gradient of the reconstruction loss
 	zPrior  []float32 // (batch, Latent) prior samples
-	zFake   []float32 // (batch, Latent) encoder codes for the discriminator
 	dd      []float32 // (batch, 1) gradient of a discriminator loss
+
+	// The encoder's last training forward pass, for its backward pass.
+	encOut []float32 // its output (n, Latent or 2·Latent)
+	epsRow []float32 // the ε of its rows (Gaussian posterior)
+	fake   []float32 // the discriminator's input for its codes
+
+	xin   []float32 // (batch, Pixels+noise) [x, η], universal posterior
+	noisy []float32 // (batch, noise or Latent) η or ε of the whole batch
+	code  []float32 // (batch, Latent) z = μ + σ·ε, or μ in evaluation
+	dout  []float32 // (batch, 2·Latent) ∂L/∂[μ, log σ²]
+
+	inPrior, inFake []float32 // (batch, Latent+LabelSlots) [z, label] with labels
+	dz              []float32 // (batch, Latent) ∂L/∂z out of the discriminator's input gradient
 }
 
 // New builds the model c describes, parameters drawn from c.Seed. c must be
 // valid (model.New validates).
 func New(c model.Config) *Model {
+	p, err := prior.New(c.Prior, c.Latent, c.PriorStd)
+	if err != nil {
+		panic("aae: " + err.Error())
+	}
 	m := &Model{
-		cfg:     c,
-		Enc:     model.NewMLP(c, "encoder", nn.Identity),
-		Dec:     model.NewMLP(c, "decoder", nn.Identity),
-		noise:   model.NewRand(c, 1),
-		share:   1,
-		dlogits: make([]float32, c.Batch*model.Pixels),
+		cfg:      c,
+		Enc:      model.NewMLP(c, "encoder", nn.Identity),
+		Dec:      model.NewMLP(c, "decoder", nn.Identity),
+		prior:    p,
+		noise:    model.NewRand(c, 1),
+		encNoise: model.NewRand(c, 4),
+		share:    1,
+		lat:      c.Latent,
+		eta:      noiseSize(c),
+		gaussian: c.Posterior == "gaussian",
+		labelled: labelled(c),
+		dlogits:  make([]float32, c.Batch*model.Pixels),
 	}
 	init := model.NewRand(c, 0)
 	m.Enc.Init(init)
@@ -59,14 +165,27 @@ func New(c model.Config) *Model {
 	lrRecon, lrReg := c.LR()
 	m.optEnc = model.NewOptimizer(c, m.Enc, lrRecon)
 	m.optDec = model.NewOptimizer(c, m.Dec, lrRecon)
+	switch {
+	case m.gaussian:
+		m.noisy = make([]float32, c.Batch*c.Latent)
+		m.code = make([]float32, c.Batch*c.Latent)
+		m.dout = make([]float32, c.Batch*2*c.Latent)
+	case m.eta > 0:
+		m.noisy = make([]float32, c.Batch*m.eta)
+		m.xin = make([]float32, c.Batch*(model.Pixels+m.eta))
+	}
 	if c.Model == "aae" {
 		m.Disc = model.NewMLP(c, "discriminator", nn.Identity)
 		m.Disc.Init(init)
 		m.optGen = model.NewOptimizer(c, m.Enc, lrReg)
 		m.optDisc = model.NewOptimizer(c, m.Disc, lrReg)
 		m.zPrior = make([]float32, c.Batch*c.Latent)
-		m.zFake = make([]float32, c.Batch*c.Latent)
 		m.dd = make([]float32, c.Batch)
+		if m.labelled {
+			m.inPrior = make([]float32, c.Batch*(c.Latent+LabelSlots))
+			m.inFake = make([]float32, c.Batch*(c.Latent+LabelSlots))
+			m.dz = make([]float32, c.Batch*c.Latent)
+		}
 	}
 	return m
 }
@@ -99,7 +218,9 @@ func (m *Model) LossNames() []string {
 // Step runs one training step on the batch: the reconstruction phase,
 // then, for "aae", the discriminator phase and the generator phase. A
 // replica trains on its rows of the batch and returns its share of the
-// losses.
+// losses; every random draw (ε, η, prior samples) is made for the whole
+// batch and sliced, so that the replicas together draw what one model
+// does.
 func (m *Model) Step(b *model.Batch) model.Losses {
 	x, n := b.X, b.N
 	lo, hi := 0, n
@@ -109,9 +230,9 @@ func (m *Model) Step(b *model.Batch) model.Losses {
 	m.share = float32(hi-lo) / float32(n)
 	xs, ns := x[lo*model.Pixels:hi*model.Pixels], hi-lo
 	var l model.Losses
-	l[0] = m.reconstructionPhase(xs, ns)
+	l[0] = m.reconstructionPhase(xs, ns, lo, n)
 	if m.Disc != nil {
-		l[1] = m.discriminatorPhase(xs, ns, lo, n)
+		l[1] = m.discriminatorPhase(xs, b.Labels, ns, lo, n)
 		l[2] = m.generatorPhase(ns)
 	}
 	for i := range l {
@@ -132,59 +253,207 @@ func (m *Model) update(o optim.Optimizer, net *nn.MLP) {
 	o.Step(net.Params, net.Grads)
 }
 
-// reconstructionPhase updates the encoder and decoder to lower the
-// reconstruction loss BCE(x, σ(dec(enc(x)))).
-func (m *Model) reconstructionPhase(x []float32, n int) float64 {
-	m.Enc.ZeroGrad()
-	m.Dec.ZeroGrad()
-	z := m.Enc.Forward(x, n)
-	logits := m.Dec.Forward(z, n)
-	loss := nn.BCEWithLogits(m.dlogits[:len(logits)], logits, x, n)
-	dz := m.Dec.Backward(m.dlogits[:len(logits)], n)
+// drawEncoderNoise draws the encoder's noise (ε or η) for a whole batch of
+// batchN rows; it draws nothing for a deterministic encoder.
+func (m *Model) drawEncoderNoise(batchN int) {
+	if m.noisy == nil {
+		return
+	}
+	k := m.eta
+	if m.gaussian {
+		k = m.lat
+	}
+	prior.Gaussian(m.noisy, batchN, k, 1, m.encNoise)
+}
+
+// encodeTrain runs the encoder in training mode on x (n rows, rows lo.. of
+// the batch, whose noise drawEncoderNoise drew) and returns the codes (n,
+// Latent), kept until the next encodeTrain.
+func (m *Model) encodeTrain(x []float32, n, lo int) []float32 {
+	in := x
+	if m.eta > 0 {
+		in = m.withNoise(x, m.noisy[lo*m.eta:(lo+n)*m.eta], n)
+	}
+	m.encOut = m.Enc.Forward(in, n)
+	if !m.gaussian {
+		return m.encOut
+	}
+	k := n * m.lat
+	m.epsRow = m.noisy[lo*m.lat : lo*m.lat+k]
+	reparameterise(m.code[:k], m.encOut, m.epsRow, n, m.lat)
+	return m.code[:k]
+}
+
+// encoderBackward adds to the encoder's gradients those of a loss whose
+// gradient with respect to the codes of the last encodeTrain is dz.
+func (m *Model) encoderBackward(dz []float32, n int) {
+	if m.gaussian {
+		reparameteriseBackward(m.dout[:2*n*m.lat], dz, m.encOut, m.epsRow, n, m.lat)
+		dz = m.dout[:2*n*m.lat]
+	}
 	m.Enc.BackwardParams(dz, n)
+}
+
+// withNoise returns the encoder input [x, η] of n rows in m.xin; eta nil
+// means η = 0.
+func (m *Model) withNoise(x, eta []float32, n int) []float32 {
+	w := model.Pixels + m.eta
+	for i := range n {
+		row := m.xin[i*w : (i+1)*w]
+		copy(row, x[i*model.Pixels:(i+1)*model.Pixels])
+		if eta != nil {
+			copy(row[model.Pixels:], eta[i*m.eta:(i+1)*m.eta])
+		} else {
+			clear(row[model.Pixels:])
+		}
+	}
+	return m.xin[:n*w]
+}
+
+// reparameterise stores z = μ + exp(½·log σ²)·ε in z (n, lat), from out
+// (n, 2·lat), whose rows are [μ, log σ²], and eps (n, lat).
+func reparameterise(z, out, eps []float32, n, lat int) {
+	for i := range n {
+		mu, logVar := out[2*i*lat:(2*i+1)*lat], out[(2*i+1)*lat:(2*i+2)*lat]
+		for j := range lat {
+			z[i*lat+j] = mu[j] + float32(math.Exp(0.5*float64(logVar[j])))*eps[i*lat+j]
+		}
+	}
+}
+
+// reparameteriseBackward stores in dout (n, 2·lat) the gradient with
+// respect to [μ, log σ²] of a loss whose gradient with respect to z =
+// μ + σ·ε is dz: ∂L/∂μ = dz, ∂L/∂log σ² = dz·ε·σ/2.
+func reparameteriseBackward(dout, dz, out, eps []float32, n, lat int) {
+	for i := range n {
+		logVar := out[(2*i+1)*lat : (2*i+2)*lat]
+		dmu, dlv := dout[2*i*lat:(2*i+1)*lat], dout[(2*i+1)*lat:(2*i+2)*lat]
+		for j := range lat {
+			g := dz[i*lat+j]
+			dmu[j] = g
+			dlv[j] = g * eps[i*lat+j] * 0.5 * float32(math.Exp(0.5*float64(logVar[j])))
+		}
+	}
+}
+
+// reconstructionPhase updates the encoder and decoder to lower the
+// reconstruction loss BCE(x, σ(dec(z))) of the training codes z of x.
+func (m *Model) reconstructionPhase(x []float32, n, lo, batchN int) float64 {
+	m.drawEncoderNoise(batchN)
+	loss := m.reconstructionGrad(x, n, lo)
 	m.update(m.optDec, m.Dec)
 	m.update(m.optEnc, m.Enc)
+	return loss
+}
+
+// reconstructionGrad sets the encoder's and decoder's gradients to those
+// of the reconstruction loss of x (rows lo.. of the batch, with the drawn
+// noise) and returns the loss.
+func (m *Model) reconstructionGrad(x []float32, n, lo int) float64 {
+	m.Enc.ZeroGrad()
+	m.Dec.ZeroGrad()
+	z := m.encodeTrain(x, n, lo)
+	logits := m.Dec.Forward(z, n)
+	loss := nn.BCEWithLogits(m.dlogits[:len(logits)], logits, x, n)
+	m.encoderBackward(m.Dec.Backward(m.dlogits[:len(logits)], n), n)
 	return loss
 }
 
 // discriminatorPhase updates the discriminator alone to call prior samples
 // real (1) and the encoder's codes of x fake (0). It leaves the encoder's
 // forward pass on x in place for generatorPhase: the encoder's weights do
-// not change in between. The prior is sampled for the whole batch of
-// batchN rows, of which a replica uses rows [lo, lo+n).
-func (m *Model) discriminatorPhase(x []float32, n, lo, batchN int) float64 {
-	lat := m.cfg.Latent
-	k := n * lat
-	copy(m.zFake[:k], m.Enc.Forward(x, n))
-	m.SamplePrior(m.zPrior[:batchN*lat], batchN, m.noise)
-	prior := m.zPrior[lo*lat : lo*lat+k]
+// not change in between. x is rows [lo, lo+n) of a batch of batchN rows
+// whose labels are labels; the prior (and the encoder's noise) is sampled
+// for the whole batch, of which a replica uses its rows.
+func (m *Model) discriminatorPhase(x []float32, labels []uint8, n, lo, batchN int) float64 {
+	lat := m.lat
+	m.drawEncoderNoise(batchN)
+	if m.labelled {
+		m.prior.SampleLabelled(m.zPrior[:batchN*lat], labels[:batchN], batchN, m.noise)
+	} else {
+		m.prior.Sample(m.zPrior[:batchN*lat], batchN, m.noise)
+	}
+	m.fake = m.discInput(m.inFake, m.encodeTrain(x, n, lo), labels, n, lo)
+	priorIn := m.discInput(m.inPrior, m.zPrior[lo*lat:(lo+n)*lat], labels, n, lo)
 	dd := m.dd[:n]
 	m.Disc.ZeroGrad()
-	loss := nn.BCEWithLogitsConst(dd, m.Disc.Forward(prior, n), 1, n)
+	loss := nn.BCEWithLogitsConst(dd, m.Disc.Forward(priorIn, n), 1, n)
 	m.Disc.BackwardParams(dd, n)
-	loss += nn.BCEWithLogitsConst(dd, m.Disc.Forward(m.zFake[:k], n), 0, n)
+	loss += nn.BCEWithLogitsConst(dd, m.Disc.Forward(m.fake, n), 0, n)
 	m.Disc.BackwardParams(dd, n)
 	m.update(m.optDisc, m.Disc)
 	return loss
+}
+
+// discInput returns the discriminator's input for the codes z (n rows,
+// rows lo.. of the batch): z itself, or with labels in the regulariser
+// [z, one-hot label] stored in dst, the label that of the batch's row
+// (slot 10, "unlabelled", for a label outside 0..9).
+func (m *Model) discInput(dst, z []float32, labels []uint8, n, lo int) []float32 {
+	if !m.labelled {
+		return z
+	}
+	lat, w := m.lat, m.lat+LabelSlots
+	for i := range n {
+		row := dst[i*w : (i+1)*w]
+		copy(row, z[i*lat:(i+1)*lat])
+		oneHot := row[lat:]
+		clear(oneHot)
+		oneHot[min(int(labels[lo+i]), LabelSlots-1)] = 1
+	}
+	return dst[:n*w]
 }
 
 // generatorPhase updates the encoder alone so that the (updated)
 // discriminator calls its codes real. The codes are those of the encoder
 // forward pass made in discriminatorPhase.
 func (m *Model) generatorPhase(n int) float64 {
-	k := n * m.cfg.Latent
-	dd := m.dd[:n]
-	loss := nn.BCEWithLogitsConst(dd, m.Disc.Forward(m.zFake[:k], n), 1, n)
-	dz := m.Disc.Backward(dd, n) // also fills the discriminator's gradients, cleared before its next update
-	m.Enc.ZeroGrad()
-	m.Enc.BackwardParams(dz, n)
+	loss := m.generatorGrad(n)
 	m.update(m.optGen, m.Enc)
 	return loss
 }
 
-// Encode stores the codes of x in z.
+// generatorGrad sets the encoder's gradients to those of the generator
+// loss of the codes discriminatorPhase made, and returns the loss.
+func (m *Model) generatorGrad(n int) float64 {
+	dd := m.dd[:n]
+	loss := nn.BCEWithLogitsConst(dd, m.Disc.Forward(m.fake, n), 1, n)
+	dz := m.Disc.Backward(dd, n) // also fills the discriminator's gradients, cleared before its next update
+	if m.labelled {
+		lat, w := m.lat, m.lat+LabelSlots
+		for i := range n {
+			copy(m.dz[i*lat:(i+1)*lat], dz[i*w:i*w+lat])
+		}
+		dz = m.dz[:n*lat]
+	}
+	m.Enc.ZeroGrad()
+	m.encoderBackward(dz, n)
+	return loss
+}
+
+// codes runs the encoder in evaluation mode and returns the codes of x:
+// f(x), μ(x) for a Gaussian posterior, f(x, 0) for a universal one. They
+// are kept until the encoder's next run.
+func (m *Model) codes(x []float32, n int) []float32 {
+	in := x
+	if m.eta > 0 {
+		in = m.withNoise(x, nil, n)
+	}
+	out := m.Enc.Infer(in, n)
+	if !m.gaussian {
+		return out
+	}
+	lat := m.lat
+	for i := range n {
+		copy(m.code[i*lat:(i+1)*lat], out[2*i*lat:(2*i+1)*lat])
+	}
+	return m.code[:n*lat]
+}
+
+// Encode stores the codes of x in z: f(x) for a deterministic encoder, the
+// mean μ(x) for a Gaussian posterior, f(x, η = 0) for a universal one.
 func (m *Model) Encode(z, x []float32, n int) {
-	copy(z[:n*m.cfg.Latent], m.Enc.Infer(x, n))
+	copy(z[:n*m.lat], m.codes(x, n))
 }
 
 // Decode stores the pixel probabilities decoded from z in x.
@@ -192,10 +461,10 @@ func (m *Model) Decode(x, z []float32, n int) {
 	nn.SigmoidForward(x[:n*model.Pixels], m.Dec.Infer(z, n))
 }
 
-// ReconLoss returns BCE(x, σ(dec(enc(x)))) summed over the n images, and
-// stores the codes enc(x) in z unless z is nil.
+// ReconLoss returns BCE(x, σ(dec(z))) summed over the n images for the
+// codes z that Encode gives, and stores those codes in z unless z is nil.
 func (m *Model) ReconLoss(z, x []float32, n int) float64 {
-	codes := m.Enc.Infer(x, n)
+	codes := m.codes(x, n)
 	if z != nil {
 		copy(z[:len(codes)], codes)
 	}
@@ -203,12 +472,9 @@ func (m *Model) ReconLoss(z, x []float32, n int) float64 {
 	return nn.BCEWithLogits(nil, logits, x, n) * float64(n)
 }
 
-// SamplePrior stores n samples of N(0, σ²I) in z.
+// SamplePrior stores n samples of the prior (see package prior) in z.
 func (m *Model) SamplePrior(z []float32, n int, r *rand.Rand) {
-	s := m.cfg.PriorStd
-	for i := range z[:n*m.cfg.Latent] {
-		z[i] = float32(r.NormFloat64() * s)
-	}
+	m.prior.Sample(z, n, r)
 }
 
 // Tensors returns encoder.*, decoder.* and discriminator.* tensors as
