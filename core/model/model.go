@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"hash/fnv"
 	"math/rand/v2"
 	"slices"
 
@@ -112,8 +113,19 @@ func NewRand(c Config, stream uint64) *rand.Rand {
 }
 
 // NewMLP builds one of c's networks (see Nets) with c's hidden activation,
-// the given output activation, and buffers for c.Batch examples.
+// the given output activation, buffers for c.Batch examples, and c's
+// optional layers in every hidden layer: batch normalisation if
+// c.BatchNorm, dropout at rate c.Dropout (masks from DropoutRand(c, name)).
+// A kind that wants them in some networks only uses NewMLPOpts.
 func NewMLP(c Config, name string, output nn.Activation) *nn.MLP {
+	return NewMLPOpts(c, name, output, nn.LayerOpts{Dropout: c.Dropout, BatchNorm: c.BatchNorm})
+}
+
+// NewMLPOpts is NewMLP with the optional layers the caller chooses for this
+// network, e.g. batch normalisation in a GAN's generator but not in its
+// discriminator. Dropout masks come from opts.Rand, or DropoutRand(c, name)
+// when it is nil.
+func NewMLPOpts(c Config, name string, output nn.Activation, opts nn.LayerOpts) *nn.MLP {
 	hidden, err := nn.ParseActivation(c.Activation)
 	if err != nil {
 		panic("model: " + err.Error())
@@ -122,7 +134,20 @@ func NewMLP(c Config, name string, output nn.Activation) *nn.MLP {
 	if !ok {
 		panic("model: no network " + name)
 	}
-	return nn.NewMLP(sizes, hidden, output, c.Batch)
+	if opts.Dropout > 0 && opts.Rand == nil {
+		opts.Rand = DropoutRand(c, name)
+	}
+	return nn.NewMLPOpts(sizes, hidden, output, c.Batch, opts)
+}
+
+// DropoutRand returns the generator of the dropout masks of c's network
+// called name: a stream of its own, derived from c.Seed and the name, so
+// that each network's masks depend neither on the others nor on the order
+// in which they are built.
+func DropoutRand(c Config, name string) *rand.Rand {
+	h := fnv.New32a()
+	h.Write([]byte(name))
+	return NewRand(c, 1<<32|uint64(h.Sum32()))
 }
 
 // NewOptimizer returns c's optimizer for an MLP, at learning rate lr.
@@ -133,17 +158,39 @@ func NewOptimizer(c Config, m *nn.MLP, lr float32) optim.Optimizer {
 	return optim.NewAdam(len(m.Params), lr, float32(c.Beta1), float32(c.Beta2), 1e-8)
 }
 
-// SequentialTensors names an MLP's parameters as PyTorch names those of the
-// equivalent nn.Sequential: Linear layers at even indices, activations
-// between them, so prefix.0.weight (out, in), prefix.0.bias (out),
-// prefix.2.weight, ...
+// SequentialTensors names an MLP's parameters, and its batch norms'
+// running statistics, as PyTorch names the state of the equivalent
+// nn.Sequential: each hidden layer is Linear, [BatchNorm1d,] activation,
+// [Dropout,] so without batch norm and dropout the Linear layers are at
+// even indices (prefix.0.weight (out, in), prefix.0.bias (out),
+// prefix.2.weight, ...), and with both at multiples of 4, each batch norm
+// right after its Linear: prefix.1.weight, .bias, .running_mean,
+// .running_var (out) and .num_batches_tracked (an int64 scalar).
 func SequentialTensors(prefix string, m *nn.MLP) []checkpoint.Tensor {
+	per := 2 // modules per hidden layer
+	if m.Opts.BatchNorm {
+		per++
+	}
+	if m.Opts.Dropout > 0 {
+		per++
+	}
 	var ts []checkpoint.Tensor
+	name := func(i int, field string) string { return fmt.Sprintf("%s.%d.%s", prefix, i, field) }
 	for l := range m.W {
 		in, out := m.Sizes[l], m.Sizes[l+1]
+		i := per * l
 		ts = append(ts,
-			checkpoint.Tensor{Name: fmt.Sprintf("%s.%d.weight", prefix, 2*l), Shape: []int{out, in}, Data: m.W[l]},
-			checkpoint.Tensor{Name: fmt.Sprintf("%s.%d.bias", prefix, 2*l), Shape: []int{out}, Data: m.B[l]})
+			checkpoint.Tensor{Name: name(i, "weight"), Shape: []int{out, in}, Data: m.W[l]},
+			checkpoint.Tensor{Name: name(i, "bias"), Shape: []int{out}, Data: m.B[l]})
+		if l < len(m.BN) {
+			bn := m.BN[l]
+			ts = append(ts,
+				checkpoint.Tensor{Name: name(i+1, "weight"), Shape: []int{out}, Data: bn.Gamma},
+				checkpoint.Tensor{Name: name(i+1, "bias"), Shape: []int{out}, Data: bn.Beta},
+				checkpoint.Tensor{Name: name(i+1, "running_mean"), Shape: []int{out}, Data: bn.RunningMean},
+				checkpoint.Tensor{Name: name(i+1, "running_var"), Shape: []int{out}, Data: bn.RunningVar},
+				checkpoint.Tensor{Name: name(i+1, "num_batches_tracked"), Shape: []int{}, Ints: bn.Tracked})
+		}
 	}
 	return ts
 }
