@@ -1,0 +1,138 @@
+package semisup
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"latentlab/core/model"
+)
+
+// tiny is a model small enough for finite differences in float32.
+func tiny(kind string) model.Config {
+	c := model.Defaults()
+	c.Model, c.Encoder, c.Discriminator, c.Activation = kind, []int{12}, []int{6}, "tanh" // smooth, for finite differences
+	c.Classes, c.Latent, c.Batch, c.PriorStd, c.Labels = 10, 3, 4, 1, 100
+	if kind == "cluster" {
+		c.Classes, c.Labels = 5, 0
+	}
+	if err := c.Validate(); err != nil {
+		panic(err)
+	}
+	return c
+}
+
+func randomDigits(r *rand.Rand, n int) []float32 {
+	x := make([]float32, n*model.Pixels)
+	for i := range x {
+		x[i] = float32(r.Float64())
+	}
+	return x
+}
+
+// checkGrads compares the gradients grads (computed at the current params)
+// with central differences of loss over some of the params.
+func checkGrads(t *testing.T, name string, params, grads []float32, loss func() float64, r *rand.Rand) {
+	t.Helper()
+	analytic := append([]float32(nil), grads...)
+	const h = 1e-2
+	worst, checked := 0.0, 0
+	for range 40 {
+		i := r.IntN(len(params))
+		old := params[i]
+		params[i] = old + h
+		up := loss()
+		params[i] = old - h
+		down := loss()
+		params[i] = old
+		num := (up - down) / (2 * h)
+		a := float64(analytic[i])
+		err := math.Abs(num-a) / math.Max(1e-3, math.Abs(num)+math.Abs(a))
+		worst = max(worst, err)
+		checked++
+		if err > 3e-2 {
+			t.Errorf("%s[%d]: analytic %.6g, numeric %.6g", name, i, a, num)
+			return
+		}
+	}
+	t.Logf("%s: worst relative error %.2g over %d parameters", name, worst, checked)
+}
+
+// TestReconstructionGradients: the reconstruction gradient through the
+// decoder, the join of [y, z], the softmax and the encoder's two heads.
+func TestReconstructionGradients(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 3))
+	m := New(tiny("cluster"))
+	n := 4
+	x := randomDigits(r, n)
+	loss := func() float64 { return m.reconstructionGrads(x, n) }
+	loss()
+	checkGrads(t, "encoder", m.Enc.Params, m.Enc.Grads, loss, r)
+	loss()
+	checkGrads(t, "decoder", m.Dec.Params, m.Dec.Grads, loss, r)
+	// The analytic loss is the one ReconLoss reports (sum over images).
+	if a, b := m.reconstructionGrads(x, n)*float64(n), m.ReconLoss(nil, x, n); math.Abs(a-b) > 1e-9*math.Abs(a) {
+		t.Errorf("reconstruction loss %v in training, %v from ReconLoss", a, b)
+	}
+}
+
+// TestGeneratorGradients: the encoder's gradient of gen_y + gen_z through
+// both discriminators, the softmax and the heads.
+func TestGeneratorGradients(t *testing.T) {
+	r := rand.New(rand.NewPCG(4, 4))
+	m := New(tiny("semisupervised"))
+	n := 4
+	x := randomDigits(r, n)
+	loss := func() float64 {
+		m.encode(x, n)
+		ly, lz := m.generatorGrads(n)
+		return ly + lz
+	}
+	loss()
+	checkGrads(t, "encoder", m.Enc.Params, m.Enc.Grads, loss, r)
+}
+
+// TestClassificationGradients: the encoder's gradient of the
+// cross-entropy of y on labelled digits.
+func TestClassificationGradients(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 5))
+	m := New(tiny("semisupervised"))
+	n := 4
+	x := randomDigits(r, n)
+	labels := []uint8{3, 0, 9, 3}
+	loss := func() float64 { return m.classificationGrads(x, labels, n) }
+	loss()
+	checkGrads(t, "encoder", m.Enc.Params, m.Enc.Grads, loss, r)
+	// It is the cross-entropy of Classify's probabilities.
+	p := make([]float32, n*m.k)
+	m.Classify(p, x, n)
+	var want float64
+	for i, c := range labels {
+		want -= math.Log(float64(p[i*m.k+int(c)]))
+	}
+	want /= float64(n)
+	if got := loss(); math.Abs(got-want) > 1e-5 {
+		t.Errorf("cross-entropy %v, −log of Classify's probabilities %v", got, want)
+	}
+}
+
+// TestSplitJoin: join inverts split.
+func TestSplitJoin(t *testing.T) {
+	r := rand.New(rand.NewPCG(6, 6))
+	n, a, b := 3, 4, 2
+	h := make([]float32, n*(a+b))
+	for i := range h {
+		h[i] = float32(r.NormFloat64())
+	}
+	ha, hb, back := make([]float32, n*a), make([]float32, n*b), make([]float32, len(h))
+	split(ha, hb, h, n, a, b)
+	if ha[a] != h[a+b] || hb[0] != h[a] || hb[b*n-1] != h[len(h)-1] {
+		t.Fatalf("split %v into %v and %v", h, ha, hb)
+	}
+	join(back, ha, hb, n, a, b)
+	for i := range h {
+		if back[i] != h[i] {
+			t.Fatalf("join(split(h)) differs at %d", i)
+		}
+	}
+}

@@ -1,0 +1,476 @@
+// Package semisup implements the semi-supervised adversarial autoencoder
+// and unsupervised clustering with it, Makhzani et al. (2015, arXiv
+// 1511.05644) §6 and §7 (see ../../../shared/REFERENCE.md and the paper
+// summary in seeds/004).
+//
+// Kinds: "semisupervised" (§6) and "cluster" (§7), the same model without
+// labels.
+//
+// # Architecture
+//
+// The encoder q(y, z | x) has shared hidden layers (Config.Encoder, ReLU by
+// default) and two linear heads on the last of them: the logits of a
+// categorical y over Config.Classes classes, read through a softmax, and a
+// style code z of Config.Latent values. The decoder takes the row [y, z]
+// (Classes + Latent values; the encoder's widths reversed) to pixel logits.
+// Two discriminators (Config.Discriminator widths each) tell prior samples
+// from codes: D_y one-hot samples of a uniform categorical from the
+// softmax y, D_z samples of Config.Prior (N(0, σ²I) with σ = PriorStd by
+// default) from the style z.
+//
+// The paper uses 1000-1000 ReLU layers in every network. The presets scale
+// them to train in a browser tab (the default 512-256 encoder and 256-256
+// discriminators) and set σ = 1, so that the style has the scale of the
+// one-hot y beside it at the decoder's input. Dropout and batch
+// normalisation follow Config.Dropout and Config.BatchNorm in every network,
+// as for the other kinds; by default they are off.
+//
+// # Training
+//
+// Each step has the paper's phases, each with its own Adam (or SGD)
+// optimizer, as the seeds give the AAE:
+//  1. reconstruction: encoder and decoder minimise BCE(x, dec(y, z)), the
+//     gradient passing through the softmax (learning rate lr_recon);
+//  2. regularisation: D_y and D_z learn to call prior samples real and
+//     codes fake, then the encoder, as generator, learns to have both call
+//     its codes real (the non-saturating loss; learning rate lr_reg);
+//  3. semi-supervised classification ("semisupervised" only): the encoder
+//     minimises the cross-entropy of y on a batch of the labelled subset
+//     (model.Batch.LX; learning rate lr_recon, as the reconstruction: the
+//     labelled batch is small next to the data and needs the larger rate).
+//
+// Class i of a "semisupervised" model means digit i, so it needs Classes =
+// 10 and labels > 0; "cluster" has Classes = K arbitrary clusters (the paper
+// reports K = 16 and 30) and refuses labels.
+//
+// # Capabilities
+//
+// Classifier (Classify: the softmax y), Autoencoder with Encode giving the
+// style z (Latent values), Generator, LabelGenerator. Decode has only a
+// style to go on, so it decodes row i with the one-hot class i mod Classes:
+// a batch of prior samples shows every class in turn. DecodeLabels decodes
+// with the given classes, for style × class grids. ReconLoss decodes the
+// encoder's own (soft) y beside z, as training does.
+//
+// # Files
+//
+// Tensors are named as a PyTorch module with an nn.Sequential trunk
+// "encoder" (its last Linear split into the heads "encoder_y" (Classes, h)
+// and "encoder_z" (Latent, h)), nn.Sequential "decoder", "discriminator_y"
+// and "discriminator_z". Config.Nets counts the two heads as the
+// encoder's last layer, of Classes + Latent outputs.
+package semisup
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+
+	"latentlab/core/checkpoint"
+	"latentlab/core/model"
+	"latentlab/core/nn"
+	"latentlab/core/optim"
+	"latentlab/core/prior"
+)
+
+func init() {
+	build := func(c model.Config) model.Model { return New(c) }
+	model.Register(model.Kind{
+		Name:  "semisupervised",
+		Doc:   "semi-supervised AAE: a categorical y (the digit) and a style z, each pushed to its prior; labelled digits train y",
+		Build: build,
+		Nets:  Nets,
+		Check: check,
+	})
+	model.Register(model.Kind{
+		Name:  "cluster",
+		Doc:   "unsupervised clustering AAE: a categorical y over Classes clusters and a style z, without labels",
+		Build: build,
+		Nets:  Nets,
+		Check: check,
+	})
+}
+
+// Nets lays out the networks of c: encoder Pixels→…→Classes+Latent,
+// decoder Classes+Latent→…→Pixels (the encoder's widths reversed),
+// discriminator_y Classes→…→1 and discriminator_z Latent→…→1.
+func Nets(c model.Config) map[string][]int {
+	code := c.Classes + c.Latent
+	enc := append(append([]int{model.Pixels}, c.Encoder...), code)
+	dec := make([]int, len(enc))
+	for i, s := range enc {
+		dec[len(enc)-1-i] = s
+	}
+	return map[string][]int{
+		"encoder":         enc,
+		"decoder":         dec,
+		"discriminator_y": append(append([]int{c.Classes}, c.Discriminator...), 1),
+		"discriminator_z": append(append([]int{c.Latent}, c.Discriminator...), 1),
+	}
+}
+
+// check refuses what the kinds cannot train: "semisupervised" without
+// labels or with other than 10 classes, "cluster" with labels, an encoder
+// other than deterministic, and a prior that cannot shape a style of
+// Latent values.
+func check(c model.Config) error {
+	switch {
+	case c.Model == "semisupervised" && c.Labels == 0:
+		return errors.New(`"semisupervised" needs labels > 0 (100, 1000 or 60000, say); without labels use model "cluster"`)
+	case c.Model == "semisupervised" && c.Classes != 10:
+		return fmt.Errorf(`"semisupervised" reads class i as digit i and needs classes = 10, not %d`, c.Classes)
+	case c.Model == "cluster" && c.Labels > 0:
+		return fmt.Errorf(`"cluster" trains without labels (labels = 0, not %d); with labels use model "semisupervised"`, c.Labels)
+	case c.Posterior != "deterministic":
+		return fmt.Errorf("%q has a deterministic encoder (posterior = deterministic, not %q)", c.Model, c.Posterior)
+	}
+	_, err := prior.New(c.Prior, c.Latent, c.PriorStd)
+	return err
+}
+
+// Model is the semi-supervised (or clustering) adversarial autoencoder.
+type Model struct {
+	cfg    model.Config
+	k, lat int // classes, style size
+
+	Enc          *nn.MLP // x → [y logits, z]
+	Dec          *nn.MLP // [y, z] → pixel logits
+	DiscY, DiscZ *nn.MLP // y → logit of "categorical sample", z → logit of "prior sample"
+
+	// One optimizer per network and phase: the encoder has one for each of
+	// the reconstruction, generator and classification phases.
+	optEnc, optDec, optGen, optCls, optDY, optDZ optim.Optimizer
+
+	prior *prior.Prior
+	noise *rand.Rand // prior samples drawn during training
+
+	u       []float32 // (batch, K+L) decoder input [y, z]; in the generator phase the codes it is fed
+	dh      []float32 // (batch, K+L) gradient with respect to the encoder's output
+	y, z    []float32 // (batch, K), (batch, L) the softmax y and the style z of the batch
+	dy, dz  []float32 // (batch, K), (batch, L) gradients with respect to y and z
+	yPrior  []float32 // (batch, K) one-hot categorical samples
+	zPrior  []float32 // (batch, L) prior samples
+	dd      []float32 // (batch, 1) gradient of a discriminator loss
+	dlogits []float32 // (batch, Pixels) gradient of the reconstruction loss
+}
+
+// New builds the model c describes, parameters drawn from c.Seed. c must be
+// valid (model.New validates).
+func New(c model.Config) *Model {
+	p, err := prior.New(c.Prior, c.Latent, c.PriorStd)
+	if err != nil {
+		panic("semisup: " + err.Error())
+	}
+	b, k, lat := c.Batch, c.Classes, c.Latent
+	m := &Model{
+		cfg: c, k: k, lat: lat,
+		Enc:     model.NewMLP(c, "encoder", nn.Identity),
+		Dec:     model.NewMLP(c, "decoder", nn.Identity),
+		DiscY:   model.NewMLP(c, "discriminator_y", nn.Identity),
+		DiscZ:   model.NewMLP(c, "discriminator_z", nn.Identity),
+		prior:   p,
+		noise:   model.NewRand(c, 1),
+		u:       make([]float32, b*(k+lat)),
+		dh:      make([]float32, b*(k+lat)),
+		y:       make([]float32, b*k),
+		z:       make([]float32, b*lat),
+		dy:      make([]float32, b*k),
+		dz:      make([]float32, b*lat),
+		yPrior:  make([]float32, b*k),
+		zPrior:  make([]float32, b*lat),
+		dd:      make([]float32, b),
+		dlogits: make([]float32, b*model.Pixels),
+	}
+	init := model.NewRand(c, 0)
+	for _, net := range []*nn.MLP{m.Enc, m.Dec, m.DiscY, m.DiscZ} {
+		net.Init(init)
+	}
+	lrRecon, lrReg := c.LR()
+	m.optEnc = model.NewOptimizer(c, m.Enc, lrRecon)
+	m.optDec = model.NewOptimizer(c, m.Dec, lrRecon)
+	m.optGen = model.NewOptimizer(c, m.Enc, lrReg)
+	m.optCls = model.NewOptimizer(c, m.Enc, lrRecon)
+	m.optDY = model.NewOptimizer(c, m.DiscY, lrReg)
+	m.optDZ = model.NewOptimizer(c, m.DiscZ, lrReg)
+	return m
+}
+
+// Config returns the model's config.
+func (m *Model) Config() model.Config { return m.cfg }
+
+// LossNames: "recon" (BCE in nats per image); "disc_y", "disc_z", each
+// discriminator's BCE on prior samples plus that on codes; "gen_y",
+// "gen_z", the encoder's BCE for having its y and z called real; and, for
+// "semisupervised", "xent", the cross-entropy of y on the labelled batch
+// (nats per digit).
+func (m *Model) LossNames() []string {
+	names := []string{"recon", "disc_y", "gen_y", "disc_z", "gen_z"}
+	if m.cfg.Model == "semisupervised" {
+		names = append(names, "xent")
+	}
+	return names
+}
+
+// Phases names the phases StepPhase runs: "recon", "reg" (both
+// discriminators, then the encoder as generator) and, for
+// "semisupervised", "xent".
+func (m *Model) Phases() []string {
+	if m.cfg.Model == "semisupervised" {
+		return []string{"recon", "reg", "xent"}
+	}
+	return []string{"recon", "reg"}
+}
+
+// Step runs the three phases (two for "cluster") on the batch.
+func (m *Model) Step(b *model.Batch) model.Losses {
+	var l model.Losses
+	for _, p := range m.Phases() {
+		m.phase(&l, b, p)
+	}
+	return l
+}
+
+// StepPhase runs one phase on the batch; the losses it does not compute
+// are zero.
+func (m *Model) StepPhase(b *model.Batch, phase string) model.Losses {
+	var l model.Losses
+	m.phase(&l, b, phase)
+	return l
+}
+
+func (m *Model) phase(l *model.Losses, b *model.Batch, phase string) {
+	switch phase {
+	case "recon":
+		l[0] = m.reconstructionPhase(b.X, b.N)
+	case "reg":
+		l[1], l[3] = m.discriminatorPhase(b.X, b.N)
+		l[2], l[4] = m.generatorPhase(b.N)
+	case "xent":
+		if m.cfg.Model == "semisupervised" && b.LN > 0 {
+			l[5] = m.classificationPhase(b.LX, b.LLabels, b.LN)
+		}
+	default:
+		panic("semisup: no phase " + phase)
+	}
+}
+
+// encode runs the encoder on x in training mode and stores the softmax y
+// and the style z of its output in m.y and m.z.
+func (m *Model) encode(x []float32, n int) {
+	h := m.Enc.Forward(x, n)
+	split(m.y, m.z, h, n, m.k, m.lat)
+	nn.SoftmaxForward(m.y[:n*m.k], m.y[:n*m.k], m.k)
+}
+
+// backEncoder takes the gradients with respect to y (m.dy, overwritten)
+// and z (dz) of the last encode to the encoder's parameters, clearing
+// their gradients first.
+func (m *Model) backEncoder(dz []float32, n int) {
+	ny := n * m.k
+	nn.SoftmaxBackward(m.dy[:ny], m.dy[:ny], m.y[:ny], m.k)
+	join(m.dh, m.dy, dz, n, m.k, m.lat)
+	m.Enc.ZeroGrad()
+	m.Enc.BackwardParams(m.dh[:n*(m.k+m.lat)], n)
+}
+
+// reconstructionPhase updates the encoder and decoder to lower
+// BCE(x, σ(dec(y, z))).
+func (m *Model) reconstructionPhase(x []float32, n int) float64 {
+	loss := m.reconstructionGrads(x, n)
+	m.optDec.Step(m.Dec.Params, m.Dec.Grads)
+	m.optEnc.Step(m.Enc.Params, m.Enc.Grads)
+	return loss
+}
+
+// reconstructionGrads returns BCE(x, σ(dec(y, z))) (mean over the n
+// images) and stores its gradients in the encoder's and decoder's Grads.
+func (m *Model) reconstructionGrads(x []float32, n int) float64 {
+	m.encode(x, n)
+	u := m.u[:n*(m.k+m.lat)]
+	join(u, m.y, m.z, n, m.k, m.lat)
+	m.Dec.ZeroGrad()
+	logits := m.Dec.Forward(u, n)
+	dl := m.dlogits[:len(logits)]
+	loss := nn.BCEWithLogits(dl, logits, x, n)
+	du := m.Dec.Backward(dl, n)
+	split(m.dy, m.dz, du, n, m.k, m.lat)
+	m.backEncoder(m.dz, n)
+	return loss
+}
+
+// discriminatorPhase updates D_y to call one-hot categorical samples real
+// and the encoder's softmax y fake, and D_z to call prior samples real and
+// the style z fake. It leaves the encoder's forward pass on x (and its y
+// and z) in place for generatorPhase.
+func (m *Model) discriminatorPhase(x []float32, n int) (lossY, lossZ float64) {
+	m.encode(x, n)
+	yPrior := m.yPrior[:n*m.k]
+	clear(yPrior)
+	for i := range n {
+		yPrior[i*m.k+m.noise.IntN(m.k)] = 1
+	}
+	m.prior.Sample(m.zPrior, n, m.noise)
+	lossY = m.discriminate(m.DiscY, m.optDY, yPrior, m.y[:n*m.k], n)
+	lossZ = m.discriminate(m.DiscZ, m.optDZ, m.zPrior[:n*m.lat], m.z[:n*m.lat], n)
+	return lossY, lossZ
+}
+
+// discriminate takes one step of discriminator d on real (1) and fake (0)
+// inputs and returns the sum of its two BCE losses.
+func (m *Model) discriminate(d *nn.MLP, o optim.Optimizer, real, fake []float32, n int) float64 {
+	dd := m.dd[:n]
+	d.ZeroGrad()
+	loss := nn.BCEWithLogitsConst(dd, d.Forward(real, n), 1, n)
+	d.BackwardParams(dd, n)
+	loss += nn.BCEWithLogitsConst(dd, d.Forward(fake, n), 0, n)
+	d.BackwardParams(dd, n)
+	o.Step(d.Params, d.Grads)
+	return loss
+}
+
+// generatorPhase updates the encoder alone so that the (updated)
+// discriminators call its y and z real, from the encoder's forward pass in
+// discriminatorPhase.
+func (m *Model) generatorPhase(n int) (lossY, lossZ float64) {
+	lossY, lossZ = m.generatorGrads(n)
+	m.optGen.Step(m.Enc.Params, m.Enc.Grads)
+	return lossY, lossZ
+}
+
+// generatorGrads returns the encoder's losses for having its y and z
+// (m.y, m.z, from the last encode) called real by the discriminators, and
+// stores the gradient of their sum in the encoder's Grads. It also fills
+// the discriminators' Grads, which their next update clears first.
+func (m *Model) generatorGrads(n int) (lossY, lossZ float64) {
+	dd := m.dd[:n]
+	lossY = nn.BCEWithLogitsConst(dd, m.DiscY.Forward(m.y[:n*m.k], n), 1, n)
+	copy(m.dy, m.DiscY.Backward(dd, n))
+	lossZ = nn.BCEWithLogitsConst(dd, m.DiscZ.Forward(m.z[:n*m.lat], n), 1, n)
+	m.backEncoder(m.DiscZ.Backward(dd, n), n)
+	return lossY, lossZ
+}
+
+// classificationPhase updates the encoder to lower the cross-entropy of
+// the labelled digits x under y.
+func (m *Model) classificationPhase(x []float32, labels []uint8, n int) float64 {
+	loss := m.classificationGrads(x, labels, n)
+	m.optCls.Step(m.Enc.Params, m.Enc.Grads)
+	return loss
+}
+
+// classificationGrads returns the cross-entropy of labels under the
+// softmax y of x (mean over the n digits) and stores its gradient in the
+// encoder's Grads.
+func (m *Model) classificationGrads(x []float32, labels []uint8, n int) float64 {
+	h := m.Enc.Forward(x, n)
+	logits, dl := m.y[:n*m.k], m.dy[:n*m.k]
+	split(logits, m.z, h, n, m.k, m.lat)
+	loss := nn.SoftmaxCrossEntropy(dl, logits, labels[:n], n)
+	clear(m.dz[:n*m.lat])
+	join(m.dh, dl, m.dz, n, m.k, m.lat)
+	m.Enc.ZeroGrad()
+	m.Enc.BackwardParams(m.dh[:n*(m.k+m.lat)], n)
+	return loss
+}
+
+// split stores the first a and the last b values of each of the n rows of
+// h (n, a+b) in ha (n, a) and hb (n, b).
+func split(ha, hb, h []float32, n, a, b int) {
+	for i := range n {
+		row := h[i*(a+b) : (i+1)*(a+b)]
+		copy(ha[i*a:(i+1)*a], row[:a])
+		copy(hb[i*b:(i+1)*b], row[a:])
+	}
+}
+
+// join is the inverse of split: row i of h (n, a+b) is row i of ha (n, a)
+// then row i of hb (n, b).
+func join(h, ha, hb []float32, n, a, b int) {
+	for i := range n {
+		row := h[i*(a+b) : (i+1)*(a+b)]
+		copy(row[:a], ha[i*a:(i+1)*a])
+		copy(row[a:], hb[i*b:(i+1)*b])
+	}
+}
+
+// Classes returns the number of categories of y.
+func (m *Model) Classes() int { return m.k }
+
+// Classify stores the softmax y of x in p (n, Classes).
+func (m *Model) Classify(p, x []float32, n int) {
+	h := m.Enc.Infer(x, n)
+	split(p, m.z, h, n, m.k, m.lat)
+	nn.SoftmaxForward(p[:n*m.k], p[:n*m.k], m.k)
+}
+
+// Encode stores the style z of x in z (n, Latent).
+func (m *Model) Encode(z, x []float32, n int) {
+	split(m.y, z, m.Enc.Infer(x, n), n, m.k, m.lat)
+}
+
+// Decode stores in x the pixel probabilities decoded from the style z,
+// row i with the one-hot class i mod Classes.
+func (m *Model) Decode(x, z []float32, n int) {
+	clear(m.y[:n*m.k])
+	for i := range n {
+		m.y[i*m.k+i%m.k] = 1
+	}
+	m.decode(x, z, n)
+}
+
+// DecodeLabels stores in x the pixel probabilities decoded from the style
+// z, row i with the one-hot class labels[i] (each below Classes).
+func (m *Model) DecodeLabels(x, z []float32, labels []uint8, n int) {
+	clear(m.y[:n*m.k])
+	for i, c := range labels[:n] {
+		m.y[i*m.k+int(c)] = 1
+	}
+	m.decode(x, z, n)
+}
+
+// decode decodes [m.y, z] into pixel probabilities in x.
+func (m *Model) decode(x, z []float32, n int) {
+	u := m.u[:n*(m.k+m.lat)]
+	join(u, m.y, z, n, m.k, m.lat)
+	nn.SigmoidForward(x[:n*model.Pixels], m.Dec.Infer(u, n))
+}
+
+// ReconLoss returns BCE(x, σ(dec(y, z))) summed over the n images, with the
+// encoder's softmax y and style z of x, and stores the styles in z unless
+// z is nil.
+func (m *Model) ReconLoss(z, x []float32, n int) float64 {
+	split(m.y, m.z, m.Enc.Infer(x, n), n, m.k, m.lat)
+	nn.SoftmaxForward(m.y[:n*m.k], m.y[:n*m.k], m.k)
+	if z != nil {
+		copy(z[:n*m.lat], m.z)
+	}
+	u := m.u[:n*(m.k+m.lat)]
+	join(u, m.y, m.z, n, m.k, m.lat)
+	return nn.BCEWithLogits(nil, m.Dec.Infer(u, n), x, n) * float64(n)
+}
+
+// SamplePrior stores n samples of the style's prior in z.
+func (m *Model) SamplePrior(z []float32, n int, r *rand.Rand) {
+	m.prior.Sample(z, n, r)
+}
+
+// Tensors returns encoder.* (the shared layers), encoder_y.* and
+// encoder_z.* (the heads), decoder.*, discriminator_y.* and
+// discriminator_z.* tensors as PyTorch names them.
+func (m *Model) Tensors() []checkpoint.Tensor {
+	enc := model.SequentialTensors("encoder", m.Enc)
+	// The last two are the output layer's weight and bias: split them by
+	// rows into the heads, views of the same parameters.
+	last := m.Enc.Layers() - 1
+	w, b := m.Enc.W[last], m.Enc.B[last]
+	in := m.Enc.Sizes[last]
+	ky := m.k * in
+	ts := append(enc[:len(enc)-2],
+		checkpoint.Tensor{Name: "encoder_y.weight", Shape: []int{m.k, in}, Data: w[:ky]},
+		checkpoint.Tensor{Name: "encoder_y.bias", Shape: []int{m.k}, Data: b[:m.k]},
+		checkpoint.Tensor{Name: "encoder_z.weight", Shape: []int{m.lat, in}, Data: w[ky:]},
+		checkpoint.Tensor{Name: "encoder_z.bias", Shape: []int{m.lat}, Data: b[m.k:]})
+	ts = append(ts, model.SequentialTensors("decoder", m.Dec)...)
+	ts = append(ts, model.SequentialTensors("discriminator_y", m.DiscY)...)
+	return append(ts, model.SequentialTensors("discriminator_z", m.DiscZ)...)
+}
