@@ -75,6 +75,7 @@ var variants = map[string]func(*Config){
 	},
 	// Autoregressive pixel model: 4 intensity levels (the seed's 1-of-N).
 	"pixel": func(c *Config) { c.Model, c.Levels = "pixel", 4 },
-	// The classifier that scores generated digits (sample quality).
-	"classifier": func(c *Config) { c.Model, c.Encoder, c.Dropout, c.Labels = "classifier", []int{512, 256}, 0.2, 60000 },
+	// The classifier that scores generated digits (sample quality); Adam
+	// with the usual β1 = 0.9 for a classifier (see package classifier).
+	"classifier": func(c *Config) { c.Model, c.Encoder, c.Dropout, c.Labels, c.Beta1 = "classifier", []int{512, 256}, 0.2, 60000, 0.9 },
 }

@@ -206,6 +206,15 @@ func (m *MLP) run(x []float32, n int, train bool) []float32 {
 	panic("unreachable")
 }
 
+// LayerOutput returns the output of layer l (n, Sizes[l+1]) in the last
+// Forward or Infer on n examples: after its activation (and batch norm),
+// before dropout. A view of a buffer that the next Forward or Infer
+// overwrites; layer Layers()-1 is the network's output.
+func (m *MLP) LayerOutput(l, n int) []float32 {
+	m.checkBatch(n)
+	return m.h[l][:n*m.Sizes[l+1]]
+}
+
 // Backward takes dy = ∂L/∂output (n, Out) for the last Forward, adds the
 // parameter gradients to Grads and returns ∂L/∂x (n, In), a view of a
 // buffer that the next Backward overwrites. dy is not modified.
