@@ -73,8 +73,13 @@ var variants = map[string]func(*Config){
 		c.Model, c.Latent, c.Prior, c.PriorStd, c.Encoder, c.Discriminator = "bigan", 50, "uniform", 1, []int{1024, 1024}, []int{1024, 1024}
 		c.LRRecon, c.LRReg, c.Batch, c.Activation = 2e-4, 2e-4, 128, "leakyrelu"
 	},
-	// Autoregressive pixel model: 4 intensity levels (the seed's 1-of-N).
-	"pixel": func(c *Config) { c.Model, c.Levels = "pixel", 4 },
+	// Autoregressive pixel model: 4 intensity levels (the seed's 1-of-N), a
+	// MADE 784-256-3136 (MADE used 500 units; 256 take half the time a
+	// step, so the page's samples take shape within its first minute), Adam
+	// 3e-3 with β1 = 0.9: 277 nats per test digit after 200 steps.
+	"pixel": func(c *Config) {
+		c.Model, c.Levels, c.Encoder, c.LRRecon, c.Beta1 = "pixel", 4, []int{256}, 3e-3, 0.9
+	},
 	// The classifier that scores generated digits (sample quality); Adam
 	// with the usual β1 = 0.9 for a classifier (see package classifier).
 	"classifier": func(c *Config) { c.Model, c.Encoder, c.Dropout, c.Labels, c.Beta1 = "classifier", []int{512, 256}, 0.2, 60000, 0.9 },
