@@ -57,27 +57,56 @@ const SNAPSHOT_EVERY_MS = 2000; // at least; more if snapshots are slow
 const HEADER_BYTES = 64;        // control words at the start of the reducer buffer (see worker.js)
 const CTL_GEN = 1, CTL_ABORT = 2;
 
-// How each config field is shown. Fields the Go core adds later without an
-// entry here still appear (labelled by their key, typed by their default value).
+// How each config field is shown, and for which kinds of model (show(kind,
+// config), kind being {name, doc, nets, caps} from the Go core; no show: every
+// kind). Capabilities decide where they can; the fields particular to one
+// family of models name it. Fields the Go core adds later without an entry
+// here still appear (labelled by their key, typed by their default value).
+const hasNet = (k, re) => !k || !k.nets || k.nets.some(n => re.test(n));
+const cap = (k, name) => !k || !k.caps || !!k.caps[name];
 const FIELDS = {
-  model: {label: 'Model', options: {aae: 'Adversarial', ae: 'Plain AE'},
-    tip: 'aae: a discriminator pushes the codes toward the prior; ae: reconstruction only'},
-  latent: {label: 'Latent dims', min: 1, step: 1, tip: 'Size of the code z (2 can be plotted directly)'},
-  encoder: {label: 'Encoder widths', list: true, full: true,
-    tip: 'Hidden layer widths, input side first, comma separated; the decoder mirrors them'},
-  discriminator: {label: 'Discriminator widths', list: true, full: true, aae: true,
-    tip: 'Hidden layer widths of the discriminator on codes, comma separated'},
+  model: {label: 'Model', full: true, tip: 'The kind of model (its description is under the preset)'},
+  latent: {label: 'Latent dims', min: 1, step: 1, show: k => cap(k, 'encoder') || cap(k, 'generator'),
+    tip: 'Size of the code z, or of a generator\'s noise (2 can be plotted directly)'},
+  encoder: {label: 'Hidden widths', list: true, full: true,
+    tip: 'Hidden layer widths, input side first, comma separated; a decoder or generator mirrors them'},
+  discriminator: {label: 'Discriminator widths', list: true, full: true, show: k => hasNet(k, /disc/),
+    tip: 'Hidden layer widths of the discriminator(s), comma separated'},
   activation: {label: 'Activation', options: {relu: 'ReLU', leakyrelu: 'LeakyReLU (0.2)', tanh: 'tanh', sigmoid: 'sigmoid'},
-    tip: 'Hidden-layer nonlinearity (the decoder output is always a sigmoid)'},
-  prior_std: {label: 'Prior σ', min: 0, step: 'any', aae: true, tip: 'Standard deviation of the Gaussian prior p(z) = N(0, σ²I)'},
+    tip: 'Hidden-layer nonlinearity (a decoder\'s output is always a sigmoid)'},
+  prior: {label: 'Prior', options: {gaussian: 'Gaussian', mixture: '10 Gaussians', swissroll: 'Swiss roll', uniform: 'Uniform'},
+    show: k => cap(k, 'generator'), tip: 'Distribution of the codes (prior samples in grey on the latent plot)'},
+  prior_std: {label: 'Prior scale', min: 0, step: 'any', show: k => cap(k, 'generator'),
+    tip: 'Scale of the prior: σ of the Gaussian, the others scaled alike'},
+  posterior: {label: 'Posterior', options: {deterministic: 'Deterministic', gaussian: 'Gaussian', universal: 'Universal approx.'},
+    show: k => !k || k.name === 'aae', tip: 'AAE encoder q(z|x): deterministic, Gaussian, or fed noise η beside x (universal approximator)'},
+  noise: {label: 'Noise η size', min: 0, step: 1, show: (k, c) => (!k || k.name === 'aae') && c.posterior === 'universal',
+    tip: 'Size of the noise fed with x to a universal-approximator encoder'},
+  labels: {label: 'Labelled digits', min: 0, step: 1,
+    tip: 'Training digits whose labels training may use (0: none)'},
+  classes: {label: 'Classes', min: 2, step: 1, show: k => cap(k, 'classifier'),
+    tip: 'Categories of y: 10 digits, or K clusters'},
+  dropout: {label: 'Dropout', min: 0, step: 'any', show: k => !cap(k, 'sampler') || cap(k, 'generator'),
+    tip: 'Dropout rate after each hidden activation (0: off)'},
+  batchnorm: {label: 'Batch norm', options: {false: 'off', true: 'on'}, show: k => !cap(k, 'sampler') || cap(k, 'generator'),
+    tip: 'Batch normalisation before each hidden activation'},
+  gan_loss: {label: 'GAN loss', options: {nonsaturating: 'Non-saturating', minimax: 'Minimax', ml: 'Max. likelihood', lsgan: 'Least squares'},
+    show: k => hasNet(k, /disc/) && (!k || !k.caps || (k.caps.phases || []).some(p => /disc/.test(p))),
+    tip: 'The generator\'s adversarial loss'},
+  disc_steps: {label: 'Disc. steps (k)', min: 1, step: 1, show: k => !k || !k.caps || (k.caps.phases || []).some(p => /disc/.test(p)),
+    tip: 'Discriminator steps per generator step (also what the step controls\' discriminator button runs)'},
+  adv_weight: {label: 'Adversarial weight', min: 0, step: 'any', show: k => hasNet(k, /disc/) && cap(k, 'autoencoder'),
+    tip: 'Weight of the adversarial loss beside reconstruction'},
+  levels: {label: 'Intensity levels', min: 2, step: 1, show: k => cap(k, 'density') || cap(k, 'sampler'),
+    tip: 'Intensity levels of each pixel of an autoregressive model'},
   batch: {label: 'Batch size', min: 1, step: 1, tip: 'Images per training step'},
   optimizer: {label: 'Optimizer', options: {adam: 'Adam', sgd: 'SGD + momentum'}, tip: 'Update rule for every phase'},
-  lr_recon: {label: 'LR reconstruction', min: 0, step: 'any', tip: 'Learning rate of the reconstruction phase (encoder and decoder)'},
-  lr_reg: {label: 'LR regularisation', min: 0, step: 'any', aae: true,
-    tip: 'Learning rate of the adversarial phase (discriminator, then encoder as generator)'},
-  beta1: {label: 'Adam β₁', min: 0, step: 'any', when: c => c.optimizer === 'adam', tip: 'Adam first-moment decay'},
-  beta2: {label: 'Adam β₂', min: 0, step: 'any', when: c => c.optimizer === 'adam', tip: 'Adam second-moment decay'},
-  momentum: {label: 'Momentum', min: 0, step: 'any', when: c => c.optimizer === 'sgd', tip: 'SGD momentum'},
+  lr_recon: {label: 'Learning rate', min: 0, step: 'any', tip: 'Learning rate of the main phase (reconstruction, likelihood or classification; a GAN\'s generator)'},
+  lr_reg: {label: 'LR regularisation', min: 0, step: 'any', show: k => hasNet(k, /disc/),
+    tip: 'Learning rate of the adversarial phases (discriminator, then encoder or generator)'},
+  beta1: {label: 'Adam β₁', min: 0, step: 'any', show: (k, c) => c.optimizer === 'adam', tip: 'Adam first-moment decay'},
+  beta2: {label: 'Adam β₂', min: 0, step: 'any', show: (k, c) => c.optimizer === 'adam', tip: 'Adam second-moment decay'},
+  momentum: {label: 'Momentum', min: 0, step: 'any', show: (k, c) => c.optimizer === 'sgd', tip: 'SGD momentum'},
   seed: {label: 'Seed', min: 0, step: 1, tip: 'Seeds the weights, the batch order and the prior samples'},
 };
 
@@ -100,14 +129,18 @@ let nextId = 1;
 const pending = new Map();   // request id → {resolve, reject}
 let defaults = null;         // config object from latentlab.defaults()
 let presets = {};            // name → config
-let model = null;            // {config, params} of the model in the workers
+let kinds = {};              // kind name → {name, doc, nets, caps} from the Go core
+let features = {};           // what this build of the Go core offers beyond the basics (score: sample quality)
+let model = null;            // {config, params, sharded, caps} of the model in the workers
+let active = 1;              // workers training the model: all if it is sharded (a model.Sharder), else worker 0 alone
 let snap = null;             // last snapshot
 let evaluating = false;
+let busy = null;             // a task that needs the model to itself: evaluate, step, sample or score
 let samplesPerSec = null;
 let running = false;         // training rounds wanted
 let loop = null;             // promise of the running training loop
 let round = null;            // promise of the round in flight
-let hold = null;             // promise that holds the loop between rounds (evaluation)
+let hold = null;             // promise that holds the loop between rounds (evaluation, step controls, sampling)
 let roundSteps = 1;          // steps per round, adapted to ROUND_TARGET_MS
 let stepsLeft = stepsParam ?? Infinity;
 // Counters since the page loaded, for benchmarks: at is performance.now() at the end of the last round.
@@ -115,9 +148,24 @@ const stats = {steps: 0, samples: 0, at: null, wasmBytes: 0, loss: null};
 const loss = {};             // loss name → ui.History, for the current model's loss names
 // How the loss curves label the losses models report (others show their name).
 const LOSS_LABELS = {
-  recon: {label: 'Reconstruction (BCE)', color: '#4f46e5', unit: 'nats'},
-  disc: {label: 'Discriminator (BCE)', color: '#d97706'},
-  gen: {label: 'Generator (BCE)', color: '#059669'},
+  recon: {label: 'Reconstruction (BCE)', short: 'Recon', unit: 'nats'},
+  disc: {label: 'Discriminator (BCE)'},
+  gen: {label: 'Generator (BCE)'},
+  nll: {label: 'Negative log-likelihood', short: 'NLL', unit: 'nats'},
+  kl: {label: 'KL divergence', unit: 'nats'},
+  xent: {label: 'Cross-entropy', unit: 'nats'},
+  acc: {label: 'Accuracy (training batch)', short: 'Accuracy'},
+  d_real: {label: 'D(x) on real digits'},
+  d_fake: {label: 'D(G(z)) on generated digits'},
+};
+// How the stats strip and the metrics list name the measures of the Go core
+// (train.Session.Metrics and the snapshot's figures over 1000 digits).
+const METRICS = {
+  test_recon: {label: 'Reconstruction', unit: 'nats', digits: 2},
+  test_nll: {label: 'Negative log-likelihood', unit: 'nats', digits: 2},
+  bits_per_pixel: {label: 'Bits per pixel', unit: 'bits', digits: 4},
+  test_error: {label: 'Test error', percent: true},
+  cluster_error: {label: 'Cluster error', percent: true},
 };
 const LOSS_COLORS = ['#4f46e5', '#d97706', '#059669', '#db2777', '#0891b2', '#65a30d', '#7c3aed', '#b91c1c'];
 const $ = id => document.getElementById(id);
@@ -205,6 +253,11 @@ function requestAll(type, payload = () => ({})) {
   return Promise.all(workers.map((_, i) => request(i, type, payload(i))));
 }
 
+/** requestActive sends the same request to the workers training the model (see active), in worker order. */
+function requestActive(type, payload = () => ({})) {
+  return Promise.all(workers.slice(0, active).map((_, i) => request(i, type, payload(i))));
+}
+
 function onWorkerMessage(i, m) {
   switch (m.type) {
     case 'reply': {
@@ -218,6 +271,7 @@ function onWorkerMessage(i, m) {
       return;
     }
     case 'evalProgress': return ui.setBar('eval-progress', m.done / m.total);
+    case 'sampleProgress': return onSampleProgress(m);
   }
 }
 
@@ -285,15 +339,19 @@ async function loadWorkers() {
 
 /**
  * replicate repeats on workers 1.. the request that worker 0 has just
- * accepted (init or import), then gives all workers a fresh gradient buffer
- * sized for a model of params parameters. A replica that refuses what worker
- * 0 took is a fatal error: the replicas would no longer match.
+ * accepted (init or import), if worker 0 holds a replica (r.sharded), then
+ * gives all workers a fresh gradient buffer sized for a model of r.params
+ * parameters; a model that cannot be sharded trains in worker 0 alone. A
+ * replica that refuses what worker 0 took is a fatal error: the replicas
+ * would no longer match.
  */
-async function replicate(type, payload, params) {
-  if (workerCount === 1) return;
+async function replicate(type, payload, r) {
+  active = r.sharded ? workerCount : 1;
+  showWorkerCount();
+  if (active === 1) return;
   try {
     await Promise.all(workers.slice(1).map((_, j) => request(j + 1, type, payload())));
-    await newReducer(params);
+    await newReducer(r.params);
   } catch (e) {
     if (!e.fatal) died(`The workers disagree: worker 1 accepted a model that another refused (${e.message}).`);
     throw Object.assign(e, {fatal: true});
@@ -313,7 +371,8 @@ async function newReducer(params) {
  * resolves with worker 0's result. It is for workers that hold no model yet:
  * there is nothing to keep should worker 0 refuse the config, so the replicas
  * need not wait for it. All refusing is an ordinary error (worker 0's); some
- * refusing is fatal, as in replicate.
+ * refusing is fatal, as in replicate. A model that cannot be sharded trains
+ * in worker 0 alone (the others hold an idle copy).
  */
 async function initAll(json) {
   const rs = await Promise.allSettled(workers.map((_, i) => request(i, 'init', {config: json})));
@@ -323,7 +382,9 @@ async function initAll(json) {
   if (bad.length === rs.length) throw bad[0];
   try {
     if (bad.length) throw new Error(bad[0].message);
-    await newReducer(rs[0].value.params);
+    active = rs[0].value.sharded ? workerCount : 1;
+    showWorkerCount();
+    if (active > 1) await newReducer(rs[0].value.params);
   } catch (e) {
     if (!e.fatal) died(`The workers disagree: some accepted a model that another refused (${e.message}).`);
     throw Object.assign(e, {fatal: true});
@@ -331,10 +392,18 @@ async function initAll(json) {
   return rs[0].value;
 }
 
+/** showWorkerCount shows how many workers there are and train the model, and says why only one does. */
 function showWorkerCount() {
-  $('workers-count').textContent = `(${workerCount} worker${workerCount === 1 ? '' : 's'})`;
+  const n = workerCount === 1 ? '1 worker' : active < workerCount ? `${active} of ${workerCount} workers` : `${workerCount} workers`;
+  $('workers-count').textContent = `(${n})`;
   $('workers').value = String(workerCount);
   document.body.dataset.workers = String(workerCount);
+  document.body.dataset.active = String(active);
+  const note = $('workers-note');
+  if (!sharedOK) return; // the fallback note (setupWorkersSelect) stays
+  const one = model && workerCount > 1 && active === 1;
+  note.hidden = !one;
+  note.textContent = one ? `one worker: a ${model.config.model} model cannot split its batches among workers (it is no model.Sharder), so worker 1 trains it alone` : '';
 }
 
 // ---- loading ------------------------------------------------------------------
@@ -346,6 +415,8 @@ async function load() {
     const r = await loadWorkers();
     defaults = r.defaults;
     presets = r.presets || {};
+    kinds = Object.fromEntries((r.kinds || []).map(k => [k.name, k]));
+    features = r.features || {};
     buildForm();
     const preset = params.get('preset');
     if (preset !== null && !presets[preset]) ui.showError(`Unknown preset "${preset}" in the address; known: ${Object.keys(presets).join(', ')}.`);
@@ -410,7 +481,7 @@ async function trainLoop() {
       const n = Math.min(stepsParam !== null ? STEPS_ROUND : roundSteps, stepsLeft);
       const t0 = performance.now();
       // Every worker runs exactly n steps: replicas must make the same gradient sums.
-      round = requestAll('train', () => ({steps: n}));
+      round = requestActive('train', () => ({steps: n}));
       const rs = await round;
       const wall = performance.now() - t0;
       if (!document.body.dataset.firstStepMs) span(`page: first round (${n} step${n === 1 ? '' : 's'})`, t0);
@@ -422,7 +493,7 @@ async function trainLoop() {
       if (stepsLeft <= 0) running = false;
       if (running && performance.now() >= nextSnapshot) {
         const t = performance.now();
-        onSnapshot(await request(0, 'snapshot'));
+        onSnapshot(await request(0, 'snapshot', {options: snapshotOptions()}));
         const now = performance.now();
         if (!document.body.dataset.firstSnapshotMs) {
           span('page: first snapshot after training (request + draw)', t, now);
@@ -446,7 +517,10 @@ async function trainLoop() {
   await refreshSnapshot();
 }
 
-/** onRound shows one round: the step and epoch of worker 0, losses summed over the replicas, samples/s from wall time. */
+/**
+ * onRound shows one round: the step and epoch of worker 0, losses summed over
+ * the replicas, samples/s from wall time (none for wall 0: a step control).
+ */
 function onRound(rs, n, wall) {
   const r = rs[0];
   const batch = model.config.batch;
@@ -467,12 +541,18 @@ function onRound(rs, n, wall) {
     samplesPerSec = samplesPerSec === null ? now : 0.8 * samplesPerSec + 0.2 * now;
     ui.setValue('samples-per-sec', ui.fmtInt(samplesPerSec), Math.round(samplesPerSec));
   }
-  if (l.recon !== null && l.recon !== undefined) ui.setValue('recon-loss', l.recon.toFixed(2), l.recon);
+  const first = model.caps.lossNames[0];
+  if (l[first] !== null && l[first] !== undefined) ui.setValue('recon-loss', fmtNum(l[first]), l[first]);
   for (const [key, v] of Object.entries(l)) {
     if (!loss[key]) loss[key] = new ui.History();
     loss[key].push(r.step, v);
   }
   scheduleDraw();
+}
+
+/** fmtNum shows a loss or measure with 2 decimals, or 4 when small. */
+function fmtNum(v) {
+  return Math.abs(v) >= 10 ? v.toFixed(2) : v.toFixed(4);
 }
 
 // ---- the model --------------------------------------------------------------------
@@ -490,16 +570,24 @@ async function buildModel(config, {draw = true} = {}) {
     r = await initAll(json);
   } else {
     r = await request(0, 'init', {config: json});
-    await replicate('init', () => ({config: json}), r.params);
+    await replicate('init', () => ({config: json}), r);
   }
   if (!document.body.dataset.firstStepMs) span('page: init model', t0);
-  model = {config: JSON.parse(r.config), params: r.params};
+  adoptModel(r);
   setForm(model.config);
   saveConfig(model.config);
   clearReadouts();
   ui.setValue('params', ui.fmtInt(r.params), r.params);
   setState('ready');
   if (draw) await refreshSnapshot();
+}
+
+/** adoptModel makes r (an init or import result) the page's model and lays out its views. */
+function adoptModel(r) {
+  model = {config: JSON.parse(r.config), params: r.params, sharded: r.sharded, caps: r.caps};
+  snap = null;
+  showWorkerCount();
+  layoutViews();
 }
 
 function clearReadouts() {
@@ -516,51 +604,206 @@ function clearReadouts() {
   ui.setValue('test-loss', '–', null);
   $('test-loss').dataset.step = '';
   $('test-loss-step').textContent = 'not evaluated';
+  $('metrics').replaceChildren();
+  $('metrics-caption').textContent = 'press Evaluate on test set';
+  $('score-text').hidden = true;
+  $('score-text').textContent = '';
   scheduleDraw();
 }
 
+/** snapshotOptions are what the views ask of the next snapshot. */
+function snapshotOptions() {
+  return {latentView: $('latent-view').value, rawPCA: !$('card-rawpca').hidden || (model && model.config.latent === 2)};
+}
+
+/** refreshSnapshot redraws the views from a new snapshot, and draws samples of a model.Sampler (not while training). */
 async function refreshSnapshot() {
   try {
     const t0 = performance.now();
-    onSnapshot(await request(0, 'snapshot'));
+    onSnapshot(await request(0, 'snapshot', {options: snapshotOptions()}));
     if (!document.body.dataset.firstSnapshotMs) span('page: snapshot (request + draw)', t0);
   } catch (e) {
     if (!e.fatal) ui.showError(`Could not draw the model: ${e.message}`);
+    return;
   }
+  if (model && model.caps.sampler && !model.caps.generator && !running && !busy) await drawSamples();
+}
+
+// ---- views ------------------------------------------------------------------------------
+
+/**
+ * layoutViews shows the cards the current model's capabilities allow, hides
+ * the others, and sizes the grid to the number shown; it sets the stat labels
+ * and the controls that depend on the model.
+ */
+function layoutViews() {
+  const c = model.caps;
+  const lat = model.config.latent;
+  const show = {
+    'card-recon': c.autoencoder,
+    'card-latent': c.encoder,
+    'card-rawpca': c.encoder && lat === 2,
+    'card-samples': c.generator || c.sampler,
+    'card-labels': c.labelGenerator,
+    'card-clusters': c.classifier,
+    'card-losses': true,
+  };
+  let shown = 0;
+  for (const [id, on] of Object.entries(show)) {
+    $(id).hidden = !on;
+    if (on) shown++;
+  }
+  const cols = shown <= 2 ? shown : Math.ceil(shown / 2);
+  const views = $('views');
+  views.style.setProperty('--cols', String(cols));
+  views.style.setProperty('--rows', shown <= 2 ? '1' : '2');
+  views.dataset.cards = String(shown);
+  // The losses fill what the last row leaves empty.
+  const empty = shown <= 2 ? 0 : 2 * cols - shown;
+  $('card-losses').style.gridColumn = empty ? `span ${empty + 1}` : '';
+  $('latent-view').hidden = !(c.encoder && lat > 2);
+  $('draw-samples').hidden = !c.sampler || c.generator;
+  $('samples-caption').textContent = c.generator
+    ? `${64} fixed draws from the prior, decoded`
+    : c.sampler ? 'drawn pixel by pixel (the same random draws each time): press Draw, or pause' : '';
+  $('labels-caption').textContent = c.encoder ? 'one code decoded with each label · click the latent plot to pick it' : 'one code decoded with each label';
+  const k = c.classes;
+  $('clusters-caption').textContent = model.config.labels > 0
+    ? `most probable test digits of each of the ${k} classes`
+    : `most probable test digits of each of the ${k} clusters · → the label most members have`;
+  // Stats strip: the first loss; a figure over 1000 test digits.
+  $('train-loss-label').textContent = `${lossLabel(c.lossNames[0])} · training batches`;
+  $('test-recon-label').textContent = `${testFigure(c).label} · 1000 test digits`;
+  $('test-loss-label').textContent = `${headlineMetricLabel(c)} · all 10,000 test digits`;
+  $('kind-doc').textContent = kinds[model.config.model] ? kinds[model.config.model].doc : '';
+  buildPhaseControls();
+  $('score').hidden = !features.score || !(c.generator || c.sampler);
+}
+
+/** lossLabel names a loss for the stats strip. */
+function lossLabel(key) {
+  const l = LOSS_LABELS[key];
+  return key === undefined ? 'Loss' : l ? l.short || l.label.replace(/ \(.*\)$/, '') : key;
+}
+
+/** testFigure says which snapshot figure over 1000 test digits the stats strip shows. */
+function testFigure(c) {
+  if (c.autoencoder) return {key: 'testRecon', label: 'Recon'};
+  if (c.density) return {key: 'testNLL', label: 'NLL'};
+  if (c.classifier) return {key: 'testError', alt: 'clusterError', label: 'Error', percent: true};
+  return {key: null, label: 'Test'};
+}
+
+/** headlineMetric picks the metric the stats strip shows after an evaluation. */
+function headlineMetric(m) {
+  for (const key of ['test_recon', 'test_nll', 'test_error', 'cluster_error']) if (key in m) return key;
+  return Object.keys(m).sort()[0];
+}
+
+function headlineMetricLabel(c) {
+  if (c.autoencoder) return 'Recon';
+  if (c.density) return 'NLL';
+  if (c.classifier) return 'Error';
+  return 'Test';
+}
+
+/** fmtMetric formats a measure as METRICS says. */
+function fmtMetric(key, v) {
+  if (v === null || v === undefined) return '–';
+  const m = METRICS[key] || {};
+  if (m.percent) return `${(100 * v).toFixed(2)} %`;
+  return `${v.toFixed(m.digits ?? 4)}${m.unit ? ' ' + m.unit : ''}`;
 }
 
 function onSnapshot(s) {
   snap = s;
+  const c = s.caps;
   if (s.recons) ui.drawDigits($('recon-canvas'), ui.interleaveRows(s.inputs, s.recons, 16, 8), 32, 8, {gap: 1, groupRows: 2, groupGap: 5});
   if (s.samples) ui.drawDigits($('samples-canvas'), s.samples, 64, 8, {gap: 1});
-  if (s.testRecon !== undefined && s.testRecon !== null) ui.setValue('test-recon', s.testRecon.toFixed(2), s.testRecon);
+  const f = testFigure(c);
+  let v = f.key ? s[f.key] : undefined;
+  if ((v === undefined || v === null) && f.alt) v = s[f.alt];
+  if (v !== undefined && v !== null) ui.setValue('test-recon', f.percent ? `${(100 * v).toFixed(1)} %` : v.toFixed(2), v);
   $('test-recon').dataset.step = String(s.step);
+  if (s.labelGrid) drawLabelGrid(s.labelGrid, s.pick);
+  if (s.clusters) drawClusters(s.clusters);
   drawScatter();
+  drawRawPCA();
 }
+
+/** latentRange returns the half-width of the view and its grid step for 2-D points (robust to outliers). */
+function latentRange(...sets) {
+  let m = 0;
+  for (const pts of sets) {
+    if (!pts || !pts.length) continue;
+    const a = [];
+    for (const v of pts) if (Number.isFinite(v)) a.push(Math.abs(v));
+    if (!a.length) continue;
+    a.sort((x, y) => x - y);
+    m = Math.max(m, a[Math.min(a.length - 1, Math.floor(a.length * 0.99))]);
+  }
+  const tick = niceStep((m || 1) / 3);
+  return {range: Math.max(tick, Math.ceil(m * 1.05 / tick) * tick), tick};
+}
+
+let scatterMap = null; // {cx, cy, scale}: how the latent plot maps codes to CSS pixels, for picking
 
 function drawScatter() {
   if (!snap || !snap.codes) return;
-  const aae = model && model.config.model !== 'ae';
-  const sigma = model && model.config.prior_std > 0 ? model.config.prior_std : 1;
-  let range = 3 * sigma, tick = sigma;
-  if (!aae) {
-    // A plain autoencoder has no prior to fix the axes: fit the codes instead.
-    let m = 0;
-    for (const v of snap.codes) if (Number.isFinite(v)) m = Math.max(m, Math.abs(v));
-    tick = niceStep(m / 3 || 1);
-    range = Math.max(tick, Math.ceil(m / tick) * tick);
-  }
-  const outside = ui.drawScatter($('latent-canvas'), {
-    codes: snap.codes, labels: snap.labels, prior: aae ? snap.prior : new Float32Array(0), range, tick,
-  });
+  const prior = snap.prior || new Float32Array(0);
+  const {range, tick} = latentRange(snap.codes, prior);
+  const pick = snap.caps.labelGenerator ? snap.pick : null;
+  const r = ui.drawScatter($('latent-canvas'), {codes: snap.codes, labels: snap.labels, prior, range, tick, mark: pick});
+  scatterMap = r.map;
   const n = ui.fmtInt(snap.labels.length);
-  const dims = snap.latent > 2 ? `dims 1–2 of ${snap.latent}` : '';
-  const parts = [dims, `${n} test codes`, aae ? 'prior in grey' : '', aae ? `grid σ = ${sigma}` : `grid ${tick}`];
+  const how = snap.projection === 'pca' ? `PCA of ${snap.latent}-D codes` : snap.latent > 2 ? `dims 1–2 of ${snap.latent}${snap.projectionError ? ' (no PCA)' : ''}` : '';
+  const parts = [how, `${n} test codes`, prior.length ? 'prior in grey' : '', `grid ${fmtTick(tick)}`];
   const caption = $('latent-caption');
   caption.textContent = parts.filter(Boolean).join(' · ');
-  caption.title = `${snap.latent > 2 ? `The first two of ${snap.latent} code dimensions` : 'Codes'} of the first ${n} test digits, `
-    + `coloured by label${aae ? `, over samples of the prior N(0, ${sigma}²I) in grey; grid lines every σ` : ''}.`
-    + (outside ? ` ${outside} codes lie outside the view and are pinned to its edge.` : '');
+  caption.title = `${snap.projection === 'pca' ? `The ${snap.latent}-D codes on their first two principal axes` : snap.latent > 2 ? `The first two of ${snap.latent} code dimensions` : 'Codes'} of the first ${n} test digits, `
+    + `coloured by label${prior.length ? `, over ${ui.fmtInt(prior.length / 2)} samples of the prior in grey` : ''}.`
+    + (r.outside ? ` ${r.outside} codes lie outside the view and are pinned to its edge.` : '')
+    + (pick ? ' The cross marks the code the label grid decodes; click to pick another.' : '')
+    + (snap.projectionError ? ` PCA failed: ${snap.projectionError}` : '');
+}
+
+/** drawRawPCA plots the same test digits' pixels on their first two principal axes (beside 2-D codes). */
+function drawRawPCA() {
+  if (!snap || $('card-rawpca').hidden) return;
+  if (!snap.rawPCA) {
+    ui.drawMessage($('rawpca-canvas'), snap.rawPCAError ? `No PCA: ${snap.rawPCAError}` : 'No PCA in this snapshot.');
+    return;
+  }
+  const {range, tick} = latentRange(snap.rawPCA);
+  const r = ui.drawScatter($('rawpca-canvas'), {codes: snap.rawPCA, labels: snap.labels, prior: new Float32Array(0), range, tick});
+  $('rawpca-caption').textContent = `${ui.fmtInt(snap.labels.length)} test digits: 784 pixels on 2 principal axes · grid ${fmtTick(tick)}`;
+  $('rawpca-caption').title = 'A linear projection of the raw digits, for comparison with the codes the model learns'
+    + (r.outside ? `; ${r.outside} points outside the view` : '');
+}
+
+function fmtTick(v) {
+  return String(+v.toPrecision(3));
+}
+
+/** drawLabelGrid draws one code decoded with each of the ten labels. */
+function drawLabelGrid(pixels, pick) {
+  ui.drawTiles($('labels-canvas'), {pixels, count: 10, cols: 5, captions: Array.from({length: 10}, (_, d) => String(d))});
+  if (pick && model.config.latent <= 2) {
+    $('labels-caption').textContent = `z = (${[...pick].slice(0, model.config.latent).map(v => v.toFixed(2)).join(', ')}) with each label · click the latent plot to pick z`;
+  }
+}
+
+/** drawClusters draws the most probable test digits of each class, one class a row. */
+function drawClusters(cl) {
+  const rows = [];
+  for (let j = 0; j < cl.shown; j++) {
+    const maj = cl.major[j] >= 0 ? `→${cl.major[j]}` : '';
+    rows.push(model.config.labels > 0 ? `${j} (${cl.counts[j]})` : `${j}${maj} (${cl.counts[j]})`);
+  }
+  ui.drawTiles($('clusters-canvas'), {pixels: cl.pixels, count: cl.shown * cl.per, cols: cl.per, rowCaptions: rows,
+    blocks: cl.shown > 10 ? 2 : 1});
+  $('clusters-caption').title = `Each row: a ${model.config.labels > 0 ? 'class' : 'cluster'}, its most probable digits among the first 1000 test digits, and how many of them it takes`
+    + (cl.k > cl.shown ? ` (the first ${cl.shown} of ${cl.k})` : '');
 }
 
 function niceStep(x) {
@@ -574,7 +817,7 @@ function scheduleDraw() {
   drawQueued = true;
   requestAnimationFrame(() => {
     drawQueued = false;
-    const names = snap && snap.lossNames ? snap.lossNames.split(',') : Object.keys(loss);
+    const names = model && model.caps ? model.caps.lossNames : Object.keys(loss);
     ui.drawLossCurves($('loss-canvas'), names.map((key, i) => ({
       label: key, color: LOSS_COLORS[i % LOSS_COLORS.length], ...LOSS_LABELS[key],
       history: loss[key] || new ui.History(),
@@ -597,9 +840,16 @@ function buildForm() {
     const name = document.createElement('span');
     name.textContent = meta.label;
     let input;
-    if (meta.options || (typeof def === 'string' && !meta.list)) {
+    if (key === 'model') {
       input = document.createElement('select');
-      const opts = meta.options || {[def]: def};
+      for (const k of Object.values(kinds)) {
+        const o = new Option(k.name, k.name);
+        o.title = k.doc;
+        input.add(o);
+      }
+    } else if (meta.options || (typeof def === 'string' && !meta.list) || typeof def === 'boolean') {
+      input = document.createElement('select');
+      const opts = meta.options || (typeof def === 'boolean' ? {false: 'off', true: 'on'} : {[def]: def});
       for (const [v, text] of Object.entries(opts)) input.add(new Option(text, v));
     } else if (meta.list || Array.isArray(def)) {
       input = document.createElement('input');
@@ -621,13 +871,24 @@ function buildForm() {
   form.oninput = onFormChange;
   form.onsubmit = e => e.preventDefault();
   const sel = $('preset');
-  sel.replaceChildren(...Object.keys(presets).map(name => new Option(name, name)), new Option('custom', 'custom'));
+  sel.replaceChildren(...presetNames().map(name => {
+    const o = new Option(name, name);
+    const k = kinds[presets[name].model];
+    o.title = k ? `${k.name}: ${k.doc}` : presets[name].model;
+    return o;
+  }), new Option('custom', 'custom'));
   sel.onchange = () => {
     if (presets[sel.value]) {
       setForm(presets[sel.value]);
       onFormChange();
     }
   };
+}
+
+/** presetNames lists the presets: default and paper first, then by name. */
+function presetNames() {
+  const first = ['default', 'paper'].filter(n => n in presets);
+  return [...first, ...Object.keys(presets).filter(n => !first.includes(n)).sort()];
 }
 
 function setForm(config) {
@@ -683,16 +944,25 @@ function updateFormHints() {
   } catch {
     c = null;
   }
-  const aae = $('cfg-model') ? $('cfg-model').value !== 'ae' : true;
-  const opt = $('cfg-optimizer') ? $('cfg-optimizer').value : '';
+  // Show the fields the chosen kind uses (see FIELDS).
+  const kindName = $('cfg-model') ? $('cfg-model').value : defaults.model;
+  const kind = kinds[kindName];
+  const form = {optimizer: $('cfg-optimizer') ? $('cfg-optimizer').value : '', posterior: $('cfg-posterior') ? $('cfg-posterior').value : ''};
   for (const [key, meta] of Object.entries(FIELDS)) {
     const input = $(`cfg-${key}`);
     if (!input) continue;
-    const on = (!meta.aae || aae) && (!meta.when || meta.when({optimizer: opt}));
-    input.parentElement.classList.toggle('off', !on);
+    input.parentElement.hidden = !!meta.show && !meta.show(kind, form);
   }
+  if ($('cfg-encoder')) {
+    const enc = kind && kind.caps && kind.caps.encoder;
+    $('cfg-encoder').previousElementSibling.textContent = enc ? 'Encoder widths' : 'Hidden widths';
+  }
+  const doc = $('kind-doc');
+  doc.textContent = kind ? kind.doc : '';
+  doc.title = kind ? `Kind "${kind.name}"` : '';
   const same = (a, b) => a && b && Object.keys(defaults).every(k => JSON.stringify(a[k]) === JSON.stringify(b[k]));
-  $('preset').value = Object.keys(presets).find(name => same(c, {...defaults, ...presets[name]})) || 'custom';
+  $('preset').value = presetNames().find(name => same(c, {...defaults, ...presets[name]})) || 'custom';
+  $('preset').title = kind ? `${$('preset').value}: ${kind.name}, ${kind.doc}. Press Reset to build it.` : 'Fill the form with a named configuration; press Reset to build it';
   const dirty = !!model && !same(c, model.config);
   const note = $('config-note');
   note.textContent = dirty ? 'changed — press Reset to apply' : 'applies on Reset';
@@ -756,6 +1026,7 @@ function setState(s) {
   $('download').disabled = !live;
   $('import').disabled = !live;
   $('workers').disabled = !live || !sharedOK;
+  for (const b of document.querySelectorAll('#phase-controls button, #draw-samples, #score')) b.disabled = !live || !!busy;
 }
 
 async function onTrain() {
@@ -781,32 +1052,223 @@ async function onReset() {
   }
 }
 
-async function onEvaluate() {
-  evaluating = true;
-  $('evaluate').disabled = true;
-  $('eval-bar').hidden = false;
-  ui.setBar('eval-progress', 0);
-  $('test-loss-step').textContent = 'evaluating…';
-  // Hold the training loop after the round in flight, so that the whole
-  // evaluation sees one model.
+/**
+ * exclusive runs fn(step) with the training loop held after the round in
+ * flight, so that fn sees one model; what, while it runs, names the task
+ * (the buttons that need the model to themselves are disabled). It resolves
+ * with fn's result, or undefined if another task was running.
+ */
+async function exclusive(what, fn) {
+  if (busy) return undefined;
+  busy = what;
+  setState(state());
   let release;
   hold = new Promise(resolve => { release = resolve; });
   try {
     if (round) await round.catch(() => {});
-    const step = stepNow();
-    const r = await request(0, 'evaluate', {chunk: EVAL_CHUNK});
-    ui.setValue('test-loss', `${r.loss.toFixed(3)}`, r.loss);
-    $('test-loss').dataset.step = String(step);
-    $('test-loss-step').textContent = `nats at step ${ui.fmtInt(step)}`;
-  } catch (e) {
-    $('test-loss-step').textContent = 'not evaluated';
-    if (!e.fatal) ui.showError(`Evaluation failed: ${e.message}`);
+    return await fn(stepNow());
   } finally {
     hold = null;
     release();
+    busy = null;
+    setState(state());
+  }
+}
+
+/** onEvaluate shows train.Session.Metrics over the whole test set (one call into the Go core, in worker 0). */
+async function onEvaluate() {
+  evaluating = true;
+  $('evaluate').disabled = true;
+  $('eval-bar').hidden = false;
+  $('eval-bar').classList.add('busy');
+  $('test-loss-step').textContent = 'evaluating…';
+  $('metrics-caption').textContent = 'evaluating on 10,000 test digits…';
+  try {
+    await exclusive('evaluate', async step => {
+      const t0 = performance.now();
+      const r = await request(0, 'metrics');
+      showMetrics(r, step, performance.now() - t0);
+    });
+  } catch (e) {
+    $('test-loss-step').textContent = 'not evaluated';
+    $('metrics-caption').textContent = 'not evaluated';
+    if (!e.fatal) ui.showError(`Evaluation failed: ${e.message}`);
+  } finally {
     evaluating = false;
     $('eval-bar').hidden = true;
+    $('eval-bar').classList.remove('busy');
     setState(state());
+  }
+}
+
+/** showMetrics lists an evaluation's measures and puts the headline one in the stats strip. */
+function showMetrics(r, step, ms) {
+  const m = r.metrics;
+  const order = Object.keys(METRICS);
+  const rank = k => (order.includes(k) ? order.indexOf(k) : order.length);
+  const keys = Object.keys(m).sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+  const dl = $('metrics');
+  dl.replaceChildren();
+  for (const key of keys) {
+    const dt = document.createElement('dt');
+    dt.textContent = METRICS[key] ? METRICS[key].label : key;
+    dt.title = key;
+    const dd = document.createElement('dd');
+    dd.textContent = fmtMetric(key, m[key]);
+    dd.dataset.key = key;
+    dd.dataset.value = m[key] === null ? '' : String(m[key]);
+    dl.append(dt, dd);
+  }
+  if (!keys.length) dl.textContent = 'This model has no test-set measure.';
+  $('metrics-caption').textContent = `${ui.fmtInt(r.n)} test digits, step ${ui.fmtInt(step)} (${(ms / 1000).toFixed(1)} s)`;
+  dl.dataset.step = String(step);
+  const head = headlineMetric(m);
+  if (head !== undefined && m[head] !== null) {
+    const meta = METRICS[head] || {};
+    ui.setValue('test-loss', meta.percent ? `${(100 * m[head]).toFixed(2)} %` : m[head].toFixed(3), m[head]);
+    $('test-loss').dataset.step = String(step);
+    $('test-loss').dataset.key = head;
+    $('test-loss-step').textContent = `${meta.unit ? meta.unit + ' ' : ''}at step ${ui.fmtInt(step)}`;
+  } else {
+    $('test-loss-step').textContent = 'no measure';
+  }
+}
+
+// ---- step controls, samples, picking ------------------------------------------------
+
+/**
+ * buildPhaseControls offers, for a model.PhaseStepper, one button per phase
+ * of its training step and one for a whole step; a discriminator phase runs
+ * disc_steps (k, read from the form) times.
+ */
+function buildPhaseControls() {
+  const box = $('phase-controls');
+  const phases = model.caps.phases || [];
+  box.hidden = phases.length === 0;
+  const buttons = phases.map(phase => {
+    const b = document.createElement('button');
+    b.className = 'small';
+    const disc = /disc/.test(phase);
+    b.textContent = disc ? `${phase} ×k` : phase;
+    b.title = `Run only the "${phase}" phase of the training step${disc ? ' k times (k = Disc. steps in the form)' : ''}, then redraw`;
+    b.dataset.phase = phase;
+    b.onclick = () => onPhase(phase, disc);
+    return b;
+  });
+  const full = document.createElement('button');
+  full.className = 'small';
+  full.textContent = 'step';
+  full.title = 'Run one whole training step, then redraw';
+  full.dataset.phase = '';
+  full.onclick = () => onPhase(null, false);
+  box.replaceChildren(...buttons, full);
+  setState(state());
+}
+
+/** onPhase pauses training and runs one phase of the step (k times for a discriminator phase), or one whole step. */
+async function onPhase(phase, disc) {
+  await stopTraining();
+  const k = disc ? Math.max(1, Math.floor(Number($('cfg-disc_steps') && $('cfg-disc_steps').value)) || 1) : 1;
+  try {
+    await exclusive('step', async () => {
+      const rs = phase === null
+        ? await requestActive('train', () => ({steps: 1}))
+        : await requestActive('phase', () => ({phase, count: k}));
+      onRound(rs, phase === null ? 1 : k, 0);
+      if (state() === 'ready') setState('paused');
+      await refreshSnapshot();
+    });
+  } catch (e) {
+    // Replicas that failed mid-step no longer match.
+    if (!e.fatal) died(`Step failed: ${e.message}`);
+  }
+}
+
+const SAMPLE_DIGITS = 64;
+const SAMPLE_CHUNK = 28; // pixels per call: one row of the 28×28 digits
+
+/** drawSamples draws SAMPLE_DIGITS digits pixel by pixel (model.Sampler), showing each chunk as it comes. */
+async function drawSamples() {
+  try {
+    await exclusive('sample', async () => {
+      $('samples-caption').textContent = 'drawing pixel by pixel…';
+      const t0 = performance.now();
+      const r = await request(0, 'sample', {n: SAMPLE_DIGITS, chunk: SAMPLE_CHUNK});
+      ui.drawDigits($('samples-canvas'), r.pixels, r.n, 8, {gap: 1});
+      $('samples-canvas').dataset.done = '784';
+      $('samples-caption').textContent = `${r.n} digits drawn pixel by pixel at step ${ui.fmtInt(stepNow())} (${((performance.now() - t0) / 1000).toFixed(1)} s) · the same random draws each time`;
+    });
+  } catch (e) {
+    if (!e.fatal) ui.showError(`Sampling failed: ${e.message}`);
+  }
+}
+
+/** onSampleProgress draws a sample in progress. */
+function onSampleProgress(m) {
+  ui.drawDigits($('samples-canvas'), m.pixels, m.n, 8, {gap: 1});
+  $('samples-canvas').dataset.done = String(m.done);
+  $('samples-caption').textContent = `drawing pixel by pixel… row ${Math.floor(m.done / 28)} of 28`;
+}
+
+const CLASSIFIER_URL = new URL('../assets/classifier.safetensors', import.meta.url);
+let scorerEpoch = -1; // the workers' epoch in which worker 0 loaded the classifier
+
+/**
+ * onScore scores the model's samples with the shipped classifier: mean
+ * confidence, entropy of the classes drawn, Fréchet distance of features to
+ * the test digits'. The classifier file is downloaded, and handed to worker 0,
+ * the first time only.
+ */
+async function onScore() {
+  const text = $('score-text');
+  text.hidden = false;
+  try {
+    await exclusive('score', async step => {
+      if (scorerEpoch !== epoch) {
+        text.textContent = 'loading the classifier…';
+        const res = await fetch(CLASSIFIER_URL);
+        if (!res.ok) throw new Error(`${CLASSIFIER_URL.pathname}: HTTP ${res.status}`);
+        const bytes = await res.arrayBuffer();
+        text.textContent = 'fitting the classifier\'s features of the 10,000 test digits (once)…';
+        await request(0, 'scorer', {bytes}, [bytes]);
+        scorerEpoch = epoch;
+      }
+      text.textContent = 'scoring samples…';
+      const r = await request(0, 'score');
+      showScore(r, step);
+    });
+  } catch (e) {
+    text.textContent = 'not scored';
+    if (!e.fatal) ui.showError(`Scoring failed: ${e.message}`);
+  }
+}
+
+/** showScore shows a sample score under the samples. */
+function showScore(r, step) {
+  const text = $('score-text');
+  text.hidden = false;
+  text.textContent = `${ui.fmtInt(r.n)} samples at step ${ui.fmtInt(step)}: confidence ${(100 * r.confidence).toFixed(1)} % · `
+    + `class entropy ${r.entropy.toFixed(3)} nats (max ${Math.log(10).toFixed(3)}) · Fréchet distance ${r.frechet.toFixed(2)}`;
+  text.title = `The shipped MNIST classifier's view of ${r.n} samples: its mean top probability, the entropy of the classes it assigns `
+    + `(digits drawn: ${r.classes.join(', ')}), and the Fréchet distance between its features of the samples and of the test digits (0 for the test set itself).`;
+  text.dataset.step = String(step);
+  for (const k of ['confidence', 'entropy', 'frechet']) text.dataset[k] = String(r[k]);
+}
+
+/** onLatentClick picks the code the label grid decodes at the clicked point of the latent plot. */
+async function onLatentClick(ev) {
+  if (!model || !model.caps.labelGenerator || !scatterMap || !snap) return;
+  const rect = $('latent-canvas').getBoundingClientRect();
+  const x = (ev.clientX - rect.left - scatterMap.cx) / scatterMap.scale;
+  const y = -(ev.clientY - rect.top - scatterMap.cy) / scatterMap.scale;
+  try {
+    const r = await request(0, 'pick', {x, y});
+    snap.pick = r.pick;
+    snap.labelGrid = r.labelGrid;
+    drawLabelGrid(r.labelGrid, r.pick);
+    drawScatter();
+  } catch (e) {
+    if (!e.fatal) ui.showError(`Could not pick a code: ${e.message}`);
   }
 }
 
@@ -833,16 +1295,15 @@ async function onDownload() {
  */
 async function importInto(bytes) {
   const r = await request(0, 'import', {bytes: bytes.slice(0)});
-  await replicate('import', () => ({bytes: bytes.slice(0)}), r.params);
+  await replicate('import', () => ({bytes: bytes.slice(0)}), r);
   return r;
 }
 
 /** adoptImported shows the model the workers took from a file. */
 async function adoptImported(r, {clear}) {
-  const config = JSON.parse(r.config);
-  const sameShape = model && JSON.stringify(config) === JSON.stringify(model.config);
   if (clear) clearReadouts();
-  model = {config, params: r.params ?? (sameShape ? model.params : null)};
+  adoptModel(r);
+  const config = model.config;
   setForm(config);
   saveConfig(config);
   ui.setValue('params', model.params ? ui.fmtInt(model.params) : '–', model.params);
@@ -933,8 +1394,16 @@ window.latentlab = Object.freeze({
   workers: () => workerCount,
   /** stats returns counters since the page loaded: steps, samples, summed wasm memory of the workers, last losses. */
   stats: () => ({...stats, batch: model ? model.config.batch : null, now: performance.now()}),
-  /** checksums returns the SHA-256 of every worker's model as F32 safetensors (replicas must agree). */
-  checksums: async () => (await requestAll('checksum')).map(r => r.sha256),
+  /** active returns the number of workers training the current model (1 for a model that cannot be sharded). */
+  active: () => active,
+  /** model returns the current model's config, parameter count and capabilities (a copy). */
+  model: () => (model ? JSON.parse(JSON.stringify(model)) : null),
+  /** kinds returns the kinds of model the Go core offers, with their docs, networks and capabilities. */
+  kinds: () => JSON.parse(JSON.stringify(kinds)),
+  /** busy returns the task that has the model to itself (evaluate, step, sample, score), or null. */
+  busy: () => busy,
+  /** checksums returns the SHA-256 of the model of every worker training it, as F32 safetensors (replicas must agree). */
+  checksums: async () => (await requestActive('checksum')).map(r => r.sha256),
   /** timing returns the start-up phases timed so far (page and workers), in ms since navigation, by start. */
   timing: () => [...timing].sort((a, b) => a.start - b.start).map(t => ({...t})),
 });
@@ -947,10 +1416,19 @@ $('evaluate').onclick = onEvaluate;
 $('download').onclick = onDownload;
 $('import').onchange = onImport;
 $('error-dismiss').onclick = ui.hideError;
+$('draw-samples').onclick = drawSamples;
+$('score').onclick = onScore;
+$('latent-canvas').onclick = onLatentClick;
+$('latent-view').onchange = () => { if (!running && model) refreshSnapshot(); };
 ui.drawLegend($('legend'));
-const resized = new ResizeObserver(() => { drawScatter(); scheduleDraw(); });
-resized.observe($('latent-canvas'));
-resized.observe($('loss-canvas'));
+const resized = new ResizeObserver(() => {
+  drawScatter();
+  drawRawPCA();
+  if (snap && snap.labelGrid && !$('card-labels').hidden) drawLabelGrid(snap.labelGrid, snap.pick);
+  if (snap && snap.clusters && !$('card-clusters').hidden) drawClusters(snap.clusters);
+  scheduleDraw();
+});
+for (const id of ['latent-canvas', 'loss-canvas', 'rawpca-canvas', 'labels-canvas', 'clusters-canvas']) resized.observe($(id));
 span('page: navigation → app.js runs', 0, APP_T0);
 fetchAssets(); // the network first: the workers start meanwhile
 setupWorkersSelect();

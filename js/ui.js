@@ -94,10 +94,12 @@ export function fitCanvas(canvas) {
 
 /**
  * drawScatter plots 2-D codes coloured by label over grey prior samples, on
- * fixed axes: the shorter side spans ±range, units are equal on both axes.
- * It returns how many codes fell outside the view.
+ * fixed axes: the shorter side spans ±range, units are equal on both axes;
+ * mark (x, y), if given, is drawn as a cross. It returns {outside, map}: how
+ * many codes fell outside the view, and {cx, cy, scale}, where the origin is
+ * in CSS pixels and how many CSS pixels a unit spans (y grows upwards).
  */
-export function drawScatter(canvas, {codes, labels, prior, range, tick}) {
+export function drawScatter(canvas, {codes, labels, prior, range, tick, mark = null}) {
   const {ctx, w, h} = fitCanvas(canvas);
   const pad = 6;
   const scale = (Math.min(w, h) / 2 - pad) / range;
@@ -147,7 +149,84 @@ export function drawScatter(canvas, {codes, labels, prior, range, tick}) {
     ctx.font = '11px system-ui, sans-serif';
     ctx.fillText(`${outside} outside the view`, 4, h - 4);
   }
-  return outside;
+  if (mark && Number.isFinite(mark[0]) && Number.isFinite(mark[1])) {
+    const x = cx + mark[0] * scale, y = cy - mark[1] * scale;
+    ctx.lineWidth = 3;
+    ctx.strokeStyle = '#ffffff';
+    for (const pass of [0, 1]) {
+      if (pass) { ctx.lineWidth = 1.5; ctx.strokeStyle = '#111827'; }
+      ctx.beginPath();
+      ctx.moveTo(x - 7, y); ctx.lineTo(x + 7, y);
+      ctx.moveTo(x, y - 7); ctx.lineTo(x, y + 7);
+      ctx.stroke();
+    }
+  }
+  return {outside, map: {cx, cy, scale}};
+}
+
+/** drawMessage clears a CSS-sized canvas and writes text in its middle (a view that cannot be drawn says why). */
+export function drawMessage(canvas, text) {
+  const {ctx, w, h} = fitCanvas(canvas);
+  ctx.fillStyle = '#6b7285';
+  ctx.font = '12px system-ui, sans-serif';
+  ctx.textAlign = 'center';
+  // Wrap at about the canvas width.
+  const words = String(text).split(/\s+/);
+  const lines = [];
+  let line = '';
+  for (const word of words) {
+    const next = line ? `${line} ${word}` : word;
+    if (ctx.measureText(next).width > w - 24 && line) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = next;
+    }
+  }
+  if (line) lines.push(line);
+  lines.forEach((l, i) => ctx.fillText(l, w / 2, h / 2 + (i - (lines.length - 1) / 2) * 16));
+}
+
+/**
+ * drawTiles draws count 28×28 grey images (0..255, back to back in pixels)
+ * on a canvas sized by CSS, as rows of cols tiles scaled to fit, crisp: with
+ * captions (one per tile, under it) and/or rowCaptions (one per row, at its
+ * left); blocks > 1 splits the rows into that many side-by-side blocks.
+ */
+export function drawTiles(canvas, {pixels, count, cols, captions = null, rowCaptions = null, blocks = 1}) {
+  const {ctx, w, h} = fitCanvas(canvas);
+  const rows = Math.ceil(count / cols);
+  const perBlock = Math.ceil(rows / blocks);
+  const left = rowCaptions ? 58 : 0, under = captions ? 14 : 0, gap = 2, blockGap = 14;
+  const tw = (w - blocks * left - (blocks - 1) * blockGap - blocks * (cols - 1) * gap) / (blocks * cols);
+  const th = (h - (perBlock - 1) * gap - perBlock * under) / perBlock;
+  const t = Math.max(4, Math.floor(Math.min(tw, th)));
+  const blockW = left + cols * t + (cols - 1) * gap;
+  const totalW = blocks * blockW + (blocks - 1) * blockGap;
+  const totalH = perBlock * (t + under) + (perBlock - 1) * gap;
+  const x0 = Math.max(0, Math.floor((w - totalW) / 2)), y0 = Math.max(0, Math.floor((h - totalH) / 2));
+  // The images at one pixel per pixel, then scaled up without smoothing.
+  const src = document.createElement('canvas');
+  drawDigits(src, pixels, count, cols, {gap: 0});
+  ctx.imageSmoothingEnabled = false;
+  ctx.font = '11px system-ui, sans-serif';
+  ctx.fillStyle = '#6b7285';
+  for (let r = 0; r < rows; r++) {
+    const b = Math.floor(r / perBlock), rr = r % perBlock;
+    const bx = x0 + b * (blockW + blockGap), y = y0 + rr * (t + under + gap);
+    if (rowCaptions && rowCaptions[r] !== undefined) {
+      ctx.textAlign = 'right';
+      ctx.fillText(rowCaptions[r], bx + left - 6, y + t / 2 + 4);
+    }
+    for (let c = 0; c < cols && r * cols + c < count; c++) {
+      const i = r * cols + c, x = bx + left + c * (t + gap);
+      ctx.drawImage(src, c * TILE, r * TILE, TILE, TILE, x, y, t, t);
+      if (captions && captions[i] !== undefined) {
+        ctx.textAlign = 'center';
+        ctx.fillText(captions[i], x + t / 2, y + t + 11);
+      }
+    }
+  }
 }
 
 function fmtTick(v) {

@@ -12,14 +12,22 @@
 //   page → worker   {id, type, ...}; every request gets exactly one
 //                   {type: 'reply', id, ok, result | error, fatal, timing}; timing lists the
 //                   phases timed since the last reply, {name, start, end} in epoch ms. Requests:
-//     start {module}                run the Go core (a compiled WebAssembly.Module) → {defaults, presets}
+//     start {module}                run the Go core (a compiled WebAssembly.Module) → {defaults, presets, kinds}
 //     data {data}                   the four MNIST idx files (Uint8Arrays); waits for start → {train, test}
 //     shard {index, count}          make this worker replica index of count (count 1: whole)
 //     reducer {sab, slotBytes}      the shared buffer for the gradient sums of the current model
-//     init {config} | import {bytes}     replace the model
+//     init {config} | import {bytes}     replace the model → {config, params, step, sharded, caps}
 //     train {steps}                 exactly `steps` training steps → the Go core's train result
-//     snapshot | evaluate {chunk} | export {dtype} | checksum | memory
+//     phase {phase, count}          `count` runs of one phase of the step (a GAN's step controls)
+//     snapshot {options}            the live views' data (options: latentView, rawPCA)
+//     pick {x, y}                   the code a label grid decodes, picked on the latent plot
+//     sample {n, chunk}             n digits drawn pixel by pixel, chunk pixels at a time
+//     metrics                       train.Session.Metrics over the test set
+//     scorer {bytes}                load the sample-quality classifier (assets/classifier.safetensors)
+//     score                         the current model's samples scored by it
+//     evaluate {chunk} | export {dtype} | checksum | memory
 //   worker → page   {type: 'evalProgress', done, total}
+//                   {type: 'sampleProgress', id, pixels, n, done} between chunks of a sample
 /* global Go, latentlab */
 'use strict';
 const WORKER_T0 = performance.now(); // the script starts running (its own clock: 0 is the worker's creation)
@@ -151,7 +159,12 @@ async function data({data}) {
 }
 
 function info() {
-  return {defaults: JSON.parse(call('defaults')), presets: JSON.parse(call('presets'))};
+  return {
+    defaults: JSON.parse(call('defaults')),
+    presets: JSON.parse(call('presets')),
+    kinds: JSON.parse(call('kinds')),
+    features: {score: typeof latentlab.score === 'function'},
+  };
 }
 
 // ---- the gradient all-reduce ------------------------------------------------------
@@ -228,6 +241,29 @@ async function evaluate(chunk) {
   return {loss: sum / n, n, step};
 }
 
+/**
+ * sample draws n digits pixel by pixel, chunk pixels (raster order) per call
+ * into the Go core, and posts what is drawn so far after each call so that the
+ * page can show the digits as they appear. A model that cannot draw a run of
+ * pixels at a time draws whole digits in one call.
+ */
+async function sample(id, n, chunk) {
+  const gen = generation;
+  const b = call('sampleBegin', n);
+  let r = null;
+  for (let from = 0; from < 784;) {
+    if (gen !== generation) throw new Error('sampling cancelled: the model was replaced');
+    const to = b.rows ? Math.min(784, from + chunk) : 784;
+    r = call('sampleRows', from, to);
+    from = r.done;
+    if (from < 784) {
+      postMessage({type: 'sampleProgress', id, pixels: r.pixels, n: b.n, done: from});
+      await new Promise(resolve => setTimeout(resolve, 0)); // let the page's messages through
+    }
+  }
+  return {pixels: r.pixels, n: b.n, done: 784};
+}
+
 /** hex formats a digest. */
 function hex(buf) {
   return [...new Uint8Array(buf)].map(b => b.toString(16).padStart(2, '0')).join('');
@@ -267,12 +303,18 @@ const handlers = {
     timed.add(timed.has('train1') ? 'train2' : 'train1');
     return {...r, memory: instance.exports.mem.buffer.byteLength};
   },
-  snapshot() {
+  snapshot({options}) {
     const t0 = performance.now();
-    const r = call('snapshot');
+    const r = call('snapshot', JSON.stringify(options || {}));
     once('Go snapshot (first)', t0);
     return r;
   },
+  phase({phase, count}) { return call('stepPhase', phase, count); },
+  pick({x, y}) { return call('pick', x, y); },
+  sample({id, n, chunk}) { return sample(id, n, chunk || 28); },
+  metrics() { return call('metrics'); },
+  scorer({bytes}) { return call('setScorer', new Uint8Array(bytes)); },
+  score() { return call('score'); },
   evaluate({chunk}) { return evaluate(chunk || 500); },
   export({dtype}) { return call('exportWeights', dtype); },
   /** checksum: SHA-256 of the model's F32 file, to check that replicas are identical. */

@@ -7,37 +7,31 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"strings"
+	"slices"
 	"syscall/js"
 	"time"
 	"unsafe"
 
-	_ "latentlab/core/aae" // registers "aae" and "ae"
 	"latentlab/core/checkpoint"
 	"latentlab/core/data"
 	"latentlab/core/model"
+	"latentlab/core/score"
 	"latentlab/core/train"
 )
 
-// Sizes of the live views; the page lays out its canvases to match.
-const (
-	viewDigits  = 16   // test digits shown beside their reconstructions
-	viewSamples = 64   // digits decoded from fixed prior samples
-	viewCodes   = 1000 // test digits whose codes are plotted
-	viewPrior   = 1000 // prior samples plotted under them
-)
-
-// bridge holds the state behind the JS functions: the data and the session.
+// bridge holds the state behind the JS functions: the data, the session
+// and what the live views keep between calls (views.go).
 type bridge struct {
 	trainSet, testSet *data.Set
 	s                 *train.Session
+	mean              train.Mean
 
-	samplesZ []float32 // fixed prior samples decoded for the sample grid
-	priorZ   []float32 // fixed prior samples for the latent plot
-	mean     train.Mean
+	views  views         // fixed noise, the plotted test digits, the last plot (views.go)
+	scorer *score.Scorer // the sample-quality scorer, once setScorer has loaded its classifier
 
-	shard *model.Shard // set by setShard; applied to every model this bridge makes
-	stage js.Value     // Uint8Array through which gradients go to the reduce function
+	shard   *model.Shard // set by setShard; applied to every model this bridge makes that can take it
+	sharded bool         // the current model is a replica (false: it trains whole in this worker)
+	stage   js.Value     // Uint8Array through which gradients go to the reduce function
 }
 
 func newBridge() *bridge { return &bridge{} }
@@ -49,6 +43,69 @@ func (b *bridge) defaults(args []js.Value) (any, error) {
 func (b *bridge) presets(args []js.Value) (any, error) {
 	out, err := json.Marshal(model.Presets())
 	return string(out), err
+}
+
+// kinds() → JSON [{name, doc, nets, caps}]: the registered kinds of model,
+// by name, with the names of their networks and their capabilities (see
+// capsOf; null if a small probe model of the kind could not be built), so
+// that the page can show the config fields and views a kind has before
+// building it.
+func (b *bridge) kinds(args []js.Value) (any, error) {
+	type kindInfo struct {
+		Name string         `json:"name"`
+		Doc  string         `json:"doc"`
+		Nets []string       `json:"nets"`
+		Caps map[string]any `json:"caps"`
+	}
+	presets := model.Presets()
+	names := make([]string, 0, len(presets))
+	for name := range presets {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	var out []kindInfo
+	for _, kind := range model.Kinds() {
+		k, _ := model.KindOf(kind)
+		c := model.Defaults()
+		c.Model = kind
+		for _, name := range names { // the kind's first preset, if it has one
+			if presets[name].Model == kind {
+				c = presets[name]
+				break
+			}
+		}
+		info := kindInfo{Name: kind, Doc: k.Doc, Caps: probe(c)}
+		for net := range c.Nets() {
+			info.Nets = append(info.Nets, net)
+		}
+		slices.Sort(info.Nets)
+		out = append(out, info)
+	}
+	j, err := json.Marshal(out)
+	return string(j), err
+}
+
+// probe returns the capabilities of a model like c's built small (narrow
+// layers, small batch), or nil if it cannot be built.
+func probe(c model.Config) (caps map[string]any) {
+	defer func() {
+		if recover() != nil {
+			caps = nil
+		}
+	}()
+	shrink := func(ws []int) []int {
+		out := make([]int, len(ws))
+		for i, w := range ws {
+			out[i] = min(w, 8)
+		}
+		return out
+	}
+	c.Encoder, c.Discriminator, c.Batch = shrink(c.Encoder), shrink(c.Discriminator), min(c.Batch, 4)
+	m, err := model.New(c)
+	if err != nil {
+		return nil
+	}
+	return capsOf(m)
 }
 
 // setData(trainImages, trainLabels, testImages, testLabels: Uint8Array)
@@ -76,7 +133,11 @@ func (b *bridge) setData(args []js.Value) (any, error) {
 		return nil, fmt.Errorf("images are %dx%d, want 28x28", tr.Rows, tr.Cols)
 	}
 	b.trainSet, b.testSet = tr, te
-	if b.s != nil { // keep the model, train it on the new data
+	// The views plot digits of the new test set; the model stays and
+	// trains on the new data.
+	b.views.labels = nil
+	b.scorer = nil // its reference statistics are the old test set's
+	if b.s != nil {
 		s, err := train.New(b.s.Model, tr, te, b.s.Steps)
 		if err != nil {
 			return nil, err
@@ -86,8 +147,10 @@ func (b *bridge) setData(args []js.Value) (any, error) {
 	return map[string]any{"train": tr.N, "test": te.N}, nil
 }
 
-// init(configJSON) → {config, params}: a fresh model. On error the current
-// model stays.
+// init(configJSON) → {config, params, step, sharded, caps} (see modelInfo
+// and capsOf): a fresh model. On error the current model stays. A model
+// that cannot be a data-parallel replica (no model.Sharder) is built whole
+// even when setShard made this worker a replica; sharded says which.
 func (b *bridge) init(args []js.Value) (any, error) {
 	if len(args) != 1 || args[0].Type() != js.TypeString {
 		return nil, errors.New("init wants the config as a JSON string")
@@ -103,7 +166,20 @@ func (b *bridge) init(args []js.Value) (any, error) {
 	if err := b.use(m, 0); err != nil {
 		return nil, err
 	}
-	return map[string]any{"config": c.JSON(), "params": c.ParamCount()}, nil
+	return b.modelInfo(0), nil
+}
+
+// modelInfo describes the current model, which has had steps steps, for
+// init and importWeights: {config, params, step, sharded, caps}.
+func (b *bridge) modelInfo(steps int) map[string]any {
+	c := b.s.Model.Config()
+	return map[string]any{
+		"config":  c.JSON(),
+		"params":  c.ParamCount(),
+		"step":    steps,
+		"sharded": b.sharded,
+		"caps":    capsOf(b.s.Model),
+	}
 }
 
 // use makes m, which has had steps steps, the current model.
@@ -115,18 +191,12 @@ func (b *bridge) use(m model.Model, steps int) error {
 	if err != nil {
 		return err
 	}
-	if err := b.applyShard(m); err != nil {
+	sharded, err := b.applyShard(m)
+	if err != nil {
 		return err
 	}
-	c := m.Config()
-	b.s = s
-	b.samplesZ, b.priorZ = nil, nil
-	if g, ok := m.(model.Generator); ok {
-		b.samplesZ = make([]float32, viewSamples*c.Latent)
-		g.SamplePrior(b.samplesZ, viewSamples, model.NewRand(c, 2))
-		b.priorZ = make([]float32, viewPrior*c.Latent)
-		g.SamplePrior(b.priorZ, viewPrior, model.NewRand(c, 3))
-	}
+	b.s, b.sharded = s, sharded
+	b.views.reset(m)
 	return nil
 }
 
@@ -158,12 +228,46 @@ func (b *bridge) train(args []js.Value) (any, error) {
 			break
 		}
 	}
+	return b.trainResult(start, false), nil
+}
+
+// stepPhase(phase, count) → as train: count runs of one phase of the
+// training step (model.PhaseStepper, the page's step controls). losses
+// holds only the losses the phase computes (non-zero).
+func (b *bridge) stepPhase(args []js.Value) (any, error) {
+	s, err := b.session()
+	if err != nil {
+		return nil, err
+	}
+	if len(args) != 2 || args[0].Type() != js.TypeString || args[1].Type() != js.TypeNumber {
+		return nil, errors.New("stepPhase wants (phase, count)")
+	}
+	phase, count := args[0].String(), max(args[1].Int(), 1)
+	start := time.Now()
+	b.mean.Reset()
+	for range count {
+		l, err := s.StepPhase(phase)
+		if err != nil {
+			return nil, err
+		}
+		b.mean.Add(l)
+	}
+	return b.trainResult(start, true), nil
+}
+
+// trainResult reports the steps b.mean holds, run since start; onlyNonZero
+// leaves out the losses that stayed exactly zero (not computed by a phase).
+func (b *bridge) trainResult(start time.Time, onlyNonZero bool) map[string]any {
+	s := b.s
 	l := b.mean.Value()
 	losses := map[string]any{}
 	for i, name := range s.Model.LossNames() {
+		if onlyNonZero && l[i] == 0 {
+			continue
+		}
 		losses[name] = finite(l[i])
 	}
-	r := map[string]any{
+	return map[string]any{
 		"step":          s.Steps,
 		"epoch":         s.Epoch(),
 		"epochProgress": s.Progress(),
@@ -172,51 +276,6 @@ func (b *bridge) train(args []js.Value) (any, error) {
 		"ms":            float64(time.Since(start).Microseconds()) / 1000,
 		"losses":        losses,
 	}
-	return r, nil
-}
-
-// snapshot() → the data of the live views (see js/worker.js): always
-// kind, latent, step, lossNames; inputs, recons and testRecon for an
-// Autoencoder; samples for a Generator; codes and labels for an Encoder,
-// prior for a Generator (first two dimensions).
-func (b *bridge) snapshot(args []js.Value) (any, error) {
-	s, err := b.session()
-	if err != nil {
-		return nil, err
-	}
-	c := s.Model.Config()
-	r := map[string]any{
-		"kind":      c.Model,
-		"latent":    c.Latent,
-		"step":      s.Steps,
-		"lossNames": strings.Join(s.Model.LossNames(), ","),
-	}
-	if _, ok := s.Model.(model.Autoencoder); ok {
-		x := make([]float32, viewDigits*model.Pixels)
-		xhat := make([]float32, viewDigits*model.Pixels)
-		s.Reconstruct(x, xhat, viewDigits)
-		r["inputs"], r["recons"] = pixelsToJS(x), pixelsToJS(xhat)
-	}
-	if g, ok := s.Model.(model.Generator); ok {
-		samples := make([]float32, viewSamples*model.Pixels)
-		for i := 0; i < viewSamples; i += c.Batch {
-			k := min(c.Batch, viewSamples-i)
-			g.Decode(samples[i*model.Pixels:(i+k)*model.Pixels], b.samplesZ[i*c.Latent:(i+k)*c.Latent], k)
-		}
-		r["samples"] = pixelsToJS(samples)
-		r["prior"] = float32sToJS(firstTwo(b.priorZ, c.Latent))
-	}
-	if _, ok := s.Model.(model.Encoder); ok {
-		nCodes := min(viewCodes, s.Test.N)
-		codes := make([]float32, nCodes*c.Latent)
-		sum, n := s.TestCodesAndLoss(codes, nCodes)
-		r["codes"] = float32sToJS(firstTwo(codes, c.Latent))
-		r["labels"] = bytesToJS(s.Test.Labels[:nCodes])
-		if _, ok := s.Model.(model.Autoencoder); ok {
-			r["testRecon"] = finite(sum / float64(n))
-		}
-	}
-	return r, nil
 }
 
 // evaluate(offset, count) → {sum, n}: the reconstruction loss summed over
@@ -255,7 +314,7 @@ func (b *bridge) exportWeights(args []js.Value) (any, error) {
 	return map[string]any{"bytes": bytesToJS(file), "filename": name}, nil
 }
 
-// importWeights(bytes) → {config, step}: replaces the model with the file's,
+// importWeights(bytes) → {config, params, step, sharded, caps}: replaces the model with the file's,
 // or returns an error and leaves the current model as it was.
 func (b *bridge) importWeights(args []js.Value) (any, error) {
 	if len(args) != 1 {
@@ -272,7 +331,7 @@ func (b *bridge) importWeights(args []js.Value) (any, error) {
 	if err := b.use(m, steps); err != nil {
 		return nil, err
 	}
-	return map[string]any{"config": m.Config().JSON(), "step": steps, "params": m.Config().ParamCount()}, nil
+	return b.modelInfo(steps), nil
 }
 
 // bytesFromJS copies a Uint8Array into Go in one call.
@@ -357,27 +416,27 @@ func (b *bridge) setShard(args []js.Value) (any, error) {
 	old := b.shard
 	b.shard = sh
 	if b.s != nil {
-		if err := b.applyShard(b.s.Model); err != nil {
+		sharded, err := b.applyShard(b.s.Model)
+		if err != nil {
 			b.shard = old
 			return nil, err
 		}
+		b.sharded = sharded
 	}
 	return map[string]any{"index": index, "count": max(count, 1)}, nil
 }
 
-// applyShard makes m a replica as setShard asked, or whole.
-func (b *bridge) applyShard(m model.Model) error {
+// applyShard makes m a replica as setShard asked, or whole, and reports
+// whether it is a replica: a model that is no model.Sharder stays whole.
+func (b *bridge) applyShard(m model.Model) (bool, error) {
 	sh, ok := m.(model.Sharder)
 	if !ok {
-		if b.shard != nil {
-			return fmt.Errorf("model %q cannot train in several workers", m.Config().Model)
-		}
-		return nil
+		return false, nil
 	}
 	if b.shard == nil {
-		return sh.SetShard(nil)
+		return false, sh.SetShard(nil)
 	}
-	return sh.SetShard(b.shard)
+	return true, sh.SetShard(b.shard)
 }
 
 // reduce hands g to the JS reduce function and takes back the sum.

@@ -1,0 +1,462 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"syscall/js"
+
+	"latentlab/core/model"
+	"latentlab/core/train"
+)
+
+// Sizes of the live views; the page lays out its canvases to match.
+const (
+	viewDigits   = 16   // test digits shown beside their reconstructions
+	viewSamples  = 64   // digits decoded from fixed prior samples
+	viewCodes    = 1000 // test digits whose codes are plotted (and classified)
+	viewPrior    = 1000 // prior samples plotted under them
+	viewPerClass = 8    // digits shown per cluster
+	viewClasses  = 20   // at most this many clusters are shown
+	viewLabels   = 10   // digits a label grid decodes one code with
+)
+
+// rowSampler is a model.Sampler that draws a run of pixels at a time (the
+// pixel model's SampleRows), so that the page can show digits as they are
+// drawn.
+type rowSampler interface {
+	SampleRows(x []float32, n, from, to int, r *rand.Rand)
+}
+
+// views is what the live views keep between calls: fixed noise (so that a
+// person sees the same draws evolve), the plotted test digits, the last
+// plot (for picking a code on it) and a pixel-by-pixel sample in progress.
+type views struct {
+	samplesZ []float32 // (viewSamples, Latent) decoded for the sample grid
+	priorZ   []float32 // (viewPrior, Latent) plotted under the codes
+
+	x      []float32 // (viewCodes, Pixels) the plotted test digits
+	labels []uint8   // their labels
+	rawPCA []float32 // (viewCodes, 2) their pixels projected on 2 principal axes; nil until asked
+
+	codes     []float32 // (viewCodes, Latent) their codes at the last snapshot
+	plotCodes []float32 // (viewCodes, 2) as plotted
+	plotPrior []float32 // (viewPrior, 2) as plotted
+	pickZ     []float32 // (Latent) the code the label grid decodes
+	pickXY    [2]float32
+
+	sampleX []float32  // (n, Pixels) a sample being drawn pixel by pixel
+	sampleN int        // digits in it
+	sampleR *rand.Rand // its random stream
+}
+
+// reset prepares the views of a new model m: fresh fixed noise from its
+// seed, and no pick, plot or sample in progress.
+func (v *views) reset(m model.Model) {
+	c := m.Config()
+	v.samplesZ, v.priorZ, v.codes, v.plotCodes, v.plotPrior, v.pickZ = nil, nil, nil, nil, nil, nil
+	v.sampleX, v.sampleN, v.sampleR = nil, 0, nil
+	if g, ok := m.(model.Generator); ok {
+		v.samplesZ = make([]float32, viewSamples*c.Latent)
+		g.SamplePrior(v.samplesZ, viewSamples, model.NewRand(c, 2))
+		v.priorZ = make([]float32, viewPrior*c.Latent)
+		g.SamplePrior(v.priorZ, viewPrior, model.NewRand(c, 3))
+		v.pickZ = slices.Clone(v.priorZ[:c.Latent])
+		v.pickXY = [2]float32{v.priorZ[0], 0}
+		if c.Latent > 1 {
+			v.pickXY[1] = v.priorZ[1]
+		}
+	}
+}
+
+// testDigits returns the first viewCodes test digits (fewer if the test set
+// is smaller) and their labels, filled once per data set.
+func (b *bridge) testDigits() ([]float32, []uint8) {
+	v := &b.views
+	n := min(viewCodes, b.testSet.N)
+	if len(v.labels) != n {
+		idx := make([]int, n)
+		for i := range idx {
+			idx[i] = i
+		}
+		v.x = make([]float32, n*model.Pixels)
+		v.labels = make([]uint8, n)
+		b.testSet.Fill(v.x, v.labels, idx)
+		v.rawPCA = nil
+	}
+	return v.x, v.labels
+}
+
+// chunks calls f on consecutive runs of at most batch of the n rows of x
+// (rows of dim values): f(lo, hi, x[lo*dim:hi*dim]).
+func chunks(x []float32, n, dim, batch int, f func(lo, hi int, x []float32)) {
+	for lo := 0; lo < n; lo += batch {
+		hi := min(lo+batch, n)
+		f(lo, hi, x[lo*dim:hi*dim])
+	}
+}
+
+// capsOf lists what m can do, for the page: one flag per capability
+// interface of core/model, the phases of a model.PhaseStepper, the classes
+// of a model.Classifier and the model's loss names.
+func capsOf(m model.Model) map[string]any {
+	_, enc := m.(model.Encoder)
+	_, gen := m.(model.Generator)
+	_, ae := m.(model.Autoencoder)
+	cl, isCl := m.(model.Classifier)
+	_, lg := m.(model.LabelGenerator)
+	_, smp := m.(model.Sampler)
+	_, rows := m.(rowSampler)
+	_, dens := m.(model.Density)
+	_, ev := m.(model.Evaluator)
+	_, sh := m.(model.Sharder)
+	phases := []any{}
+	if p, ok := m.(model.PhaseStepper); ok {
+		for _, name := range p.Phases() {
+			phases = append(phases, name)
+		}
+	}
+	classes := 0
+	if isCl {
+		classes = cl.Classes()
+	}
+	names := []any{}
+	for _, n := range m.LossNames() {
+		names = append(names, n)
+	}
+	return map[string]any{
+		"encoder": enc, "generator": gen, "autoencoder": ae, "classifier": isCl,
+		"labelGenerator": lg, "sampler": smp, "rowSampler": rows, "density": dens,
+		"evaluator": ev, "sharder": sh, "phases": phases, "classes": classes,
+		"lossNames": names,
+	}
+}
+
+// snapshot(optionsJSON?) → the data of the live views, by capability (see
+// js/worker.js): always kind, latent, step, lossNames, caps;
+//   - Autoencoder: inputs, recons (viewDigits test digits), testRecon
+//     (mean over the plotted digits);
+//   - Generator: samples (viewSamples digits from fixed noise), prior
+//     (fixed prior samples, as plotted);
+//   - Encoder: codes and labels of the plotted test digits, projection
+//     ("direct" for a latent of 1 or 2, else "first" (dimensions 1–2) or
+//     "pca" as options.latentView asks); rawPCA, the same digits' pixels on
+//     their two principal axes, when options.rawPCA and the latent is 2;
+//   - LabelGenerator: labelGrid, the picked code decoded with each label,
+//     and pick, where it is on the plot;
+//   - Classifier: clusterError, testError (with labels), clusters (the
+//     most probable digits of each class);
+//   - Density: testNLL (nats per digit) and bitsPerPixel.
+//
+// Figures over test digits are over the plotted ones (the first viewCodes).
+func (b *bridge) snapshot(args []js.Value) (any, error) {
+	s, err := b.session()
+	if err != nil {
+		return nil, err
+	}
+	var opt struct {
+		LatentView string `json:"latentView"`
+		RawPCA     bool   `json:"rawPCA"`
+	}
+	if len(args) > 0 && args[0].Type() == js.TypeString {
+		if err := json.Unmarshal([]byte(args[0].String()), &opt); err != nil {
+			return nil, errors.New("snapshot: options: " + err.Error())
+		}
+	}
+	m := s.Model
+	c := m.Config()
+	r := map[string]any{
+		"kind":      c.Model,
+		"latent":    c.Latent,
+		"step":      s.Steps,
+		"lossNames": strings.Join(m.LossNames(), ","),
+		"caps":      capsOf(m),
+	}
+	x, labels := b.testDigits()
+	n := len(labels)
+	if _, ok := m.(model.Autoencoder); ok {
+		k := min(viewDigits, n)
+		xhat := make([]float32, k*model.Pixels)
+		s.Reconstruct(make([]float32, k*model.Pixels), xhat, k)
+		r["inputs"], r["recons"] = pixelsToJS(x[:k*model.Pixels]), pixelsToJS(xhat)
+	}
+	if g, ok := m.(model.Generator); ok {
+		samples := make([]float32, viewSamples*model.Pixels)
+		chunks(b.views.samplesZ, viewSamples, c.Latent, c.Batch, func(lo, hi int, z []float32) {
+			g.Decode(samples[lo*model.Pixels:hi*model.Pixels], z, hi-lo)
+		})
+		r["samples"] = pixelsToJS(samples)
+	}
+	if _, ok := m.(model.Encoder); ok {
+		b.snapshotCodes(r, opt.LatentView, opt.RawPCA)
+	}
+	if lg, ok := m.(model.LabelGenerator); ok && b.views.pickZ != nil {
+		r["labelGrid"] = pixelsToJS(b.decodeLabels(lg))
+		r["pick"] = float32sToJS(b.views.pickXY[:])
+	}
+	if cl, ok := m.(model.Classifier); ok {
+		b.snapshotClasses(r, cl)
+	}
+	if d, ok := m.(model.Density); ok {
+		var sum float64
+		chunks(x, n, model.Pixels, c.Batch, func(lo, hi int, xb []float32) { sum += d.NLL(xb, hi-lo) })
+		r["testNLL"] = finite(sum / float64(n))
+		r["bitsPerPixel"] = finite(sum / float64(n) / (model.Pixels * math.Ln2))
+	}
+	return r, nil
+}
+
+// snapshotCodes adds the codes of the plotted test digits to r (see
+// snapshot), and the reconstruction loss over them for an Autoencoder.
+//
+// A projection that fails is reported (projectionError, rawPCAError) and
+// the plot falls back to the first two dimensions (no rawPCA).
+func (b *bridge) snapshotCodes(r map[string]any, view string, rawPCA bool) {
+	s, v := b.s, &b.views
+	c := s.Model.Config()
+	x, labels := b.testDigits()
+	n := len(labels)
+	v.codes = make([]float32, n*c.Latent)
+	sum, _ := s.TestCodesAndLoss(v.codes, n)
+	if _, ok := s.Model.(model.Autoencoder); ok {
+		r["testRecon"] = finite(sum / float64(n))
+	}
+	proj := "direct"
+	if c.Latent > 2 {
+		proj = "first"
+		if view == "pca" {
+			proj = "pca"
+		}
+	}
+	var p func(src []float32, n int) []float32
+	if proj == "pca" {
+		var err error
+		if p, err = fitPCA(v.codes, n, c.Latent); err != nil {
+			r["projectionError"] = err.Error()
+			proj = "first"
+		}
+	}
+	if proj == "pca" {
+		v.plotCodes = p(v.codes, n)
+		v.plotPrior = nil
+		if v.priorZ != nil {
+			v.plotPrior = p(v.priorZ, viewPrior)
+		}
+	} else {
+		v.plotCodes = firstTwo(v.codes, c.Latent)
+		v.plotPrior = nil
+		if v.priorZ != nil {
+			v.plotPrior = firstTwo(v.priorZ, c.Latent)
+		}
+	}
+	r["projection"] = proj
+	r["codes"] = float32sToJS(v.plotCodes)
+	r["labels"] = bytesToJS(labels)
+	if v.plotPrior != nil {
+		r["prior"] = float32sToJS(v.plotPrior)
+	}
+	if rawPCA && c.Latent == 2 {
+		if v.rawPCA == nil {
+			p, err := fitPCA(x, n, model.Pixels)
+			if err != nil {
+				r["rawPCAError"] = err.Error()
+				return
+			}
+			v.rawPCA = p(x, n)
+		}
+		r["rawPCA"] = float32sToJS(v.rawPCA)
+	}
+}
+
+// snapshotClasses adds to r the class (cluster) figures of a Classifier
+// over the plotted test digits: clusterError, testError when it trained
+// with labels, and clusters: {k, per, pixels (k·per digits, the most
+// probable members of each class first, blank when fewer), counts (members
+// per class), major (the label most members have, -1 for none)}.
+func (b *bridge) snapshotClasses(r map[string]any, cl model.Classifier) {
+	c := b.s.Model.Config()
+	x, labels := b.testDigits()
+	n := len(labels)
+	k := cl.Classes()
+	p := make([]float32, n*k)
+	chunks(x, n, model.Pixels, c.Batch, func(lo, hi int, xb []float32) {
+		cl.Classify(p[lo*k:hi*k], xb, hi-lo)
+	})
+	pred := make([]int, n)
+	for i := range n {
+		row := p[i*k : (i+1)*k]
+		for j, q := range row {
+			if q > row[pred[i]] {
+				pred[i] = j
+			}
+		}
+	}
+	clusterErr, major := train.ClusterError(pred, labels, k)
+	r["clusterError"] = finite(clusterErr)
+	if c.Labels > 0 {
+		r["testError"] = finite(train.ClassError(pred, labels))
+	}
+	shown := min(k, viewClasses)
+	pix := make([]float32, shown*viewPerClass*model.Pixels)
+	counts := make([]any, shown)
+	majors := make([]any, shown)
+	for j := range shown {
+		var members []int
+		for i, q := range pred {
+			if q == j {
+				members = append(members, i)
+			}
+		}
+		counts[j], majors[j] = len(members), major[j]
+		slices.SortStableFunc(members, func(a, b int) int {
+			switch pa, pb := p[a*k+j], p[b*k+j]; {
+			case pa > pb:
+				return -1
+			case pa < pb:
+				return 1
+			}
+			return 0
+		})
+		for t, i := range members[:min(len(members), viewPerClass)] {
+			copy(pix[(j*viewPerClass+t)*model.Pixels:], x[i*model.Pixels:(i+1)*model.Pixels])
+		}
+	}
+	r["clusters"] = map[string]any{
+		"k": k, "shown": shown, "per": viewPerClass, "pixels": pixelsToJS(pix),
+		"counts": counts, "major": majors,
+	}
+}
+
+// decodeLabels decodes the picked code with each of the viewLabels labels.
+func (b *bridge) decodeLabels(lg model.LabelGenerator) []float32 {
+	lat := b.s.Model.Config().Latent
+	batch := b.s.Model.Config().Batch
+	z := make([]float32, viewLabels*lat)
+	lbl := make([]uint8, viewLabels)
+	for i := range viewLabels {
+		copy(z[i*lat:], b.views.pickZ)
+		lbl[i] = uint8(i)
+	}
+	out := make([]float32, viewLabels*model.Pixels)
+	chunks(z, viewLabels, lat, batch, func(lo, hi int, zb []float32) {
+		lg.DecodeLabels(out[lo*model.Pixels:hi*model.Pixels], zb, lbl[lo:hi], hi-lo)
+	})
+	return out
+}
+
+// pick(x, y) → {labelGrid, pick}: picks the code the label grid decodes at
+// point (x, y) of the latent plot: that very code for a 2-D latent, else
+// the code of the nearest plotted point (test code or prior sample).
+func (b *bridge) pick(args []js.Value) (any, error) {
+	s, err := b.session()
+	if err != nil {
+		return nil, err
+	}
+	lg, ok := s.Model.(model.LabelGenerator)
+	if !ok {
+		return nil, errors.New("this model decodes no labels")
+	}
+	if len(args) != 2 || args[0].Type() != js.TypeNumber || args[1].Type() != js.TypeNumber {
+		return nil, errors.New("pick wants (x, y)")
+	}
+	v := &b.views
+	lat := s.Model.Config().Latent
+	px, py := float32(args[0].Float()), float32(args[1].Float())
+	switch {
+	case lat <= 2:
+		v.pickZ = []float32{px, py}[:lat]
+		v.pickXY = [2]float32{px, py}
+		if lat == 1 {
+			v.pickXY[1] = 0
+		}
+	case v.plotCodes == nil:
+		return nil, errors.New("nothing plotted to pick from yet")
+	default:
+		best, bestD := -1, float32(math.Inf(1))
+		var from, plot []float32
+		for _, set := range []struct{ z, p []float32 }{{v.codes, v.plotCodes}, {v.priorZ, v.plotPrior}} {
+			for i := 0; 2*i < len(set.p); i++ {
+				dx, dy := set.p[2*i]-px, set.p[2*i+1]-py
+				if d := dx*dx + dy*dy; d < bestD {
+					best, bestD, from, plot = i, d, set.z, set.p
+				}
+			}
+		}
+		v.pickZ = slices.Clone(from[best*lat : (best+1)*lat])
+		v.pickXY = [2]float32{plot[2*best], plot[2*best+1]}
+	}
+	return map[string]any{"labelGrid": pixelsToJS(b.decodeLabels(lg)), "pick": float32sToJS(v.pickXY[:])}, nil
+}
+
+// sampleBegin(n) → {n, rows}: starts drawing n digits (at most one batch)
+// pixel by pixel with a model.Sampler, from the same random stream every
+// time, so that a person sees the same draws evolve as the model trains.
+// rows says whether sampleRows can draw them a run at a time; if not, the
+// whole digits are drawn at once by the first sampleRows call.
+func (b *bridge) sampleBegin(args []js.Value) (any, error) {
+	s, err := b.session()
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := s.Model.(model.Sampler); !ok {
+		return nil, errors.New("this model does not draw digits itself")
+	}
+	if len(args) != 1 || args[0].Type() != js.TypeNumber {
+		return nil, errors.New("sampleBegin wants the number of digits")
+	}
+	c := s.Model.Config()
+	n := min(max(args[0].Int(), 1), c.Batch, viewSamples)
+	v := &b.views
+	v.sampleX = make([]float32, n*model.Pixels)
+	v.sampleN = n
+	v.sampleR = model.NewRand(c, 4)
+	_, rows := s.Model.(rowSampler)
+	return map[string]any{"n": n, "rows": rows}, nil
+}
+
+// sampleRows(from, to) → {pixels, done}: draws pixels [from, to) (raster
+// order) of the digits sampleBegin started and returns all of them so far
+// (pixels not drawn yet are 0).
+func (b *bridge) sampleRows(args []js.Value) (any, error) {
+	s, err := b.session()
+	if err != nil {
+		return nil, err
+	}
+	v := &b.views
+	if v.sampleX == nil {
+		return nil, errors.New("sampleRows before sampleBegin")
+	}
+	if len(args) != 2 || args[0].Type() != js.TypeNumber || args[1].Type() != js.TypeNumber {
+		return nil, errors.New("sampleRows wants (from, to)")
+	}
+	from, to := args[0].Int(), args[1].Int()
+	if from < 0 || from > to || to > model.Pixels {
+		return nil, errors.New("sampleRows: pixels outside 0..784")
+	}
+	if rs, ok := s.Model.(rowSampler); ok {
+		rs.SampleRows(v.sampleX, v.sampleN, from, to, v.sampleR)
+	} else {
+		s.Model.(model.Sampler).Sample(v.sampleX, v.sampleN, v.sampleR)
+		to = model.Pixels
+	}
+	return map[string]any{"pixels": pixelsToJS(v.sampleX), "done": to}, nil
+}
+
+// metrics() → train.Session.Metrics over the whole test set, by name
+// (null for a value that is not finite).
+func (b *bridge) metrics(args []js.Value) (any, error) {
+	s, err := b.session()
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]any{}
+	for k, v := range s.Metrics() {
+		out[k] = finite(v)
+	}
+	return map[string]any{"metrics": out, "step": s.Steps, "n": s.Test.N}, nil
+}
