@@ -54,10 +54,19 @@ var variants = map[string]func(*Config){
 	// Supervised AAE (paper §5): the label goes to the decoder, z holds
 	// style; a 2-D style so a person can pick it on the plot.
 	"supervised": func(c *Config) { c.Model, c.Labels = "supervised", 60000 },
-	// Semi-supervised AAE (paper §6): 1000 labels, 10 classes, 10-D style.
-	"semisupervised": func(c *Config) { c.Model, c.Labels, c.Classes, c.Latent = "semisupervised", 1000, 10, 10 },
-	// Unsupervised clustering (paper §7): 16 clusters, no labels.
-	"cluster": func(c *Config) { c.Model, c.Classes, c.Latent = "cluster", 16, 5 },
+	// Semi-supervised AAE (paper §6): 1000 labels, 10 classes, 10-D style
+	// under N(0, I), of the scale of the one-hot y beside it; batch norm
+	// in the encoder and decoder (core/semisup says why).
+	"semisupervised": func(c *Config) {
+		c.Model, c.Labels, c.Classes, c.Latent, c.PriorStd, c.BatchNorm = "semisupervised", 1000, 10, 10, 1, true
+	},
+	// Unsupervised clustering (paper §7): 16 clusters, no labels, 5-D style
+	// under N(0, I), batch norm, and the regularisation at the
+	// reconstruction's rate so that y turns one-hot within a few hundred
+	// steps (core/semisup).
+	"cluster": func(c *Config) {
+		c.Model, c.Classes, c.Latent, c.PriorStd, c.BatchNorm, c.LRReg = "cluster", 16, 5, 1, true, 1e-3
+	},
 	// GAN: generator 100-128-256-512-1024-784 with batch norm (its widths
 	// are the encoder's reversed), discriminator 784-512-256-1 with
 	// LeakyReLU(0.2), Adam 2e-4 with β1 = 0.5, batch 64.
