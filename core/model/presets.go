@@ -40,15 +40,17 @@ var variants = map[string]func(*Config){
 	"vae-20": func(c *Config) {
 		c.Model, c.Encoder, c.Latent, c.PriorStd, c.Batch, c.Beta1 = "vae", []int{400}, 20, 1, 128, 0.9
 	},
-	// AAE encoders (paper §2): Gaussian posterior and universal
-	// approximator posterior (noise η of the latent's size fed with x).
+	// AAE encoders (paper §2): Gaussian posterior (the encoder gives μ and
+	// log σ², codes z = μ + σ·ε) and universal approximator posterior (8
+	// values of noise η ~ N(0, 1) fed to the encoder with x).
 	"aae-gaussian":  func(c *Config) { c.Posterior = "gaussian" },
 	"aae-universal": func(c *Config) { c.Posterior, c.Noise = "universal", 8 },
 	// Priors (paper Figures 2 and 4).
 	"aae-mixture":   func(c *Config) { c.Prior = "mixture" },
 	"aae-swissroll": func(c *Config) { c.Prior = "swissroll" },
 	"aae-uniform":   func(c *Config) { c.Prior = "uniform" },
-	// Labels in the regulariser (paper §2.3, Figure 4: 10K labelled digits).
+	// Labels in the regulariser (paper §2.3, Figure 4: 10K labelled digits;
+	// their pull on the codes shows after a few epochs).
 	"aae-mixture-labels":   func(c *Config) { c.Prior, c.Labels = "mixture", 10000 },
 	"aae-swissroll-labels": func(c *Config) { c.Prior, c.Labels = "swissroll", 10000 },
 	// Supervised AAE (paper §5): the label goes to the decoder, z holds
