@@ -309,3 +309,24 @@ func (p *Prior) Part(z []float32) int {
 	}
 	panic("prior: no parts for the " + p.Name + " prior")
 }
+
+// Moments returns the sample mean (lat) and covariance (lat×lat, row-major,
+// normalised by n) of the n codes in z (n, lat), to compare a model's codes
+// with its prior's.
+func Moments(z []float32, n, lat int) (mean, cov []float64) {
+	mean, cov = make([]float64, lat), make([]float64, lat*lat)
+	for i := range n {
+		for a := range lat {
+			mean[a] += float64(z[i*lat+a]) / float64(n)
+		}
+	}
+	for i := range n {
+		for a := range lat {
+			da := float64(z[i*lat+a]) - mean[a]
+			for b := range lat {
+				cov[a*lat+b] += da * (float64(z[i*lat+b]) - mean[b]) / float64(n)
+			}
+		}
+	}
+	return mean, cov
+}

@@ -10,24 +10,6 @@ import (
 
 const draws = 20000
 
-// moments returns the mean (lat) and covariance (lat×lat) of n codes.
-func moments(z []float32, n, lat int) (mean, cov []float64) {
-	mean, cov = make([]float64, lat), make([]float64, lat*lat)
-	for i := range n {
-		for a := range lat {
-			mean[a] += float64(z[i*lat+a]) / float64(n)
-		}
-	}
-	for i := range n {
-		for a := range lat {
-			for b := range lat {
-				cov[a*lat+b] += (float64(z[i*lat+a]) - mean[a]) * (float64(z[i*lat+b]) - mean[b]) / float64(n)
-			}
-		}
-	}
-	return mean, cov
-}
-
 // near fails the test unless got is within tol of want.
 func near(t *testing.T, what string, got, want, tol float64) {
 	t.Helper()
@@ -59,7 +41,7 @@ func TestMoments(t *testing.T) {
 		x, y := SwissRollPoint((float64(j)+0.5)/q, s)
 		roll[j*lat], roll[j*lat+1] = float32(x), float32(y)
 	}
-	rollMean, rollCov := moments(roll, q, lat)
+	rollMean, rollCov := Moments(roll, q, lat)
 	// Per-axis variance in the plane: the mixture's mean square radius over
 	// 2, the components' angles spreading it evenly.
 	mixVar := (MixtureRadius*MixtureRadius + MixtureRadialStd*MixtureRadialStd + MixtureTangentStd*MixtureTangentStd) / 2 * s * s
@@ -74,7 +56,7 @@ func TestMoments(t *testing.T) {
 		{"swissroll", [lat]float64{rollCov[0], rollCov[lat+1], s * s}, false},
 	} {
 		_, z := sample(t, tc.name, lat, s, 1)
-		mean, cov := moments(z, draws, lat)
+		mean, cov := Moments(z, draws, lat)
 		t.Logf("%s: mean %.3f, covariance %.3f", tc.name, mean, cov)
 		if !tc.checkMean {
 			t.Logf("%s along its length: mean %.3f, covariance %.3f", tc.name, rollMean, rollCov)

@@ -1,0 +1,110 @@
+package aae
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"latentlab/core/model"
+)
+
+// TestEncoderGradients checks, against central finite differences, the
+// encoder's gradients of the reconstruction loss and of the generator loss
+// for every posterior, with and without labels in the regulariser, on rows
+// 1..4 of a batch of 6 (as a replica would see them). The noise (ε, η, the
+// prior samples) is drawn once and held fixed, as within one phase.
+func TestEncoderGradients(t *testing.T) {
+	for _, posterior := range []string{"deterministic", "gaussian", "universal"} {
+		for _, labels := range []int{0, 100} {
+			t.Run(fmt.Sprintf("%s/labels=%d", posterior, labels), func(t *testing.T) {
+				checkEncoderGradients(t, posterior, labels)
+			})
+		}
+	}
+}
+
+func checkEncoderGradients(t *testing.T, posterior string, labels int) {
+	c := model.Defaults()
+	c.Encoder, c.Discriminator, c.Latent, c.Batch = []int{10}, []int{8}, 3, 6
+	c.Activation = "tanh" // smooth, so finite differences are exact to O(h²)
+	c.Prior, c.Posterior, c.Labels, c.PriorStd = "mixture", posterior, labels, 1
+	if posterior == "universal" {
+		c.Noise = 4
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	m := New(c)
+	r := rand.New(rand.NewPCG(1, 2))
+	const batchN, lo, n = 6, 1, 4
+	x := make([]float32, n*model.Pixels)
+	for i := range x {
+		x[i] = float32(r.Float64())
+	}
+	batchLabels := []uint8{3, 255, 0, 9, 255, 5}
+	for i := range m.Enc.Params { // larger weights than Init's, for codes that matter
+		m.Enc.Params[i] *= 3
+	}
+
+	m.drawEncoderNoise(batchN)
+	m.prior.SampleLabelled(m.zPrior[:batchN*c.Latent], batchLabels, batchN, m.noise)
+	recon := func() float64 { return m.reconstructionGrad(x, n, lo) }
+	gen := func() float64 {
+		m.fake = m.discInput(m.inFake, m.encodeTrain(x, n, lo), batchLabels, n, lo)
+		return m.generatorGrad(n)
+	}
+	for _, loss := range []struct {
+		name string
+		f    func() float64
+	}{{"reconstruction", recon}, {"generator", gen}} {
+		loss.f()
+		analytic := append([]float32(nil), m.Enc.Grads...)
+		// Errors are relative, but to at least a hundredth of the largest
+		// gradient: the loss sums float32 logits, whose rounding blurs the
+		// differences of the smallest gradients.
+		floor := 0.0
+		for _, g := range analytic {
+			floor = max(floor, 1e-2*math.Abs(float64(g)))
+		}
+		checked, worst := 0, 0.0
+		for i := range m.Enc.Params {
+			// All of the layers past the first, a sample of the first
+			// (the noise inputs' weights included).
+			if i < len(m.Enc.W[0]) && i%37 != 0 && i%(model.Pixels+m.eta) < model.Pixels {
+				continue
+			}
+			const h = 1e-2
+			old := m.Enc.Params[i]
+			m.Enc.Params[i] = old + h
+			up := loss.f()
+			m.Enc.Params[i] = old - h
+			down := loss.f()
+			m.Enc.Params[i] = old
+			num := (up - down) / (2 * h)
+			err := math.Abs(num-float64(analytic[i])) / math.Max(floor, math.Abs(num)+math.Abs(float64(analytic[i])))
+			worst = max(worst, err)
+			checked++
+			if err > 1e-2 {
+				t.Fatalf("%s loss: encoder parameter %d: analytic %.6g, numeric %.6g", loss.name, i, analytic[i], num)
+			}
+		}
+		t.Logf("%s loss: worst relative error %.2g over %d encoder parameters", loss.name, worst, checked)
+	}
+}
+
+// TestReparameterise: z = μ + σ·ε with σ = exp(½·log σ²), rows laid out
+// [μ, log σ²].
+func TestReparameterise(t *testing.T) {
+	out := []float32{1, 2, 0, float32(math.Log(4)), -1, 0, float32(math.Log(0.25)), 0}
+	eps := []float32{0.5, -1, 2, 3}
+	z := make([]float32, 4)
+	reparameterise(z, out, eps, 2, 2)
+	want := []float32{1 + 0.5, 2 - 2, -1 + 2*0.5, 0 + 3}
+	for i := range z {
+		if math.Abs(float64(z[i]-want[i])) > 1e-6 {
+			t.Errorf("z = %v, want %v", z, want)
+			break
+		}
+	}
+}
