@@ -4,7 +4,9 @@
 // raster order, p(x) = Π_j p(x_j | x_<j), and, following the seed's tip,
 // intensities are quantised into K = Config.Levels classes predicted by a
 // softmax (1-of-N) rather than regressed. See Level for the quantiser and
-// Value for the intensity of each level.
+// Value for the intensity of each level. The network's input is the image
+// quantised, each pixel the Value of its level, so the model conditions on
+// exactly what it predicts.
 //
 // # Architecture: a masked MLP (MADE), not a Row LSTM
 //
@@ -43,7 +45,8 @@
 // gradients are cleared before every update, so they stay exactly zero
 // and the autoregressive property holds exactly, not approximately. A file
 // stores the masked weights as zeros; the masks are not stored, since the
-// config determines them.
+// config determines them (NLL and SampleRows zero the masked weights again
+// before use, so a file edited elsewhere cannot break the property).
 //
 // # Sampling pixel by pixel
 //
