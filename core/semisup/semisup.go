@@ -110,18 +110,13 @@ func init() {
 // decoder Classes+Latent→…→Pixels (the encoder's widths reversed),
 // discriminator_y Classes→…→1 and discriminator_z Latent→…→1.
 func Nets(c model.Config) map[string][]int {
-	code := c.Classes + c.Latent
-	enc := append(append([]int{model.Pixels}, c.Encoder...), code)
-	dec := make([]int, len(enc))
-	for i, s := range enc {
-		dec[len(enc)-1-i] = s
-	}
-	return map[string][]int{
-		"encoder":         enc,
-		"decoder":         dec,
-		"discriminator_y": append(append([]int{c.Classes}, c.Discriminator...), 1),
-		"discriminator_z": append(append([]int{c.Latent}, c.Discriminator...), 1),
-	}
+	code := c // the autoencoder of a code [y, z]
+	code.Latent = c.Classes + c.Latent
+	nets := model.AutoencoderNets(code)
+	delete(nets, "discriminator")
+	nets["discriminator_y"] = append(append([]int{c.Classes}, c.Discriminator...), 1)
+	nets["discriminator_z"] = append(append([]int{c.Latent}, c.Discriminator...), 1)
+	return nets
 }
 
 // check refuses what the kinds cannot train: "semisupervised" without
