@@ -179,9 +179,8 @@ func paramCount(m model.Model) int {
 }
 
 // TestEncodeIsDeterministic: a Gaussian posterior encodes to its mean and a
-// universal one at η = 0, so encoding twice (with training steps' draws
-// in between for nothing) gives the same codes, and ReconLoss stores those
-// codes.
+// universal one at η = 0, so that encoding the same digits twice gives the
+// same codes, and ReconLoss stores those codes.
 func TestEncodeIsDeterministic(t *testing.T) {
 	tr, te := subset(t)
 	for i, v := range variants {

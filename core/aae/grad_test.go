@@ -108,3 +108,36 @@ func TestReparameterise(t *testing.T) {
 		}
 	}
 }
+
+// TestEncodeCodes: Encode gives μ, the first Latent outputs of each row,
+// for a Gaussian posterior, and f(x, η = 0) for a universal one.
+func TestEncodeCodes(t *testing.T) {
+	const n = 3
+	x := make([]float32, n*model.Pixels)
+	r := rand.New(rand.NewPCG(3, 4))
+	for i := range x {
+		x[i] = float32(r.Float64())
+	}
+	for _, posterior := range []string{"gaussian", "universal"} {
+		c := model.Defaults()
+		c.Encoder, c.Discriminator, c.Latent, c.Batch, c.Posterior = []int{10}, []int{8}, 2, 4, posterior
+		in, want := x, make([]float32, n*c.Latent)
+		if posterior == "universal" {
+			c.Noise = 5
+			in = make([]float32, n*(model.Pixels+c.Noise)) // η = 0
+			for i := range n {
+				copy(in[i*(model.Pixels+c.Noise):], x[i*model.Pixels:(i+1)*model.Pixels])
+			}
+		}
+		m := New(c)
+		out := m.Enc.Infer(in, n)
+		for i := range n {
+			copy(want[i*c.Latent:(i+1)*c.Latent], out[i*m.Enc.Out():])
+		}
+		z := make([]float32, n*c.Latent)
+		m.Encode(z, x, n)
+		if fmt.Sprint(z) != fmt.Sprint(want) {
+			t.Errorf("%s: Encode gave %v, want %v", posterior, z, want)
+		}
+	}
+}
