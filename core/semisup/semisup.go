@@ -423,7 +423,7 @@ func (m *Model) Encode(z, x []float32, n int) {
 }
 
 // Decode stores in x the pixel probabilities decoded from the style z,
-// row i with the one-hot class i mod Classes.
+// row i of the call with the one-hot class i mod Classes.
 func (m *Model) Decode(x, z []float32, n int) {
 	clear(m.y[:n*m.k])
 	for i := range n {
@@ -433,11 +433,12 @@ func (m *Model) Decode(x, z []float32, n int) {
 }
 
 // DecodeLabels stores in x the pixel probabilities decoded from the style
-// z, row i with the one-hot class labels[i] (each below Classes).
+// z, row i with the one-hot class labels[i] mod Classes (so that a grid of
+// the ten digits' labels also draws a model of fewer clusters).
 func (m *Model) DecodeLabels(x, z []float32, labels []uint8, n int) {
 	clear(m.y[:n*m.k])
 	for i, c := range labels[:n] {
-		m.y[i*m.k+int(c)] = 1
+		m.y[i*m.k+int(c)%m.k] = 1
 	}
 	m.decode(x, z, n)
 }
