@@ -1,6 +1,6 @@
 // Package semisup implements the semi-supervised adversarial autoencoder
 // and unsupervised clustering with it, Makhzani et al. (2015, arXiv
-// 1511.05644) §6 and §7 (see ../../../shared/REFERENCE.md and the paper
+// 1511.05644) §6 and §7 (see the shared REFERENCE.md and the paper
 // summary in seeds/004).
 //
 // Kinds: "semisupervised" (§6) and "cluster" (§7), the same model without
@@ -65,7 +65,11 @@
 // style to go on, so it decodes row i with the one-hot class i mod Classes:
 // a batch of prior samples shows every class in turn. DecodeLabels decodes
 // with the given classes, for style × class grids. ReconLoss decodes the
-// encoder's own (soft) y beside z, as training does.
+// encoder's own (soft) y beside z, as training does; Encode followed by
+// Decode (train.Session.Reconstruct) loses y and so redraws each digit's
+// style in the class of its row. The model is no model.Sharder: its
+// presets use batch normalisation, whose statistics a replica would take
+// over its own rows only.
 //
 // # Files
 //
