@@ -124,7 +124,7 @@ func checkGradients(t *testing.T, f func() float64, nets []gradCase) {
 			}
 		}
 		for i := range net.Params {
-			if i < len(net.W[0]) && i%31 != 0 || i >= len(net.W[0]) && i%11 != 0 {
+			if i < len(net.W[0]) && i%31 != 0 || i >= len(net.W[0]) && i%23 != 0 {
 				continue
 			}
 			old := net.Params[i]
