@@ -34,6 +34,15 @@ type Autoencoder interface {
 	ReconLoss(z, x []float32, n int) float64
 }
 
+// Reconstructor reconstructs digits itself, for an Autoencoder whose code
+// alone does not say everything the decoder takes (the semi-supervised
+// AAE's decoder also takes the class): Reconstruct stores in xhat (n,
+// Pixels) the pixel probabilities of x's reconstructions. Without it a
+// reconstruction is Decode(Encode(x)).
+type Reconstructor interface {
+	Reconstruct(xhat, x []float32, n int)
+}
+
 // Classifier assigns digits to Classes() categories: Classify stores the
 // class probabilities of x in p (n, Classes()). A model trained with labels
 // (semi-supervised) means class i to be digit i; an unsupervised one

@@ -468,6 +468,15 @@ func (m *Model) ReconLoss(z, x []float32, n int) float64 {
 	return nn.BCEWithLogits(nil, m.Dec.Infer(u, n), x, n) * float64(n)
 }
 
+// Reconstruct stores in xhat the digits decoded from each digit's own
+// class probabilities y and style z (model.Reconstructor): Decode alone
+// would draw the class of its row.
+func (m *Model) Reconstruct(xhat, x []float32, n int) {
+	split(m.y, m.z, m.Enc.Infer(x, n), n, m.k, m.lat)
+	nn.SoftmaxForward(m.y[:n*m.k], m.y[:n*m.k], m.k)
+	m.decode(xhat, m.z, n)
+}
+
 // SamplePrior stores n samples of the style's prior in z.
 func (m *Model) SamplePrior(z []float32, n int, r *rand.Rand) {
 	m.prior.Sample(z, n, r)

@@ -172,16 +172,22 @@ func (s *Session) EncodeTest(z []float32, count int) {
 }
 
 // Reconstruct stores test images [0, count) in x and their reconstructions
-// in xhat, both (count, Pixels); xhat is left alone for a model that is no
-// model.Autoencoder.
+// in xhat, both (count, Pixels): the model's own reconstruction for a
+// model.Reconstructor, Decode(Encode(x)) for another model.Autoencoder;
+// xhat is left alone for other models.
 func (s *Session) Reconstruct(x, xhat []float32, count int) {
 	ae, ok := s.Model.(model.Autoencoder)
+	rec, own := s.Model.(model.Reconstructor)
 	done := 0
 	s.eachTestChunk(0, count, func(xb []float32, k int) {
 		copy(x[done*model.Pixels:], xb[:k*model.Pixels])
-		if ok {
+		out := xhat[done*model.Pixels : (done+k)*model.Pixels]
+		switch {
+		case own:
+			rec.Reconstruct(out, xb, k)
+		case ok:
 			ae.Encode(s.z, xb, k)
-			ae.Decode(xhat[done*model.Pixels:(done+k)*model.Pixels], s.z, k)
+			ae.Decode(out, s.z, k)
 		}
 		done += k
 	})
