@@ -1,6 +1,11 @@
 package model
 
-import "fmt"
+import (
+	"fmt"
+
+	"latentlab/core/nn"
+	"latentlab/core/optim"
+)
 
 // Shard makes a model one of Count data-parallel replicas: each trains on
 // its own rows of every batch, and before each optimizer update Reduce
@@ -38,4 +43,18 @@ func (s *Shard) Check(batch int) error {
 // makes it whole again.
 type Sharder interface {
 	SetShard(s *Shard) error
+}
+
+// Update applies the optimizer o to net with net's gradients; a replica (s
+// not nil) first scales them by its share of the batch (rows/n) and sums
+// them over the replicas (Reduce), so that every replica applies the same
+// update. A nil s is a whole model.
+func (s *Shard) Update(o optim.Optimizer, net *nn.MLP, share float32) {
+	if s != nil {
+		for i := range net.Grads {
+			net.Grads[i] *= share
+		}
+		s.Reduce(net.Grads)
+	}
+	o.Step(net.Params, net.Grads)
 }

@@ -1,0 +1,144 @@
+package vae
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"latentlab/core/model"
+)
+
+// TestSampleGradient checks sampleBackward against central finite
+// differences (in float64 arithmetic over float32 inputs) of
+// L = Σ c·z + KL, z = μ + σ·ε from sample, with respect to every μ and
+// log σ², for the prior N(0, I) and N(0, 2.5²I).
+func TestSampleGradient(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	const n, lat = 3, 4
+	for _, s := range []float64{1, 2.5} {
+		s2 := s * s
+		out := make([]float32, n*2*lat)
+		for i := range out {
+			out[i] = float32(r.NormFloat64())
+		}
+		eps, c := make([]float32, n*lat), make([]float32, n*lat)
+		for i := range eps {
+			eps[i], c[i] = float32(r.NormFloat64()), float32(r.NormFloat64())
+		}
+		z := make([]float32, n*lat)
+		loss := func() float64 {
+			kl := sample(z, out, eps, n, lat, s2)
+			var l float64
+			for i := range z {
+				l += float64(c[i]) * float64(z[i])
+			}
+			return l + kl
+		}
+		loss()
+		dout := make([]float32, len(out))
+		sampleBackward(dout, c, out, eps, n, lat, s2)
+		worst := 0.0
+		for i := range out {
+			const h = 1e-2
+			old := out[i]
+			out[i] = old + h
+			up := loss()
+			out[i] = old - h
+			down := loss()
+			out[i] = old
+			num := (up - down) / (2 * h)
+			err := math.Abs(num-float64(dout[i])) / math.Max(1e-3, math.Abs(num))
+			worst = max(worst, err)
+			if err > 1e-3 {
+				t.Fatalf("s = %v: output %d: analytic %.6g, numeric %.6g", s, i, dout[i], num)
+			}
+		}
+		t.Logf("s = %v: worst relative error %.2g over %d outputs", s, worst, len(out))
+	}
+}
+
+// TestSampleValues: z = μ + σ·ε from rows [μ, log σ²], and the KL of
+// N(μ, σ²) from N(0, s²) computed by hand.
+func TestSampleValues(t *testing.T) {
+	out := []float32{1, 2, 0, float32(math.Log(4))}
+	eps := []float32{0.5, -1}
+	z := make([]float32, 2)
+	kl := sample(z, out, eps, 1, 2, 1)
+	if math.Abs(float64(z[0])-1.5) > 1e-6 || math.Abs(float64(z[1])-0) > 1e-6 {
+		t.Errorf("z = %v, want [1.5 0]", z)
+	}
+	// ½(μ² + σ² − 1 − log σ²): ½(1 + 1 − 1 − 0) + ½(4 + 4 − 1 − log 4)
+	want := 0.5 + 0.5*(7-math.Log(4))
+	if math.Abs(kl-want) > 1e-6 {
+		t.Errorf("KL %v, want %v", kl, want)
+	}
+	// N(0, s²) is its own prior: KL 0.
+	s2 := 2.5 * 2.5
+	if kl := sample(z, []float32{0, float32(math.Log(s2))}, []float32{0}, 1, 1, s2); math.Abs(kl) > 1e-6 {
+		t.Errorf("KL of the prior from itself %v", kl)
+	}
+}
+
+// TestModelGradients checks the encoder's and decoder's gradients of
+// recon + kl (grads, as a step computes them) against central finite
+// differences of the loss, ε held fixed.
+func TestModelGradients(t *testing.T) {
+	c := model.Defaults()
+	c.Model, c.Posterior, c.PriorStd = "vae", "gaussian", 1.5
+	c.Encoder, c.Latent, c.Batch = []int{10}, 3, 4
+	c.Activation = "tanh" // smooth, so finite differences are exact to O(h²)
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	m := New(c)
+	r := rand.New(rand.NewPCG(3, 4))
+	const n = 4
+	x := make([]float32, n*model.Pixels)
+	for i := range x {
+		x[i] = float32(r.Float64())
+	}
+	eps := make([]float32, n*c.Latent)
+	for i := range eps {
+		eps[i] = float32(r.NormFloat64())
+	}
+	for i := range m.Enc.Params { // larger weights than Init's, for codes and variances that matter
+		m.Enc.Params[i] *= 3
+	}
+	loss := func() float64 { recon, kl := m.grads(x, eps, n); return recon + kl }
+	loss()
+	for _, net := range []struct {
+		name          string
+		params, grads []float32
+		first         int // parameters of the first layer, sampled
+	}{
+		{"encoder", m.Enc.Params, append([]float32(nil), m.Enc.Grads...), len(m.Enc.W[0])},
+		{"decoder", m.Dec.Params, append([]float32(nil), m.Dec.Grads...), 0},
+	} {
+		floor := 0.0 // a hundredth of the largest gradient: float32 rounding blurs the smallest
+		for _, g := range net.grads {
+			floor = max(floor, 1e-2*math.Abs(float64(g)))
+		}
+		checked, worst := 0, 0.0
+		for i := range net.params {
+			if i < net.first && i%37 != 0 || i%13 != 0 && net.name == "decoder" {
+				continue
+			}
+			const h = 1e-2
+			old := net.params[i]
+			net.params[i] = old + h
+			up := loss()
+			net.params[i] = old - h
+			down := loss()
+			net.params[i] = old
+			num := (up - down) / (2 * h)
+			a := float64(net.grads[i])
+			err := math.Abs(num-a) / math.Max(floor, math.Abs(num)+math.Abs(a))
+			worst = max(worst, err)
+			checked++
+			if err > 1e-2 {
+				t.Fatalf("%s parameter %d: analytic %.6g, numeric %.6g", net.name, i, a, num)
+			}
+		}
+		t.Logf("%s: worst relative error %.2g over %d parameters", net.name, worst, checked)
+	}
+}
