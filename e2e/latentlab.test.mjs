@@ -342,3 +342,227 @@ test('data-parallel workers', async t => {
     await p.close();
   });
 });
+
+/** canvasDigest hashes the pixels of canvas #id on page p (to compare two drawings). */
+function canvasDigest(p, id) {
+  return p.evaluate(async id => {
+    const c = document.getElementById(id);
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    return [...new Uint8Array(await crypto.subtle.digest('SHA-256', d))].map(b => b.toString(16).padStart(2, '0')).join('');
+  }, id);
+}
+
+/** canvasStatsOn is canvasStats on page p. */
+function canvasStatsOn(p, id) {
+  return p.evaluate(id => {
+    const c = document.getElementById(id);
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let opaque = 0, bright = 0, colored = 0;
+    const colors = new Set();
+    for (let i = 0; i < d.length; i += 4) {
+      if (d[i + 3] === 0) continue;
+      opaque++;
+      const mx = Math.max(d[i], d[i + 1], d[i + 2]), mn = Math.min(d[i], d[i + 1], d[i + 2]);
+      if (mn > 128) bright++;
+      if (mx - mn > 80) colored++;
+      colors.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
+    }
+    return {pixels: d.length / 4, opaque, bright, colored, distinct: colors.size};
+  }, id);
+}
+
+/** snapshotAfter waits until page p has drawn a snapshot after the count n and returns the new count. */
+async function snapshotAfter(p, n, timeout = 60_000) {
+  await p.waitForFunction(n => Number(document.body.dataset.snapshots || 0) > n && !window.latentlab.busy(), n, {timeout});
+  return Number(await p.evaluate(() => document.body.dataset.snapshots));
+}
+
+const PRESET_TRAIN_MS = 4000;  // training per preset (at least PRESET_MIN_STEPS steps)
+const PRESET_MIN_STEPS = 5;
+const SHOTS = path.join(os.tmpdir(), 'latentlab-presets');
+
+test('every preset: views draw, losses are finite and fall, weights round-trip', async t => {
+  fs.mkdirSync(SHOTS, {recursive: true});
+  const p = await context.newPage();
+  p.on('pageerror', e => console.error('page error:', e.message));
+  await p.addInitScript(() => {
+    window.__longTasks = [];
+    new PerformanceObserver(list => {
+      for (const e of list.getEntries()) window.__longTasks.push({start: e.startTime, duration: e.duration});
+    }).observe({type: 'longtask', buffered: true});
+  });
+  await p.goto(`${baseURL}?preset=default`);
+  await p.waitForFunction(() => ['ready', 'error'].includes(document.body.dataset.state), null, {timeout: 90_000});
+  assert.equal(await p.evaluate(() => document.body.dataset.state), 'ready', await p.textContent('#error-text'));
+  // PRESETS=a,b runs only those (while working on the page).
+  const only = process.env.PRESETS ? process.env.PRESETS.split(',') : null;
+  const names = (await p.$$eval('#preset option', os => os.map(o => o.value).filter(v => v !== 'custom')))
+    .filter(n => !only || only.includes(n));
+  const kinds = await p.evaluate(() => window.latentlab.kinds());
+  console.log(`${names.length} presets: ${names.join(', ')}; kinds: ${Object.keys(kinds).join(', ')}`);
+  if (!only) assert.ok(names.includes('default') && names.length >= 3, `presets ${names}`);
+  for (const k of Object.values(kinds)) assert.ok(k.doc && k.doc.length > 10, `kind ${k.name} has a doc`);
+  const workers = await p.evaluate(() => window.latentlab.workers());
+  let scored = false;
+
+  for (const name of names) {
+    await t.test(name, async () => {
+      const t0 = Date.now();
+      // Pick the preset: its kind's doc shows, the form shows the preset.
+      await p.selectOption('#preset', name);
+      const doc = await p.textContent('#kind-doc');
+      let snaps = Number(await p.evaluate(() => document.body.dataset.snapshots || 0));
+      await p.click('#reset');
+      snaps = await snapshotAfter(p, snaps);
+      assert.equal(await p.evaluate(() => document.body.dataset.state), 'ready', await p.textContent('#error-text'));
+      const m = await p.evaluate(() => window.latentlab.model());
+      const caps = m.caps;
+      assert.equal(doc, kinds[m.config.model].doc, 'the preset shows its kind\'s doc');
+      assert.equal(await p.inputValue('#preset'), name, 'the form holds the preset');
+      // Workers: every worker trains a sharded model; one trains the others, and the page says so.
+      const active = await p.evaluate(() => window.latentlab.active());
+      assert.equal(active, caps.sharder ? workers : 1, `${name}: ${active} active workers`);
+      if (workers > 1 && !caps.sharder) {
+        assert.equal(await p.isVisible('#workers-note'), true, 'a non-sharder says it trains in one worker');
+        assert.match(await p.textContent('#workers-note'), /one worker/);
+      }
+      // Views by capability: the cards shown are the ones the capabilities allow.
+      const visible = async id => !(await p.evaluate(id => document.getElementById(id).hidden, id));
+      assert.equal(await visible('card-recon'), caps.autoencoder, 'reconstructions iff an autoencoder');
+      assert.equal(await visible('card-latent'), caps.encoder, 'latent plot iff an encoder');
+      assert.equal(await visible('card-samples'), caps.generator || caps.sampler, 'samples iff it generates');
+      assert.equal(await visible('card-labels'), caps.labelGenerator, 'label grid iff a label generator');
+      assert.equal(await visible('card-clusters'), caps.classifier, 'classes iff a classifier');
+      assert.equal(await visible('phase-controls'), caps.phases.length > 0, 'step controls iff a phase stepper');
+
+      // Train for a few seconds (and at least a few steps).
+      const start = await p.evaluate(() => performance.now());
+      await p.click('#train');
+      await p.waitForFunction(() => document.body.dataset.state === 'training');
+      const tTrain = Date.now();
+      while (Date.now() - tTrain < PRESET_TRAIN_MS || (await readoutOn(p, 'step')) < PRESET_MIN_STEPS) {
+        assert.ok(Date.now() - tTrain < 90_000, `${name}: only ${await readoutOn(p, 'step')} steps in 90 s`);
+        await p.waitForTimeout(250);
+      }
+      await p.click('#train');
+      await p.waitForFunction(() => document.body.dataset.state === 'paused');
+      const end = await p.evaluate(() => performance.now());
+      const step = await readoutOn(p, 'step');
+      await p.waitForFunction(s => document.getElementById('test-recon').dataset.step === String(s) && !window.latentlab.busy(), step, {timeout: 60_000});
+      const tasks = await p.evaluate(([a, b]) => window.__longTasks.filter(x => x.start + x.duration >= a && x.start <= b), [start, end]);
+      const worst = Math.max(0, ...tasks.map(x => x.duration));
+      assert.ok(worst <= LONG_TASK_LIMIT_MS, `${name}: a main-thread task took ${worst} ms while training`);
+
+      // Losses: every named loss has finite points; the main one falls where training minimises it.
+      const losses = await p.evaluate(() => window.latentlab.losses());
+      for (const key of caps.lossNames) {
+        const h = losses[key];
+        assert.ok(h && h.y.length >= 2, `${name}: loss ${key} has ${h ? h.y.length : 0} points`);
+        assert.ok(h.y.every(Number.isFinite), `${name}: loss ${key} not finite: ${h.y}`);
+      }
+      const main = caps.lossNames[0];
+      const y = losses[main].y;
+      const falls = ['recon', 'nll', 'xent', 'kl'].includes(main) || caps.autoencoder || caps.density;
+      const first = y[0], last = y[y.length - 1];
+      console.log(`${name} (${m.config.model}): ${step} steps, ${main} ${first.toFixed(3)} → ${last.toFixed(3)}, active workers ${active}, longest task ${worst.toFixed(0)} ms`);
+      if (falls) assert.ok(last < first, `${name}: ${main} did not fall (${first} → ${last})`);
+
+      // Views draw: digits are ink on paper, plots have colour.
+      if (caps.autoencoder) {
+        const s = await canvasStatsOn(p, 'recon-canvas');
+        assert.ok(s.bright > 0.02 * s.opaque && s.distinct >= 16, `${name}: reconstructions ${JSON.stringify(s)}`);
+      }
+      if (caps.generator || caps.sampler) {
+        if (caps.sampler && !caps.generator) {
+          assert.equal(await p.getAttribute('#samples-canvas', 'data-done'), '784', 'the samples are drawn to the last pixel');
+        }
+        const s = await canvasStatsOn(p, 'samples-canvas');
+        assert.ok(s.opaque > 0 && s.distinct >= 8, `${name}: samples ${JSON.stringify(s)}`);
+      }
+      if (caps.encoder) {
+        const s = await canvasStatsOn(p, 'latent-canvas');
+        assert.ok(s.colored >= 50, `${name}: latent plot ${JSON.stringify(s)}`);
+        if (m.config.latent === 2) {
+          const r = await canvasStatsOn(p, 'rawpca-canvas');
+          assert.ok(r.opaque > 0, `${name}: raw PCA ${JSON.stringify(r)}`);
+        }
+      }
+      if (caps.labelGenerator) {
+        const s = await canvasStatsOn(p, 'labels-canvas');
+        assert.ok(s.opaque > 0 && s.distinct >= 8, `${name}: label grid ${JSON.stringify(s)}`);
+      }
+      if (caps.classifier) {
+        const s = await canvasStatsOn(p, 'clusters-canvas');
+        assert.ok(s.bright > 0, `${name}: classes ${JSON.stringify(s)}`);
+        if (!caps.autoencoder) { // the strip shows the reconstruction loss of an autoencoder, else the error
+          const e = await readoutOn(p, 'test-recon');
+          assert.ok(e >= 0 && e <= 1, `${name}: error on 1000 test digits ${e}`);
+        }
+      }
+      const lc = await canvasStatsOn(p, 'loss-canvas');
+      assert.ok(lc.colored >= 100, `${name}: loss curves ${JSON.stringify(lc)}`);
+
+      // Step controls: each phase runs alone.
+      for (const phase of caps.phases.slice(0, 2)) {
+        const before = await readoutOn(p, 'step');
+        snaps = Number(await p.evaluate(() => document.body.dataset.snapshots));
+        await p.click(`#phase-controls button[data-phase="${phase}"]`);
+        snaps = await snapshotAfter(p, snaps);
+        assert.ok(await readoutOn(p, 'step') > before, `${name}: phase ${phase} took no step`);
+      }
+
+      // Evaluate on the test set where a model has its own measures.
+      if (caps.classifier || caps.density) {
+        await p.click('#evaluate');
+        await p.waitForFunction(() => document.getElementById('metrics').dataset.step !== undefined && !window.latentlab.busy()
+          && document.getElementById('test-loss').dataset.value !== '', null, {timeout: 120_000});
+        const metrics = await p.$$eval('#metrics dd', ds => Object.fromEntries(ds.map(d => [d.dataset.key, Number(d.dataset.value)])));
+        console.log(`${name}: metrics ${JSON.stringify(metrics)}`);
+        if (caps.classifier) assert.ok(metrics.cluster_error >= 0 && metrics.cluster_error < 1, `cluster_error ${metrics.cluster_error}`);
+        if (caps.density) assert.ok(metrics.bits_per_pixel > 0, `bits_per_pixel ${metrics.bits_per_pixel}`);
+      }
+
+      // The sample score, once (the classifier loads on demand).
+      if (!scored && (caps.generator || caps.sampler) && !(await p.isHidden('#score'))) {
+        await p.click('#score');
+        await p.waitForFunction(() => document.getElementById('score-text').dataset.frechet !== undefined && !window.latentlab.busy(), null, {timeout: 120_000});
+        const sc = await p.evaluate(() => ({...document.getElementById('score-text').dataset}));
+        console.log(`${name}: sample score ${JSON.stringify(sc)}`);
+        assert.ok(Number(sc.confidence) > 0 && Number(sc.confidence) <= 1, `confidence ${sc.confidence}`);
+        assert.ok(Number(sc.entropy) >= 0 && Number(sc.entropy) <= Math.log(10) + 1e-9, `entropy ${sc.entropy}`);
+        assert.ok(Number(sc.frechet) >= 0, `Fréchet distance ${sc.frechet}`);
+        scored = true;
+      }
+
+      await p.mouse.move(0, 0);
+      await p.screenshot({path: path.join(SHOTS, `${name}.png`)});
+
+      // Export → import round-trips: the same figure and the same samples after the import.
+      const figure = await readoutOn(p, 'test-recon');
+      const stepBefore = await readoutOn(p, 'step');
+      const samples = caps.generator || caps.sampler ? await canvasDigest(p, 'samples-canvas') : null;
+      await p.selectOption('#dtype', 'F32');
+      const [download] = await Promise.all([p.waitForEvent('download'), p.click('#download')]);
+      assert.match(download.suggestedFilename(), new RegExp(`^latentlab-${m.config.model}-.*\\.safetensors$`), 'the file name carries the kind');
+      const file = path.join(tmp, `preset-${name}.safetensors`);
+      await download.saveAs(file);
+      await p.click('#reset'); // a fresh model first, so that the import has something to change
+      snaps = await snapshotAfter(p, Number(await p.evaluate(() => document.body.dataset.snapshots)));
+      await p.setInputFiles('#import', file);
+      snaps = await snapshotAfter(p, snaps);
+      assert.equal(await readoutOn(p, 'step'), stepBefore, 'the import restores the step');
+      const after = await readoutOn(p, 'test-recon');
+      if (figure !== null) assert.ok(Math.abs(after - figure) <= 1e-6 * Math.max(1, Math.abs(figure)), `${name}: figure ${figure} before export, ${after} after import`);
+      if (samples) assert.equal(await canvasDigest(p, 'samples-canvas'), samples, `${name}: the samples differ after the import`);
+      assert.equal(await p.isVisible('#error'), false, await p.textContent('#error-text'));
+      console.log(`${name}: done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    });
+  }
+  await p.close();
+});
+
+/** readoutOn is readout on page p. */
+async function readoutOn(p, id) {
+  const v = await p.getAttribute(`#${id}`, 'data-value');
+  return v === null || v === '' ? null : Number(v);
+}

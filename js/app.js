@@ -493,7 +493,7 @@ async function trainLoop() {
       if (stepsLeft <= 0) running = false;
       if (running && performance.now() >= nextSnapshot) {
         const t = performance.now();
-        onSnapshot(await request(0, 'snapshot', {options: snapshotOptions()}));
+        await onSnapshot(await request(0, 'snapshot', {options: snapshotOptions()}));
         const now = performance.now();
         if (!document.body.dataset.firstSnapshotMs) {
           span('page: first snapshot after training (request + draw)', t, now);
@@ -620,7 +620,7 @@ function snapshotOptions() {
 async function refreshSnapshot() {
   try {
     const t0 = performance.now();
-    onSnapshot(await request(0, 'snapshot', {options: snapshotOptions()}));
+    await onSnapshot(await request(0, 'snapshot', {options: snapshotOptions()}));
     if (!document.body.dataset.firstSnapshotMs) span('page: snapshot (request + draw)', t0);
   } catch (e) {
     if (!e.fatal) ui.showError(`Could not draw the model: ${e.message}`);
@@ -715,20 +715,33 @@ function fmtMetric(key, v) {
   return `${v.toFixed(m.digits ?? 4)}${m.unit ? ' ' + m.unit : ''}`;
 }
 
-function onSnapshot(s) {
+/**
+ * onSnapshot draws snapshot s, one view per task so that no task runs long,
+ * and resolves when all are drawn; then #test-recon's data-step and the
+ * body's data-snapshots count say so.
+ */
+async function onSnapshot(s) {
   snap = s;
   const c = s.caps;
-  if (s.recons) ui.drawDigits($('recon-canvas'), ui.interleaveRows(s.inputs, s.recons, 16, 8), 32, 8, {gap: 1, groupRows: 2, groupGap: 5});
-  if (s.samples) ui.drawDigits($('samples-canvas'), s.samples, 64, 8, {gap: 1});
+  const views = [
+    () => s.recons && ui.drawDigits($('recon-canvas'), ui.interleaveRows(s.inputs, s.recons, 16, 8), 32, 8, {gap: 1, groupRows: 2, groupGap: 5}),
+    () => s.samples && ui.drawDigits($('samples-canvas'), s.samples, 64, 8, {gap: 1}),
+    () => s.labelGrid && drawLabelGrid(s.labelGrid, s.pick),
+    () => s.clusters && drawClusters(s.clusters),
+    drawScatter,
+    drawRawPCA,
+  ];
+  for (const draw of views) {
+    if (snap !== s) return; // a newer snapshot took over
+    draw();
+    await new Promise(resolve => setTimeout(resolve, 0));
+  }
   const f = testFigure(c);
   let v = f.key ? s[f.key] : undefined;
   if ((v === undefined || v === null) && f.alt) v = s[f.alt];
   if (v !== undefined && v !== null) ui.setValue('test-recon', f.percent ? `${(100 * v).toFixed(1)} %` : v.toFixed(2), v);
   $('test-recon').dataset.step = String(s.step);
-  if (s.labelGrid) drawLabelGrid(s.labelGrid, s.pick);
-  if (s.clusters) drawClusters(s.clusters);
-  drawScatter();
-  drawRawPCA();
+  document.body.dataset.snapshots = String(Number(document.body.dataset.snapshots || 0) + 1);
 }
 
 /** latentRange returns the half-width of the view and its grid step for 2-D points (robust to outliers). */
@@ -800,8 +813,7 @@ function drawClusters(cl) {
     const maj = cl.major[j] >= 0 ? `→${cl.major[j]}` : '';
     rows.push(model.config.labels > 0 ? `${j} (${cl.counts[j]})` : `${j}${maj} (${cl.counts[j]})`);
   }
-  ui.drawTiles($('clusters-canvas'), {pixels: cl.pixels, count: cl.shown * cl.per, cols: cl.per, rowCaptions: rows,
-    blocks: cl.shown > 10 ? 2 : 1});
+  ui.drawTiles($('clusters-canvas'), {pixels: cl.pixels, count: cl.shown * cl.per, cols: cl.per, rowCaptions: rows, blocks: 0});
   $('clusters-caption').title = `Each row: a ${model.config.labels > 0 ? 'class' : 'cluster'}, its most probable digits among the first 1000 test digits, and how many of them it takes`
     + (cl.k > cl.shown ? ` (the first ${cl.shown} of ${cl.k})` : '');
 }
@@ -1194,6 +1206,7 @@ async function drawSamples() {
       $('samples-caption').textContent = 'drawing pixel by pixel…';
       const t0 = performance.now();
       const r = await request(0, 'sample', {n: SAMPLE_DIGITS, chunk: SAMPLE_CHUNK});
+      if (r.cancelled) return; // the model was replaced meanwhile
       ui.drawDigits($('samples-canvas'), r.pixels, r.n, 8, {gap: 1});
       $('samples-canvas').dataset.done = '784';
       $('samples-caption').textContent = `${r.n} digits drawn pixel by pixel at step ${ui.fmtInt(stepNow())} (${((performance.now() - t0) / 1000).toFixed(1)} s) · the same random draws each time`;
@@ -1229,7 +1242,7 @@ async function onScore() {
         const res = await fetch(CLASSIFIER_URL);
         if (!res.ok) throw new Error(`${CLASSIFIER_URL.pathname}: HTTP ${res.status}`);
         const bytes = await res.arrayBuffer();
-        text.textContent = 'fitting the classifier\'s features of the 10,000 test digits (once)…';
+        text.textContent = 'fitting the classifier\'s features of the test digits (once)…';
         await request(0, 'scorer', {bytes}, [bytes]);
         scorerEpoch = epoch;
       }
@@ -1248,9 +1261,10 @@ function showScore(r, step) {
   const text = $('score-text');
   text.hidden = false;
   text.textContent = `${ui.fmtInt(r.n)} samples at step ${ui.fmtInt(step)}: confidence ${(100 * r.confidence).toFixed(1)} % · `
-    + `class entropy ${r.entropy.toFixed(3)} nats (max ${Math.log(10).toFixed(3)}) · Fréchet distance ${r.frechet.toFixed(2)}`;
+    + `class entropy ${r.entropy.toFixed(3)} nats (max ${Math.log(10).toFixed(3)}) · Fréchet distance ${r.frechet.toFixed(2)} to ${ui.fmtInt(r.reference)} test digits`;
   text.title = `The shipped MNIST classifier's view of ${r.n} samples: its mean top probability, the entropy of the classes it assigns `
-    + `(digits drawn: ${r.classes.join(', ')}), and the Fréchet distance between its features of the samples and of the test digits (0 for the test set itself).`;
+    + `(digits drawn: ${r.classes.join(', ')}), and the Fréchet distance between its features of the samples and of the first ${ui.fmtInt(r.reference)} test digits `
+    + '(0 for the same distribution; the CLI compares with all 10,000, so its figure differs a little).';
   text.dataset.step = String(step);
   for (const k of ['confidence', 'entropy', 'frechet']) text.dataset[k] = String(r[k]);
 }
@@ -1400,6 +1414,8 @@ window.latentlab = Object.freeze({
   model: () => (model ? JSON.parse(JSON.stringify(model)) : null),
   /** kinds returns the kinds of model the Go core offers, with their docs, networks and capabilities. */
   kinds: () => JSON.parse(JSON.stringify(kinds)),
+  /** losses returns the loss curves shown: name → {x: steps, y: values}. */
+  losses: () => Object.fromEntries(Object.entries(loss).map(([k, h]) => [k, {x: [...h.x], y: [...h.y]}])),
   /** busy returns the task that has the model to itself (evaluate, step, sample, score), or null. */
   busy: () => busy,
   /** checksums returns the SHA-256 of the model of every worker training it, as F32 safetensors (replicas must agree). */

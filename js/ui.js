@@ -191,16 +191,22 @@ export function drawMessage(canvas, text) {
  * drawTiles draws count 28×28 grey images (0..255, back to back in pixels)
  * on a canvas sized by CSS, as rows of cols tiles scaled to fit, crisp: with
  * captions (one per tile, under it) and/or rowCaptions (one per row, at its
- * left); blocks > 1 splits the rows into that many side-by-side blocks.
+ * left); blocks > 1 splits the rows into that many side-by-side blocks, and
+ * blocks 0 picks the number (1 to 4) that gives the largest tiles.
  */
 export function drawTiles(canvas, {pixels, count, cols, captions = null, rowCaptions = null, blocks = 1}) {
   const {ctx, w, h} = fitCanvas(canvas);
   const rows = Math.ceil(count / cols);
+  const left = rowCaptions ? 52 : 0, under = captions ? 14 : 0, gap = 2, blockGap = 12;
+  const tileFor = b => {
+    const per = Math.ceil(rows / b);
+    const tw = (w - b * left - (b - 1) * blockGap - b * (cols - 1) * gap) / (b * cols);
+    const th = (h - (per - 1) * gap - per * under) / per;
+    return Math.floor(Math.min(tw, th));
+  };
+  if (!blocks) blocks = [1, 2, 3, 4].filter(b => b <= rows).reduce((best, b) => (tileFor(b) > tileFor(best) ? b : best), 1);
   const perBlock = Math.ceil(rows / blocks);
-  const left = rowCaptions ? 58 : 0, under = captions ? 14 : 0, gap = 2, blockGap = 14;
-  const tw = (w - blocks * left - (blocks - 1) * blockGap - blocks * (cols - 1) * gap) / (blocks * cols);
-  const th = (h - (perBlock - 1) * gap - perBlock * under) / perBlock;
-  const t = Math.max(4, Math.floor(Math.min(tw, th)));
+  const t = Math.max(4, tileFor(blocks));
   const blockW = left + cols * t + (cols - 1) * gap;
   const totalW = blocks * blockW + (blocks - 1) * blockGap;
   const totalH = perBlock * (t + under) + (perBlock - 1) * gap;
@@ -209,7 +215,7 @@ export function drawTiles(canvas, {pixels, count, cols, captions = null, rowCapt
   const src = document.createElement('canvas');
   drawDigits(src, pixels, count, cols, {gap: 0});
   ctx.imageSmoothingEnabled = false;
-  ctx.font = '11px system-ui, sans-serif';
+  ctx.font = `${Math.min(11, Math.max(8, t))}px system-ui, sans-serif`;
   ctx.fillStyle = '#6b7285';
   for (let r = 0; r < rows; r++) {
     const b = Math.floor(r / perBlock), rr = r % perBlock;

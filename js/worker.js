@@ -245,14 +245,15 @@ async function evaluate(chunk) {
  * sample draws n digits pixel by pixel, chunk pixels (raster order) per call
  * into the Go core, and posts what is drawn so far after each call so that the
  * page can show the digits as they appear. A model that cannot draw a run of
- * pixels at a time draws whole digits in one call.
+ * pixels at a time draws whole digits in one call. If the model is replaced
+ * meanwhile, it stops and returns {cancelled: true}.
  */
 async function sample(id, n, chunk) {
   const gen = generation;
   const b = call('sampleBegin', n);
   let r = null;
   for (let from = 0; from < 784;) {
-    if (gen !== generation) throw new Error('sampling cancelled: the model was replaced');
+    if (gen !== generation) return {cancelled: true}; // the model was replaced: its samples are moot
     const to = b.rows ? Math.min(784, from + chunk) : 784;
     r = call('sampleRows', from, to);
     from = r.done;

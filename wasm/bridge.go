@@ -26,8 +26,9 @@ type bridge struct {
 	s                 *train.Session
 	mean              train.Mean
 
-	views  views         // fixed noise, the plotted test digits, the last plot (views.go)
-	scorer *score.Scorer // the sample-quality scorer, once setScorer has loaded its classifier
+	views    views         // fixed noise, the plotted test digits, the last plot (views.go)
+	scorer   *score.Scorer // the sample-quality scorer, once setScorer has loaded its classifier
+	scoreRef int           // the test digits it compares with
 
 	shard   *model.Shard // set by setShard; applied to every model this bridge makes that can take it
 	sharded bool         // the current model is a replica (false: it trains whole in this worker)
