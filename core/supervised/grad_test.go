@@ -1,0 +1,98 @@
+package supervised
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"latentlab/core/model"
+)
+
+// TestGradients checks, against central finite differences, the
+// encoder's and decoder's gradients of the reconstruction loss (through
+// the decoder's input [z, one-hot label]) and the encoder's gradient of
+// the generator loss (through the discriminator).
+func TestGradients(t *testing.T) {
+	c := model.Presets()["supervised"]
+	c.Encoder, c.Discriminator, c.Latent, c.Batch = []int{10}, []int{8}, 3, 5
+	c.Activation = "tanh" // smooth, so finite differences are exact to O(h²)
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	m := New(c)
+	r := rand.New(rand.NewPCG(1, 2))
+	const n = 5
+	x := make([]float32, n*model.Pixels)
+	for i := range x {
+		x[i] = float32(r.Float64())
+	}
+	labels := []uint8{3, 0, 9, 3, 7}
+	for i := range m.Enc.Params { // larger weights than Init's, for codes that matter
+		m.Enc.Params[i] *= 3
+	}
+	recon := func() float64 { return m.reconstructionGrads(x, labels, n) }
+	gen := func() float64 {
+		m.z = m.Enc.Forward(x, n)
+		return m.generatorGrads(n)
+	}
+	for _, tc := range []struct {
+		name          string
+		loss          func() float64
+		params, grads []float32
+		skip          func(i int) bool
+	}{
+		{"reconstruction/encoder", recon, m.Enc.Params, m.Enc.Grads, func(i int) bool { return i < len(m.Enc.W[0]) && i%97 != 0 }},
+		{"reconstruction/decoder", recon, m.Dec.Params, m.Dec.Grads, func(i int) bool { return i%29 != 0 }},
+		{"generator/encoder", gen, m.Enc.Params, m.Enc.Grads, func(i int) bool { return i < len(m.Enc.W[0]) && i%97 != 0 }},
+	} {
+		tc.loss()
+		analytic := append([]float32(nil), tc.grads...)
+		floor := 0.0 // a hundredth of the largest gradient: float32 rounding blurs the smallest
+		for _, g := range analytic {
+			floor = max(floor, 1e-2*math.Abs(float64(g)))
+		}
+		checked, worst := 0, 0.0
+		for i := range tc.params {
+			if tc.skip(i) {
+				continue
+			}
+			const h = 1e-2
+			old := tc.params[i]
+			tc.params[i] = old + h
+			up := tc.loss()
+			tc.params[i] = old - h
+			down := tc.loss()
+			tc.params[i] = old
+			num := (up - down) / (2 * h)
+			a := float64(analytic[i])
+			err := math.Abs(num-a) / math.Max(floor, math.Abs(num)+math.Abs(a))
+			worst = max(worst, err)
+			checked++
+			if err > 1e-2 {
+				t.Fatalf("%s: parameter %d: analytic %.6g, numeric %.6g", tc.name, i, a, num)
+			}
+		}
+		t.Logf("%s: worst relative error %.2g over %d parameters", tc.name, worst, checked)
+	}
+}
+
+// TestDecoderInput: rows [z, one-hot label], and a label outside 0..9
+// panics.
+func TestDecoderInput(t *testing.T) {
+	c := model.Presets()["supervised"]
+	c.Encoder, c.Discriminator, c.Latent, c.Batch = []int{4}, []int{4}, 2, 2
+	m := New(c)
+	u := m.decoderInput([]float32{1, 2, 3, 4}, []uint8{0, 9}, 2)
+	want := []float32{1, 2, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}
+	for i := range want {
+		if u[i] != want[i] {
+			t.Fatalf("decoder input %v, want %v", u, want)
+		}
+	}
+	defer func() {
+		if recover() == nil {
+			t.Errorf("label 10 accepted")
+		}
+	}()
+	m.decoderInput([]float32{1, 2}, []uint8{10}, 1)
+}
