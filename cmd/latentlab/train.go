@@ -13,9 +13,9 @@ import (
 	"sync/atomic"
 	"time"
 
-	_ "latentlab/core/aae" // registers "aae" and "ae"
 	"latentlab/core/checkpoint"
 	"latentlab/core/data"
+	_ "latentlab/core/kinds" // registers every kind of model
 	"latentlab/core/model"
 	"latentlab/core/train"
 )

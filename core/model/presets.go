@@ -28,6 +28,18 @@ func Presets() map[string]Config {
 	return all
 }
 
+// PresetKinds returns every preset's kind, including presets whose kind
+// this binary does not register (Presets leaves those out).
+func PresetKinds() map[string]string {
+	out := map[string]string{"default": Defaults().Model, "paper": Defaults().Model}
+	for name, edit := range variants {
+		c := Defaults()
+		edit(&c)
+		out[name] = c.Model
+	}
+	return out
+}
+
 // variants edit Defaults into the preset of each kind or variant. Each
 // says where its numbers come from.
 var variants = map[string]func(*Config){

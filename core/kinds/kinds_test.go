@@ -1,0 +1,99 @@
+package kinds_test
+
+import (
+	"math"
+	"reflect"
+	"testing"
+
+	"latentlab/core/checkpoint"
+	"latentlab/core/data"
+	_ "latentlab/core/kinds"
+	"latentlab/core/model"
+	"latentlab/core/train"
+)
+
+// TestEveryPresetRegistered: every preset's kind is registered by this
+// package, so the CLI and the page offer every preset, and each preset is
+// a valid config that builds.
+func TestEveryPresetRegistered(t *testing.T) {
+	for name, kind := range model.PresetKinds() {
+		c, ok := model.Presets()[name]
+		if !ok {
+			t.Errorf("preset %q: kind %q is not registered (import its package in core/kinds)", name, kind)
+			continue
+		}
+		if err := c.Validate(); err != nil {
+			t.Errorf("preset %q: %v", name, err)
+		}
+	}
+	for _, k := range model.Kinds() {
+		kind, _ := model.KindOf(k)
+		if kind.Doc == "" {
+			t.Errorf("kind %q has no Doc", k)
+		}
+	}
+}
+
+// TestEveryPresetTrains: every preset builds, takes two steps on real
+// digits with finite losses named by LossNames, round-trips through a
+// .safetensors file to a model with the same test metrics, and its
+// metrics are finite.
+func TestEveryPresetTrains(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds every preset: runs natively in make test-go")
+	}
+	tr, te, err := data.LoadTestSubset()
+	if err != nil {
+		t.Fatal(err)
+	}
+	te = te.Subset(200)
+	for name, c := range model.Presets() {
+		t.Run(name, func(t *testing.T) {
+			m, err := model.New(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, err := train.New(m, tr, te, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			names := m.LossNames()
+			if len(names) == 0 || len(names) > model.MaxLosses {
+				t.Fatalf("%d loss names", len(names))
+			}
+			for range 2 {
+				l := s.Step()
+				for i, v := range l {
+					if i < len(names) && (math.IsNaN(v) || math.IsInf(v, 0)) {
+						t.Fatalf("loss %s = %v", names[i], v)
+					}
+					if i >= len(names) && v != 0 {
+						t.Fatalf("loss %d beyond the %d names is %v", i, len(names), v)
+					}
+				}
+			}
+			want := s.Metrics()
+			for k, v := range want {
+				if math.IsNaN(v) || math.IsInf(v, 0) {
+					t.Errorf("metric %s = %v", k, v)
+				}
+			}
+			b, err := model.Encode(m, s.Steps, checkpoint.F32)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m2, steps, err := model.Decode(b)
+			if err != nil || steps != 2 {
+				t.Fatalf("decode: %v (steps %d)", err, steps)
+			}
+			s2, err := train.New(m2, tr, te, steps)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := s2.Metrics(); !reflect.DeepEqual(got, want) {
+				t.Errorf("metrics %v after the file round trip, %v before", got, want)
+			}
+			t.Logf("%s (%s): %d params, metrics %v", name, c.Model, c.ParamCount(), want)
+		})
+	}
+}
