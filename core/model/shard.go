@@ -39,6 +39,24 @@ func (s *Shard) Check(batch int) error {
 	return nil
 }
 
+// CheckConfig reports whether a model of config c can be this replica: the
+// shard must fit c's batches, and c must have neither batch normalisation
+// (each replica would normalise and keep running statistics over its own
+// rows, and the replicas would drift apart) nor dropout (every replica
+// would draw the same masks for different rows).
+func (s *Shard) CheckConfig(c Config) error {
+	if err := s.Check(c.Batch); err != nil {
+		return err
+	}
+	switch {
+	case c.BatchNorm:
+		return fmt.Errorf("model: batch normalisation trains in one replica only (its statistics are per replica)")
+	case c.Dropout > 0:
+		return fmt.Errorf("model: dropout trains in one replica only (replicas would draw the same masks)")
+	}
+	return nil
+}
+
 // Sharder is a model that can train as a data-parallel replica. SetShard(nil)
 // makes it whole again.
 type Sharder interface {

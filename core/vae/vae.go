@@ -136,7 +136,7 @@ func (m *Model) LossNames() []string { return []string{"recon", "kl"} }
 // whole again with nil.
 func (m *Model) SetShard(s *model.Shard) error {
 	if s != nil {
-		if err := s.Check(m.cfg.Batch); err != nil {
+		if err := s.CheckConfig(m.cfg); err != nil {
 			return err
 		}
 	}
