@@ -31,7 +31,6 @@ package aae
 
 import (
 	"fmt"
-	"math"
 	"math/rand/v2"
 
 	"latentlab/core/checkpoint"
@@ -280,7 +279,7 @@ func (m *Model) encodeTrain(x []float32, n, lo int) []float32 {
 	}
 	k := n * m.lat
 	m.epsRow = m.noisy[lo*m.lat : lo*m.lat+k]
-	reparameterise(m.code[:k], m.encOut, m.epsRow, n, m.lat)
+	nn.Reparameterise(m.code[:k], m.encOut, m.epsRow, n, m.lat)
 	return m.code[:k]
 }
 
@@ -288,7 +287,7 @@ func (m *Model) encodeTrain(x []float32, n, lo int) []float32 {
 // gradient with respect to the codes of the last encodeTrain is dz.
 func (m *Model) encoderBackward(dz []float32, n int) {
 	if m.gaussian {
-		reparameteriseBackward(m.dout[:2*n*m.lat], dz, m.encOut, m.epsRow, n, m.lat)
+		nn.ReparameteriseBackward(m.dout[:2*n*m.lat], dz, m.encOut, m.epsRow, n, m.lat)
 		dz = m.dout[:2*n*m.lat]
 	}
 	m.Enc.BackwardParams(dz, n)
@@ -308,32 +307,6 @@ func (m *Model) withNoise(x, eta []float32, n int) []float32 {
 		}
 	}
 	return m.xin[:n*w]
-}
-
-// reparameterise stores z = μ + exp(½·log σ²)·ε in z (n, lat), from out
-// (n, 2·lat), whose rows are [μ, log σ²], and eps (n, lat).
-func reparameterise(z, out, eps []float32, n, lat int) {
-	for i := range n {
-		mu, logVar := out[2*i*lat:(2*i+1)*lat], out[(2*i+1)*lat:(2*i+2)*lat]
-		for j := range lat {
-			z[i*lat+j] = mu[j] + float32(math.Exp(0.5*float64(logVar[j])))*eps[i*lat+j]
-		}
-	}
-}
-
-// reparameteriseBackward stores in dout (n, 2·lat) the gradient with
-// respect to [μ, log σ²] of a loss whose gradient with respect to z =
-// μ + σ·ε is dz: ∂L/∂μ = dz, ∂L/∂log σ² = dz·ε·σ/2.
-func reparameteriseBackward(dout, dz, out, eps []float32, n, lat int) {
-	for i := range n {
-		logVar := out[(2*i+1)*lat : (2*i+2)*lat]
-		dmu, dlv := dout[2*i*lat:(2*i+1)*lat], dout[(2*i+1)*lat:(2*i+2)*lat]
-		for j := range lat {
-			g := dz[i*lat+j]
-			dmu[j] = g
-			dlv[j] = g * eps[i*lat+j] * 0.5 * float32(math.Exp(0.5*float64(logVar[j])))
-		}
-	}
 }
 
 // reconstructionPhase updates the encoder and decoder to lower the

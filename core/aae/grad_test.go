@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"latentlab/core/model"
+	"latentlab/core/nn"
 )
 
 // TestEncoderGradients checks, against central finite differences, the
@@ -99,7 +100,7 @@ func TestReparameterise(t *testing.T) {
 	out := []float32{1, 2, 0, float32(math.Log(4)), -1, 0, float32(math.Log(0.25)), 0}
 	eps := []float32{0.5, -1, 2, 3}
 	z := make([]float32, 4)
-	reparameterise(z, out, eps, 2, 2)
+	nn.Reparameterise(z, out, eps, 2, 2)
 	want := []float32{1 + 0.5, 2 - 2, -1 + 2*0.5, 0 + 3}
 	for i := range z {
 		if math.Abs(float64(z[i]-want[i])) > 1e-6 {

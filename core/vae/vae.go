@@ -35,7 +35,6 @@ package vae
 import (
 	"errors"
 	"fmt"
-	"math"
 	"math/rand/v2"
 
 	"latentlab/core/checkpoint"
@@ -188,37 +187,16 @@ func (m *Model) grads(x, eps []float32, n int) (recon, kl float64) {
 // (n, 2·lat), rows [μ, log σ²], with noise eps (n, lat), and returns
 // KL(N(μ, σ²) ‖ N(0, s2·I)) averaged over the n rows.
 func sample(z, out, eps []float32, n, lat int, s2 float64) (kl float64) {
-	logS2 := math.Log(s2)
-	for i := range n {
-		mu, logVar := out[2*i*lat:(2*i+1)*lat], out[(2*i+1)*lat:(2*i+2)*lat]
-		for j := range lat {
-			lv := float64(logVar[j])
-			v := math.Exp(lv)
-			z[i*lat+j] = mu[j] + float32(math.Sqrt(v))*eps[i*lat+j]
-			u := float64(mu[j])
-			kl += 0.5 * (logS2 - lv + (v+u*u)/s2 - 1)
-		}
-	}
-	return kl / float64(n)
+	nn.Reparameterise(z, out, eps, n, lat)
+	return nn.GaussianKL(nil, out, n, lat, s2)
 }
 
 // sampleBackward stores in dout (n, 2·lat) the gradient with respect to the
 // encoder outputs [μ, log σ²] of L + KL, where dz (n, lat) is ∂L/∂z for the
-// codes sample made from out and eps, and KL is sample's mean KL:
-//
-//	∂/∂μ = dz + μ/(s2·n),    ∂/∂log σ² = dz·ε·σ/2 + (σ²/s2 − 1)/(2n).
+// codes sample made from out and eps, and KL is sample's mean KL.
 func sampleBackward(dout, dz, out, eps []float32, n, lat int, s2 float64) {
-	inv := 1 / float64(n)
-	for i := range n {
-		mu, logVar := out[2*i*lat:(2*i+1)*lat], out[(2*i+1)*lat:(2*i+2)*lat]
-		dmu, dlv := dout[2*i*lat:(2*i+1)*lat], dout[(2*i+1)*lat:(2*i+2)*lat]
-		for j := range lat {
-			v := math.Exp(float64(logVar[j]))
-			g := float64(dz[i*lat+j])
-			dmu[j] = float32(g + float64(mu[j])/s2*inv)
-			dlv[j] = float32(g*float64(eps[i*lat+j])*0.5*math.Sqrt(v) + 0.5*(v/s2-1)*inv)
-		}
-	}
+	nn.ReparameteriseBackward(dout, dz, out, eps, n, lat)
+	nn.GaussianKL(dout, out, n, lat, s2)
 }
 
 // means runs the encoder in evaluation mode on x and returns its output
