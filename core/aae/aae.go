@@ -243,13 +243,7 @@ func (m *Model) Step(b *model.Batch) model.Losses {
 // update applies an optimizer step to net; a replica first scales its
 // gradient by its share of the batch and sums it over the replicas.
 func (m *Model) update(o optim.Optimizer, net *nn.MLP) {
-	if m.shard != nil {
-		for i := range net.Grads {
-			net.Grads[i] *= m.share
-		}
-		m.shard.Reduce(net.Grads)
-	}
-	o.Step(net.Params, net.Grads)
+	m.shard.Update(o, net, m.share)
 }
 
 // drawEncoderNoise draws the encoder's noise (ε or η) for a whole batch of
