@@ -64,6 +64,13 @@ const CTL_GEN = 1, CTL_ABORT = 2;
 // here still appear (labelled by their key, typed by their default value).
 const hasNet = (k, re) => !k || !k.nets || k.nets.some(n => re.test(n));
 const cap = (k, name) => !k || !k.caps || !!k.caps[name];
+const phase = (k, re) => !k || !k.caps || (k.caps.phases || []).some(p => re.test(p));
+// The kinds whose encoder the posterior field chooses (the autoencoders
+// with a prior on their codes); capabilities cannot tell them from a GAN's.
+const POSTERIOR_KINDS = ['aae', 'ae', 'vae', 'supervised', 'semisupervised', 'cluster'];
+// The kind that weighs an adversarial loss beside reconstruction (a BiGAN
+// has the same capabilities but no such weight).
+const ADV_WEIGHT_KINDS = ['aegan'];
 const FIELDS = {
   model: {label: 'Model', full: true, tip: 'The kind of model (its description is under the preset)'},
   latent: {label: 'Latent dims', min: 1, step: 1, show: k => cap(k, 'encoder') || cap(k, 'generator'),
@@ -79,8 +86,8 @@ const FIELDS = {
   prior_std: {label: 'Prior scale', min: 0, step: 'any', show: k => cap(k, 'generator'),
     tip: 'Scale of the prior: σ of the Gaussian, the others scaled alike'},
   posterior: {label: 'Posterior', options: {deterministic: 'Deterministic', gaussian: 'Gaussian', universal: 'Universal approx.'},
-    show: k => !k || k.name === 'aae', tip: 'AAE encoder q(z|x): deterministic, Gaussian, or fed noise η beside x (universal approximator)'},
-  noise: {label: 'Noise η size', min: 0, step: 1, show: (k, c) => (!k || k.name === 'aae') && c.posterior === 'universal',
+    show: k => !k || POSTERIOR_KINDS.includes(k.name), tip: 'Encoder q(z|x): deterministic, Gaussian, or fed noise η beside x (universal approximator)'},
+  noise: {label: 'Noise η size', min: 0, step: 1, show: (k, c) => (!k || POSTERIOR_KINDS.includes(k.name)) && c.posterior === 'universal',
     tip: 'Size of the noise fed with x to a universal-approximator encoder'},
   labels: {label: 'Labelled digits', min: 0, step: 1,
     tip: 'Training digits whose labels training may use (0: none)'},
@@ -91,11 +98,10 @@ const FIELDS = {
   batchnorm: {label: 'Batch norm', options: {false: 'off', true: 'on'}, show: k => !cap(k, 'sampler') || cap(k, 'generator'),
     tip: 'Batch normalisation before each hidden activation'},
   gan_loss: {label: 'GAN loss', options: {nonsaturating: 'Non-saturating', minimax: 'Minimax', ml: 'Max. likelihood', lsgan: 'Least squares'},
-    show: k => hasNet(k, /disc/) && (!k || !k.caps || (k.caps.phases || []).some(p => /disc/.test(p))),
-    tip: 'The generator\'s adversarial loss'},
-  disc_steps: {label: 'Disc. steps (k)', min: 1, step: 1, show: k => !k || !k.caps || (k.caps.phases || []).some(p => /disc/.test(p)),
-    tip: 'Discriminator steps per generator step (also what the step controls\' discriminator button runs)'},
-  adv_weight: {label: 'Adversarial weight', min: 0, step: 'any', show: k => hasNet(k, /disc/) && cap(k, 'autoencoder'),
+    show: k => phase(k, /^disc/), tip: 'The generator\'s adversarial loss'},
+  disc_steps: {label: 'Disc. steps (k)', min: 1, step: 1, show: k => phase(k, /^disc/) && !cap(k, 'encoder'),
+    tip: 'Discriminator steps per generator step, on slices of the batch (the step controls\' disc button runs all k)'},
+  adv_weight: {label: 'Adversarial weight', min: 0, step: 'any', show: k => !k || ADV_WEIGHT_KINDS.includes(k.name),
     tip: 'Weight of the adversarial loss beside reconstruction'},
   levels: {label: 'Intensity levels', min: 2, step: 1, show: k => cap(k, 'density') || cap(k, 'sampler'),
     tip: 'Intensity levels of each pixel of an autoregressive model'},
@@ -155,8 +161,8 @@ const LOSS_LABELS = {
   kl: {label: 'KL divergence', unit: 'nats'},
   xent: {label: 'Cross-entropy', unit: 'nats'},
   acc: {label: 'Accuracy (training batch)', short: 'Accuracy'},
-  d_real: {label: 'D(x) on real digits'},
-  d_fake: {label: 'D(G(z)) on generated digits'},
+  d_real: {label: 'D(x) on real digits', short: 'real', group: 'D', groupLabel: 'D: probability of "real"'},
+  d_fake: {label: 'D(G(z)) on generated digits', short: 'fake', group: 'D', groupLabel: 'D: probability of "real"'},
 };
 // How the stats strip and the metrics list name the measures of the Go core
 // (train.Session.Metrics and the snapshot's figures over 1000 digits).
@@ -1150,8 +1156,7 @@ function showMetrics(r, step, ms) {
 
 /**
  * buildPhaseControls offers, for a model.PhaseStepper, one button per phase
- * of its training step and one for a whole step; a discriminator phase runs
- * disc_steps (k, read from the form) times.
+ * of its training step and one for a whole step.
  */
 function buildPhaseControls() {
   const box = $('phase-controls');
@@ -1160,11 +1165,13 @@ function buildPhaseControls() {
   const buttons = phases.map(phase => {
     const b = document.createElement('button');
     b.className = 'small';
-    const disc = /disc/.test(phase);
-    b.textContent = disc ? `${phase} ×k` : phase;
-    b.title = `Run only the "${phase}" phase of the training step${disc ? ' k times (k = Disc. steps in the form)' : ''}, then redraw`;
+    const k = model.config.disc_steps;
+    const disc = /disc/.test(phase) && k > 1;
+    b.textContent = disc ? `${phase} (k=${k})` : phase;
+    b.title = `Run only the "${phase}" phase of one training step, then redraw`
+      + (disc ? `; it makes the discriminator's k = ${k} steps (Disc. steps; a new k applies on Reset)` : '');
     b.dataset.phase = phase;
-    b.onclick = () => onPhase(phase, disc);
+    b.onclick = () => onPhase(phase);
     return b;
   });
   const full = document.createElement('button');
@@ -1172,21 +1179,21 @@ function buildPhaseControls() {
   full.textContent = 'step';
   full.title = 'Run one whole training step, then redraw';
   full.dataset.phase = '';
-  full.onclick = () => onPhase(null, false);
+  full.onclick = () => onPhase(null);
   box.replaceChildren(...buttons, full);
   setState(state());
 }
 
-/** onPhase pauses training and runs one phase of the step (k times for a discriminator phase), or one whole step. */
-async function onPhase(phase, disc) {
+/** onPhase pauses training and runs one phase of the step, or (phase null) one whole step. */
+async function onPhase(phase) {
   await stopTraining();
-  const k = disc ? Math.max(1, Math.floor(Number($('cfg-disc_steps') && $('cfg-disc_steps').value)) || 1) : 1;
+  const k = 1;
   try {
     await exclusive('step', async () => {
       const rs = phase === null
         ? await requestActive('train', () => ({steps: 1}))
         : await requestActive('phase', () => ({phase, count: k}));
-      onRound(rs, phase === null ? 1 : k, 0);
+      onRound(rs, k, 0);
       if (state() === 'ready') setState('paused');
       await refreshSnapshot();
     });

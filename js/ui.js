@@ -278,8 +278,9 @@ export class History {
 
 /**
  * drawLossCurves draws one small panel per curve, stacked, sharing the step
- * axis; each panel has its own y scale and prints its latest value. A curve
- * with no points prints its `empty` note instead.
+ * axis; each panel has its own y scale and prints its latest value. Curves
+ * with the same group share one panel (and its scale), titled groupLabel. A
+ * curve with no points prints its `empty` note instead.
  */
 export function drawLossCurves(canvas, curves) {
   const {ctx, w, h} = fitCanvas(canvas);
@@ -291,30 +292,39 @@ export function drawLossCurves(canvas, curves) {
     }
   }
   if (!(x1 > x0)) { x0 = 0; x1 = Math.max(1, x1); }
+  const panels = [];
+  for (const c of curves) {
+    const p = c.group && panels.find(q => q.group === c.group);
+    if (p) p.curves.push(c);
+    else panels.push({group: c.group, label: c.group ? c.groupLabel || c.group : c.label, curves: [c]});
+  }
   const left = 46, right = 8, axis = 16, gap = 8;
-  const ph = (h - axis - gap * (curves.length - 1)) / curves.length;
+  const ph = (h - axis - gap * (panels.length - 1)) / panels.length;
   ctx.font = '11px system-ui, sans-serif';
-  curves.forEach((c, k) => {
+  panels.forEach((panel, k) => {
     const top = k * (ph + gap);
-    const {x, y} = c.history;
     ctx.fillStyle = '#f7f8fb';
     ctx.fillRect(left, top, w - left - right, ph);
     ctx.fillStyle = '#1d2230';
     ctx.textAlign = 'left';
     ctx.font = '600 11px system-ui, sans-serif';
-    ctx.fillText(c.label, left + 6, top + 13);
+    ctx.fillText(panel.label, left + 6, top + 13);
     ctx.font = '11px system-ui, sans-serif';
-    if (!y.length) {
+    const withData = panel.curves.filter(c => c.history.y.length);
+    if (!withData.length) {
       ctx.fillStyle = '#9aa0b0';
-      ctx.fillText(c.empty || 'no data yet', left + 6, top + 28);
+      ctx.fillText(panel.curves[0].empty || 'no data yet', left + 6, top + 28);
       return;
     }
     // The y scale ignores the first 5 % of a long curve (the steep start),
     // so the part still moving stays readable; the start is clipped.
     let lo = Infinity, hi = -Infinity;
-    for (let i = y.length > 40 ? Math.floor(y.length * 0.05) : 0; i < y.length; i++) {
-      if (y[i] < lo) lo = y[i];
-      if (y[i] > hi) hi = y[i];
+    for (const c of withData) {
+      const y = c.history.y;
+      for (let i = y.length > 40 ? Math.floor(y.length * 0.05) : 0; i < y.length; i++) {
+        if (y[i] < lo) lo = y[i];
+        if (y[i] > hi) hi = y[i];
+      }
     }
     if (hi - lo < 1e-9) { hi += 0.5; lo -= 0.5; }
     const padY = (hi - lo) * 0.08;
@@ -329,27 +339,37 @@ export function drawLossCurves(canvas, curves) {
     ctx.beginPath();
     ctx.rect(left, top + 16, w - left - right, ph - 16);
     ctx.clip();
-    ctx.strokeStyle = c.color;
     ctx.lineJoin = 'round';
-    // Raw values faint, an exponential moving average (span n/40) bold on top.
-    const alpha = 2 / (Math.max(1, y.length / 40) + 1);
-    for (const smooth of [false, true]) {
-      ctx.globalAlpha = smooth ? 1 : 0.3;
-      ctx.lineWidth = smooth ? 1.75 : 1;
-      ctx.beginPath();
-      let m = y[0];
-      for (let i = 0; i < x.length; i++) {
-        m = smooth ? m + alpha * (y[i] - m) : y[i];
-        const px = left + (x[i] - x0) * sx;
-        if (i === 0) ctx.moveTo(px, py(m)); else ctx.lineTo(px, py(m));
+    for (const c of withData) {
+      const {x, y} = c.history;
+      ctx.strokeStyle = c.color;
+      // Raw values faint, an exponential moving average (span n/40) bold on top.
+      const alpha = 2 / (Math.max(1, y.length / 40) + 1);
+      for (const smooth of [false, true]) {
+        ctx.globalAlpha = smooth ? 1 : 0.3;
+        ctx.lineWidth = smooth ? 1.75 : 1;
+        ctx.beginPath();
+        let m = y[0];
+        for (let i = 0; i < x.length; i++) {
+          m = smooth ? m + alpha * (y[i] - m) : y[i];
+          const px = left + (x[i] - x0) * sx;
+          if (i === 0) ctx.moveTo(px, py(m)); else ctx.lineTo(px, py(m));
+        }
+        ctx.stroke();
       }
-      ctx.stroke();
     }
     ctx.restore();
-    ctx.fillStyle = c.color;
+    // Latest values, right-aligned: one per curve, each in its colour.
     ctx.textAlign = 'right';
     ctx.font = '600 11px system-ui, sans-serif';
-    ctx.fillText(`${fmtLoss(y[y.length - 1])}${c.unit ? ' ' + c.unit : ''}`, w - right - 6, top + 13);
+    let xr = w - right - 6;
+    for (const c of [...withData].reverse()) {
+      const y = c.history.y;
+      const text = `${panel.group ? `${c.short || c.label} ` : ''}${fmtLoss(y[y.length - 1])}${c.unit ? ' ' + c.unit : ''}`;
+      ctx.fillStyle = c.color;
+      ctx.fillText(text, xr, top + 13);
+      xr -= ctx.measureText(text).width + 10;
+    }
     ctx.font = '11px system-ui, sans-serif';
   });
   ctx.fillStyle = '#9aa0b0';

@@ -2,10 +2,6 @@
 
 package main
 
-// The kinds of model the page offers: each package registers its kinds in
-// its init (model.Register), so importing it is all it takes.
-import (
-	_ "latentlab/core/aae"        // "aae", "ae"
-	_ "latentlab/core/classifier" // "classifier"
-	_ "latentlab/core/semisup"    // "semisupervised", "cluster"
-)
+// The kinds of model the page offers: package kinds imports every model
+// package, each of which registers its kinds in its init (model.Register).
+import _ "latentlab/core/kinds"
