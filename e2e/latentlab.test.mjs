@@ -403,7 +403,7 @@ test('every preset: views draw, losses are finite and fall, weights round-trip',
   if (!only) assert.ok(names.includes('default') && names.length >= 3, `presets ${names}`);
   for (const k of Object.values(kinds)) assert.ok(k.doc && k.doc.length > 10, `kind ${k.name} has a doc`);
   const workers = await p.evaluate(() => window.latentlab.workers());
-  let scored = false;
+  let scored = false, projected = false, picked = false;
 
   for (const name of names) {
     await t.test(name, async () => {
@@ -428,7 +428,7 @@ test('every preset: views draw, losses are finite and fall, weights round-trip',
       }
       // Views by capability: the cards shown are the ones the capabilities allow.
       const visible = async id => !(await p.evaluate(id => document.getElementById(id).hidden, id));
-      assert.equal(await visible('card-recon'), caps.autoencoder, 'reconstructions iff an autoencoder');
+      assert.equal(await visible('card-recon'), caps.autoencoder || caps.reconstructor, 'reconstructions iff an autoencoder or reconstructor');
       assert.equal(await visible('card-latent'), caps.encoder, 'latent plot iff an encoder');
       assert.equal(await visible('card-samples'), caps.generator || caps.sampler, 'samples iff it generates');
       assert.equal(await visible('card-labels'), caps.labelGenerator, 'label grid iff a label generator');
@@ -468,7 +468,7 @@ test('every preset: views draw, losses are finite and fall, weights round-trip',
       if (falls) assert.ok(last < first, `${name}: ${main} did not fall (${first} → ${last})`);
 
       // Views draw: digits are ink on paper, plots have colour.
-      if (caps.autoencoder) {
+      if (caps.autoencoder || caps.reconstructor) {
         const s = await canvasStatsOn(p, 'recon-canvas');
         assert.ok(s.bright > 0.02 * s.opaque && s.distinct >= 16, `${name}: reconstructions ${JSON.stringify(s)}`);
       }
@@ -503,6 +503,30 @@ test('every preset: views draw, losses are finite and fall, weights round-trip',
       }
       const lc = await canvasStatsOn(p, 'loss-canvas');
       assert.ok(lc.colored >= 100, `${name}: loss curves ${JSON.stringify(lc)}`);
+
+      // A latent of more than 2 dimensions: first two dimensions or PCA (once).
+      if (caps.encoder && m.config.latent > 2 && !projected) {
+        snaps = Number(await p.evaluate(() => document.body.dataset.snapshots));
+        await p.selectOption('#latent-view', 'pca');
+        snaps = await snapshotAfter(p, snaps);
+        assert.match(await p.textContent('#latent-caption'), /PCA of \d+-D codes/);
+        const s = await canvasStatsOn(p, 'latent-canvas');
+        assert.ok(s.colored >= 50, `${name}: PCA latent plot ${JSON.stringify(s)}`);
+        await p.selectOption('#latent-view', 'first');
+        snaps = await snapshotAfter(p, snaps);
+        assert.match(await p.textContent('#latent-caption'), /dims 1–2 of/);
+        projected = true;
+      }
+      // A label generator decodes the code clicked on the latent plot with each label (once).
+      if (caps.labelGenerator && caps.encoder && !picked) {
+        const before = await canvasDigest(p, 'labels-canvas');
+        const box = await p.locator('#latent-canvas').boundingBox();
+        await p.mouse.click(box.x + box.width * 0.7, box.y + box.height * 0.3);
+        await p.waitForTimeout(500);
+        for (let i = 0; i < 40 && (await canvasDigest(p, 'labels-canvas')) === before; i++) await p.waitForTimeout(250);
+        assert.notEqual(await canvasDigest(p, 'labels-canvas'), before, `${name}: picking a code did not redraw the label grid`);
+        picked = true;
+      }
 
       // Step controls: each phase runs alone.
       for (const phase of caps.phases.slice(0, 2)) {

@@ -48,6 +48,7 @@ import {compileWasm, fetchData} from './assets.js';
 const APP_T0 = performance.now(); // app.js starts running
 
 const STORAGE_KEY = 'latentlab.config.v1';
+const VIEW_KEY = 'latentlab.latentView';  // how a code of more than 2 dimensions is plotted
 const EVAL_CHUNK = 500;
 const MAX_WORKERS = 8;
 const ROUND_TARGET_MS = 80;     // wall time of one training round
@@ -646,7 +647,7 @@ function layoutViews() {
   const c = model.caps;
   const lat = model.config.latent;
   const show = {
-    'card-recon': c.autoencoder,
+    'card-recon': c.autoencoder || c.reconstructor,
     'card-latent': c.encoder,
     'card-rawpca': c.encoder && lat === 2,
     'card-samples': c.generator || c.sampler,
@@ -1442,7 +1443,11 @@ $('error-dismiss').onclick = ui.hideError;
 $('draw-samples').onclick = drawSamples;
 $('score').onclick = onScore;
 $('latent-canvas').onclick = onLatentClick;
-$('latent-view').onchange = () => { if (!running && model) refreshSnapshot(); };
+$('latent-view').onchange = () => {
+  try { localStorage.setItem(VIEW_KEY, $('latent-view').value); } catch { /* storage unavailable */ }
+  if (!running && model) refreshSnapshot();
+};
+try { if (['first', 'pca'].includes(localStorage.getItem(VIEW_KEY))) $('latent-view').value = localStorage.getItem(VIEW_KEY); } catch { /* storage unavailable */ }
 ui.drawLegend($('legend'));
 const resized = new ResizeObserver(() => {
   drawScatter();

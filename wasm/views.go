@@ -108,6 +108,7 @@ func capsOf(m model.Model) map[string]any {
 	_, enc := m.(model.Encoder)
 	_, gen := m.(model.Generator)
 	_, ae := m.(model.Autoencoder)
+	_, rec := m.(model.Reconstructor)
 	cl, isCl := m.(model.Classifier)
 	_, lg := m.(model.LabelGenerator)
 	_, smp := m.(model.Sampler)
@@ -130,7 +131,7 @@ func capsOf(m model.Model) map[string]any {
 		names = append(names, n)
 	}
 	return map[string]any{
-		"encoder": enc, "generator": gen, "autoencoder": ae, "classifier": isCl,
+		"encoder": enc, "generator": gen, "autoencoder": ae, "reconstructor": rec, "classifier": isCl,
 		"labelGenerator": lg, "sampler": smp, "rowSampler": rows, "density": dens,
 		"evaluator": ev, "sharder": sh, "phases": phases, "classes": classes,
 		"lossNames": names,
@@ -139,8 +140,8 @@ func capsOf(m model.Model) map[string]any {
 
 // snapshot(optionsJSON?) → the data of the live views, by capability (see
 // js/worker.js): always kind, latent, step, lossNames, caps;
-//   - Autoencoder: inputs, recons (viewDigits test digits), testRecon
-//     (mean over the plotted digits);
+//   - Autoencoder or Reconstructor: inputs, recons (viewDigits test
+//     digits); testRecon (mean over the plotted digits) for an Autoencoder;
 //   - Generator: samples (viewSamples digits from fixed noise), prior
 //     (fixed prior samples, as plotted);
 //   - Encoder: codes and labels of the plotted test digits, projection
@@ -179,7 +180,8 @@ func (b *bridge) snapshot(args []js.Value) (any, error) {
 	}
 	x, labels := b.testDigits()
 	n := len(labels)
-	if _, ok := m.(model.Autoencoder); ok {
+	_, ae := m.(model.Autoencoder)
+	if _, rec := m.(model.Reconstructor); ae || rec {
 		k := min(viewDigits, n)
 		xhat := make([]float32, k*model.Pixels)
 		s.Reconstruct(make([]float32, k*model.Pixels), xhat, k)
