@@ -42,6 +42,13 @@ bin/latentlab: $(GO_SOURCES)
 
 build: bin/server bin/latentlab
 
+# The classifier that scores generated digits (core/classifier, core/score)
+# is committed, so tests and CI need not train it. This target trains it
+# again, reproducibly (same command, same file), when it is missing: delete
+# it first to retrain. About 10 minutes on a busy 2-core machine.
+assets/classifier.safetensors: | bin/latentlab $(MNIST)
+	./bin/latentlab train --preset classifier --epochs 10 --seed 1 --dtype f16 --log-every 600 --out $@
+
 test: test-go test-wasm test-e2e
 
 test-go: data

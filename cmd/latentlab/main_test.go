@@ -400,3 +400,91 @@ func lastLine(s string) string {
 	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
 	return lines[len(lines)-1]
 }
+
+// shippedClassifier is the committed sample-scoring classifier, from here.
+const shippedClassifier = "../../assets/classifier.safetensors"
+
+// evalJSON runs eval with args on the test subset and returns its JSON
+// object and stderr; it must succeed.
+func evalJSON(t *testing.T, args ...string) (map[string]any, string) {
+	t.Helper()
+	code, stdout, stderr := cli(t, append([]string{"eval", "--data", testdata}, args...)...)
+	if code != 0 {
+		t.Fatalf("eval %q: exit %d\n%s", args, code, stderr)
+	}
+	var out map[string]any
+	if err := json.Unmarshal([]byte(stdout), &out); err != nil {
+		t.Fatalf("eval printed %q: %v", stdout, err)
+	}
+	return out, stderr
+}
+
+// TestEvalScoresSamples: eval of a model that generates adds the scores
+// of its samples by the shipped classifier, the same twice; --samples 0
+// leaves them out, and so does a missing default classifier file, with a
+// note; a --classifier file given but absent, or not a classifier, is an
+// error; a classifier trained by the CLI evaluates with its test error
+// and no sample scores (it generates nothing).
+func TestEvalScoresSamples(t *testing.T) {
+	dir := t.TempDir()
+	aeFile := filepath.Join(dir, "aae")
+	trainOK(t, smallArgs(aeFile))
+	out, stderr := evalJSON(t, "--weights", aeFile, "--classifier", shippedClassifier, "--samples", "300")
+	t.Logf("an AAE of 30 steps: samples %v confidence %v entropy %v frechet %v classes %v",
+		out["samples"], out["sample_confidence"], out["sample_entropy"], out["sample_frechet"], out["sample_classes"])
+	conf, _ := out["sample_confidence"].(float64)
+	ent, _ := out["sample_entropy"].(float64)
+	fd, _ := out["sample_frechet"].(float64)
+	classes, _ := out["sample_classes"].([]any)
+	if out["samples"] != 300.0 || !(conf > 0.1 && conf <= 1) || !(ent >= 0 && ent <= math.Log(10)+1e-9) || !(fd > 0) || len(classes) != 10 {
+		t.Errorf("sample scores %v", out)
+	}
+	if _, ok := out["test_recon"]; !ok {
+		t.Errorf("the scores replaced the metrics: %v", out)
+	}
+	if !strings.Contains(stderr, "scored 300 samples") {
+		t.Errorf("stderr %q", stderr)
+	}
+	again, _ := evalJSON(t, "--weights", aeFile, "--classifier", shippedClassifier, "--samples", "300")
+	if !reflect.DeepEqual(out, again) {
+		t.Errorf("eval twice: %v, then %v", out, again)
+	}
+
+	none, _ := evalJSON(t, "--weights", aeFile, "--classifier", shippedClassifier, "--samples", "0")
+	missing, note := evalJSON(t, "--weights", aeFile) // the default assets/classifier.safetensors is not below cmd/latentlab
+	for _, o := range []map[string]any{none, missing} {
+		if _, ok := o["sample_frechet"]; ok {
+			t.Errorf("sample scores without scoring: %v", o)
+		}
+	}
+	if !strings.Contains(note, "no assets/classifier.safetensors, so no sample scores") {
+		t.Errorf("a missing default classifier: stderr %q", note)
+	}
+
+	clfFile := filepath.Join(dir, "clf")
+	if code, _, stderr := cli(t, "train", "--data", testdata, "--preset", "classifier", "--encoder", "32", "--labels", "500", "--steps", "20", "--out", clfFile); code != 0 {
+		t.Fatalf("training a classifier: exit %d\n%s", code, stderr)
+	}
+	clf, _ := evalJSON(t, "--weights", clfFile, "--classifier", shippedClassifier)
+	if e, ok := clf["test_error"].(float64); !ok || !(e > 0 && e < 0.9) {
+		t.Errorf("eval of a classifier: %v", clf)
+	}
+	if _, ok := clf["sample_frechet"]; ok {
+		t.Errorf("a classifier generates nothing, yet: %v", clf)
+	}
+
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--classifier", filepath.Join(dir, "absent")}, "absent"},
+		{[]string{"--classifier", aeFile}, `holds a "aae" model, not a classifier`},
+		{[]string{"--classifier", shippedClassifier, "--samples", "1"}, "at least 2 samples"},
+		{[]string{"--classifier", shippedClassifier, "--samples", "-5"}, "--samples must not be negative"},
+	} {
+		code, stdout, stderr := cli(t, append([]string{"eval", "--data", testdata, "--weights", aeFile}, tc.args...)...)
+		if code != 1 || stdout != "" || !strings.Contains(stderr, tc.want) {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q; want exit 1 saying %q", tc.args, code, clip(stdout), clip(stderr), tc.want)
+		}
+	}
+}

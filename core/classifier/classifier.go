@@ -27,9 +27,14 @@
 //
 // which runs
 //
-//	bin/latentlab train --preset classifier --epochs 10 --seed 1 --dtype f16 --out assets/classifier.safetensors
+//	bin/latentlab train --preset classifier --epochs 10 --seed 1 --dtype f16 --log-every 600 --out assets/classifier.safetensors
 //
-// 784-512-256-10 ReLU, dropout 0.2, Adam 1e-3 (β1 0.9), batch 100.
+// 784-512-256-10 ReLU, dropout 0.2, Adam 1e-3 (β1 0.9), batch 100, 10
+// epochs (6000 steps): 9 minutes 36 seconds on a busy 2-core machine, 1.63 %
+// test error, 98.37 % accuracy on the 10,000 MNIST test digits, the same in
+// F16 as in F32 (TestShippedClassifier asserts at least 98 %). Test error
+// after each epoch (the same run, evaluated as it went): 3.69, 2.76, 2.33, 2.00, 1.99, 1.96, 1.86,
+// 1.65, 1.79, 1.63 %; 10 epochs leave a margin above 98 %.
 package classifier
 
 import (

@@ -183,3 +183,12 @@ func Sample(x []float32, m model.Model, n int, r *rand.Rand) error {
 	}
 	return nil
 }
+
+// SampleStream is the random stream (see model.NewRand) that Rand draws
+// from, apart from the streams a model trains with.
+const SampleStream = 0x53434f5245 // "SCORE"
+
+// Rand returns the generator from which the CLI draws the samples it
+// scores of a model with config c: stream SampleStream of c's seed, so
+// that scoring the same file twice draws the same digits.
+func Rand(c model.Config) *rand.Rand { return model.NewRand(c, SampleStream) }
