@@ -33,8 +33,9 @@
 // epochs (6000 steps): 9 minutes 36 seconds on a busy 2-core machine, 1.63 %
 // test error, 98.37 % accuracy on the 10,000 MNIST test digits, the same in
 // F16 as in F32 (TestShippedClassifier asserts at least 98 %). Test error
-// after each epoch (the same run, evaluated as it went): 3.69, 2.76, 2.33, 2.00, 1.99, 1.96, 1.86,
-// 1.65, 1.79, 1.63 %; 10 epochs leave a margin above 98 %.
+// after each epoch (the same run, evaluated as it went): 3.69, 2.76, 2.33,
+// 2.00, 1.99, 1.96, 1.86, 1.65, 1.79, 1.63 %; 10 epochs leave a margin
+// above 98 %.
 package classifier
 
 import (
