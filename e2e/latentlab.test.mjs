@@ -35,9 +35,9 @@ let page;
 let tmp;       // scratch directory, removed at the end
 const profiles = []; // Chromium profiles, removed at the end
 
-/** readout returns the raw number in element #id's data-value attribute, or null if it has none. */
-async function readout(id) {
-  const v = await page.getAttribute(`#${id}`, 'data-value');
+/** readout returns the raw number in element #id's data-value attribute on page p, or null if it has none. */
+async function readout(id, p = page) {
+  const v = await p.getAttribute(`#${id}`, 'data-value');
   return v === null || v === '' ? null : Number(v);
 }
 
@@ -60,9 +60,9 @@ function parseSafetensors(buf) {
   return header;
 }
 
-/** canvasStats counts, on canvas #id, opaque pixels, bright pixels (grey > 128), strongly coloured pixels and distinct colours. */
-function canvasStats(id) {
-  return page.evaluate(id => {
+/** canvasStats counts, on canvas #id of page p, opaque pixels, bright pixels (grey > 128), strongly coloured pixels and distinct colours. */
+function canvasStats(id, p = page) {
+  return p.evaluate(id => {
     const c = document.getElementById(id);
     const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
     let opaque = 0, bright = 0, colored = 0;
@@ -352,25 +352,6 @@ function canvasDigest(p, id) {
   }, id);
 }
 
-/** canvasStatsOn is canvasStats on page p. */
-function canvasStatsOn(p, id) {
-  return p.evaluate(id => {
-    const c = document.getElementById(id);
-    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-    let opaque = 0, bright = 0, colored = 0;
-    const colors = new Set();
-    for (let i = 0; i < d.length; i += 4) {
-      if (d[i + 3] === 0) continue;
-      opaque++;
-      const mx = Math.max(d[i], d[i + 1], d[i + 2]), mn = Math.min(d[i], d[i + 1], d[i + 2]);
-      if (mn > 128) bright++;
-      if (mx - mn > 80) colored++;
-      colors.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
-    }
-    return {pixels: d.length / 4, opaque, bright, colored, distinct: colors.size};
-  }, id);
-}
-
 /** snapshotAfter waits until page p has drawn a snapshot after the count n and returns the new count. */
 async function snapshotAfter(p, n, timeout = 60_000) {
   await p.waitForFunction(n => Number(document.body.dataset.snapshots || 0) > n && !window.latentlab.busy(), n, {timeout});
@@ -440,14 +421,14 @@ test('every preset: views draw, losses are finite and fall, weights round-trip',
       await p.click('#train');
       await p.waitForFunction(() => document.body.dataset.state === 'training');
       const tTrain = Date.now();
-      while (Date.now() - tTrain < PRESET_TRAIN_MS || (await readoutOn(p, 'step')) < PRESET_MIN_STEPS) {
-        assert.ok(Date.now() - tTrain < 90_000, `${name}: only ${await readoutOn(p, 'step')} steps in 90 s`);
+      while (Date.now() - tTrain < PRESET_TRAIN_MS || (await readout('step', p)) < PRESET_MIN_STEPS) {
+        assert.ok(Date.now() - tTrain < 90_000, `${name}: only ${await readout('step', p)} steps in 90 s`);
         await p.waitForTimeout(250);
       }
       await p.click('#train');
       await p.waitForFunction(() => document.body.dataset.state === 'paused');
       const end = await p.evaluate(() => performance.now());
-      const step = await readoutOn(p, 'step');
+      const step = await readout('step', p);
       await p.waitForFunction(s => document.getElementById('test-recon').dataset.step === String(s) && !window.latentlab.busy(), step, {timeout: 60_000});
       const tasks = await p.evaluate(([a, b]) => window.__longTasks.filter(x => x.start + x.duration >= a && x.start <= b), [start, end]);
       const worst = Math.max(0, ...tasks.map(x => x.duration));
@@ -469,39 +450,39 @@ test('every preset: views draw, losses are finite and fall, weights round-trip',
 
       // Views draw: digits are ink on paper, plots have colour.
       if (caps.autoencoder || caps.reconstructor) {
-        const s = await canvasStatsOn(p, 'recon-canvas');
+        const s = await canvasStats('recon-canvas', p);
         assert.ok(s.bright > 0.02 * s.opaque && s.distinct >= 16, `${name}: reconstructions ${JSON.stringify(s)}`);
       }
       if (caps.generator || caps.sampler) {
         if (caps.sampler && !caps.generator) {
           assert.equal(await p.getAttribute('#samples-canvas', 'data-done'), '784', 'the samples are drawn to the last pixel');
         }
-        const s = await canvasStatsOn(p, 'samples-canvas');
+        const s = await canvasStats('samples-canvas', p);
         // A sampler draws each pixel at one of its intensity levels; a generator's pixels are probabilities.
         const shades = caps.generator ? 8 : Math.min(8, m.config.levels);
         assert.ok(s.opaque > 0 && s.bright > 0 && s.distinct >= shades, `${name}: samples ${JSON.stringify(s)}`);
       }
       if (caps.encoder) {
-        const s = await canvasStatsOn(p, 'latent-canvas');
+        const s = await canvasStats('latent-canvas', p);
         assert.ok(s.colored >= 50, `${name}: latent plot ${JSON.stringify(s)}`);
         if (m.config.latent === 2) {
-          const r = await canvasStatsOn(p, 'rawpca-canvas');
+          const r = await canvasStats('rawpca-canvas', p);
           assert.ok(r.opaque > 0, `${name}: raw PCA ${JSON.stringify(r)}`);
         }
       }
       if (caps.labelGenerator) {
-        const s = await canvasStatsOn(p, 'labels-canvas');
+        const s = await canvasStats('labels-canvas', p);
         assert.ok(s.opaque > 0 && s.distinct >= 8, `${name}: label grid ${JSON.stringify(s)}`);
       }
       if (caps.classifier) {
-        const s = await canvasStatsOn(p, 'clusters-canvas');
+        const s = await canvasStats('clusters-canvas', p);
         assert.ok(s.bright > 0, `${name}: classes ${JSON.stringify(s)}`);
         if (!caps.autoencoder) { // the strip shows the reconstruction loss of an autoencoder, else the error
-          const e = await readoutOn(p, 'test-recon');
+          const e = await readout('test-recon', p);
           assert.ok(e >= 0 && e <= 1, `${name}: error on 1000 test digits ${e}`);
         }
       }
-      const lc = await canvasStatsOn(p, 'loss-canvas');
+      const lc = await canvasStats('loss-canvas', p);
       assert.ok(lc.colored >= 100, `${name}: loss curves ${JSON.stringify(lc)}`);
 
       // A latent of more than 2 dimensions: first two dimensions or PCA (once).
@@ -510,7 +491,7 @@ test('every preset: views draw, losses are finite and fall, weights round-trip',
         await p.selectOption('#latent-view', 'pca');
         snaps = await snapshotAfter(p, snaps);
         assert.match(await p.textContent('#latent-caption'), /PCA of \d+-D codes/);
-        const s = await canvasStatsOn(p, 'latent-canvas');
+        const s = await canvasStats('latent-canvas', p);
         assert.ok(s.colored >= 50, `${name}: PCA latent plot ${JSON.stringify(s)}`);
         await p.selectOption('#latent-view', 'first');
         snaps = await snapshotAfter(p, snaps);
@@ -530,11 +511,11 @@ test('every preset: views draw, losses are finite and fall, weights round-trip',
 
       // Step controls: each phase runs alone.
       for (const phase of caps.phases.slice(0, 2)) {
-        const before = await readoutOn(p, 'step');
+        const before = await readout('step', p);
         snaps = Number(await p.evaluate(() => document.body.dataset.snapshots));
         await p.click(`#phase-controls button[data-phase="${phase}"]`);
         snaps = await snapshotAfter(p, snaps);
-        assert.ok(await readoutOn(p, 'step') > before, `${name}: phase ${phase} took no step`);
+        assert.ok(await readout('step', p) > before, `${name}: phase ${phase} took no step`);
       }
 
       // Evaluate on the test set where a model has its own measures.
@@ -564,8 +545,8 @@ test('every preset: views draw, losses are finite and fall, weights round-trip',
       await p.screenshot({path: path.join(SHOTS, `${name}.png`)});
 
       // Export → import round-trips: the same figure and the same samples after the import.
-      const figure = await readoutOn(p, 'test-recon');
-      const stepBefore = await readoutOn(p, 'step');
+      const figure = await readout('test-recon', p);
+      const stepBefore = await readout('step', p);
       const samples = caps.generator || caps.sampler ? await canvasDigest(p, 'samples-canvas') : null;
       await p.selectOption('#dtype', 'F32');
       const [download] = await Promise.all([p.waitForEvent('download'), p.click('#download')]);
@@ -576,8 +557,8 @@ test('every preset: views draw, losses are finite and fall, weights round-trip',
       snaps = await snapshotAfter(p, Number(await p.evaluate(() => document.body.dataset.snapshots)));
       await p.setInputFiles('#import', file);
       snaps = await snapshotAfter(p, snaps);
-      assert.equal(await readoutOn(p, 'step'), stepBefore, 'the import restores the step');
-      const after = await readoutOn(p, 'test-recon');
+      assert.equal(await readout('step', p), stepBefore, 'the import restores the step');
+      const after = await readout('test-recon', p);
       if (figure !== null) assert.ok(Math.abs(after - figure) <= 1e-6 * Math.max(1, Math.abs(figure)), `${name}: figure ${figure} before export, ${after} after import`);
       if (samples) assert.equal(await canvasDigest(p, 'samples-canvas'), samples, `${name}: the samples differ after the import`);
       assert.equal(await p.isVisible('#error'), false, await p.textContent('#error-text'));
@@ -586,9 +567,3 @@ test('every preset: views draw, losses are finite and fall, weights round-trip',
   }
   await p.close();
 });
-
-/** readoutOn is readout on page p. */
-async function readoutOn(p, id) {
-  const v = await p.getAttribute(`#${id}`, 'data-value');
-  return v === null || v === '' ? null : Number(v);
-}
