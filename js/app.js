@@ -1268,10 +1268,10 @@ async function onScore() {
 function showScore(r, step) {
   const text = $('score-text');
   text.hidden = false;
-  text.textContent = `${ui.fmtInt(r.n)} samples at step ${ui.fmtInt(step)}: confidence ${(100 * r.confidence).toFixed(1)} % · `
-    + `class entropy ${r.entropy.toFixed(3)} nats (max ${Math.log(10).toFixed(3)}) · Fréchet distance ${r.frechet.toFixed(2)} to ${ui.fmtInt(r.reference)} test digits`;
-  text.title = `The shipped MNIST classifier's view of ${r.n} samples: its mean top probability, the entropy of the classes it assigns `
-    + `(digits drawn: ${r.classes.join(', ')}), and the Fréchet distance between its features of the samples and of the first ${ui.fmtInt(r.reference)} test digits `
+  text.textContent = `Score of ${ui.fmtInt(r.n)} samples: confidence ${(100 * r.confidence).toFixed(1)} % · `
+    + `class entropy ${r.entropy.toFixed(2)} nats · Fréchet distance ${r.frechet.toFixed(1)}`;
+  text.title = `At step ${ui.fmtInt(step)}, the shipped MNIST classifier's view of ${r.n} samples: its mean top probability, the entropy of the classes it assigns `
+    + `(at most ln 10 = ${Math.log(10).toFixed(3)}; digits drawn: ${r.classes.join(', ')}), and the Fréchet distance between its features of the samples and of the first ${ui.fmtInt(r.reference)} test digits `
     + '(0 for the same distribution; the CLI compares with all 10,000, so its figure differs a little).';
   text.dataset.step = String(step);
   for (const k of ['confidence', 'entropy', 'frechet']) text.dataset[k] = String(r[k]);
