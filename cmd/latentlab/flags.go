@@ -24,7 +24,9 @@ var (
 // configFlags registers one flag per config field, named after its JSON key
 // with dashes ("--lr-recon" for "lr_recon"), so the CLI takes exactly the
 // config the page does. apply returns the preset overridden by the flags
-// that were set.
+// that were set. With --model and neither --preset nor --config, the base
+// is the preset named after that kind where there is one ("--model vae"
+// starts from the vae preset, whose Gaussian posterior the VAE needs).
 func configFlags(fs *flag.FlagSet) (apply func() (model.Config, error)) {
 	preset := fs.String("preset", "default", "start from a preset config: "+strings.Join(presetNames(), ", "))
 	configFile := fs.String("config", "", "start from a config `file` (JSON, as in a weights file's metadata)")
@@ -46,7 +48,15 @@ func configFlags(fs *flag.FlagSet) (apply func() (model.Config, error)) {
 		})
 	}
 	return func() (model.Config, error) {
-		base, ok := model.Presets()[*preset]
+		name := *preset
+		explicit := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { explicit[f.Name] = true })
+		if kind, ok := set["model"]; ok && !explicit["preset"] && !explicit["config"] {
+			if _, ok := model.Presets()[kind]; ok {
+				name = kind
+			}
+		}
+		base, ok := model.Presets()[name]
 		if !ok {
 			return model.Config{}, fmt.Errorf("unknown preset %q (want %s)", *preset, strings.Join(presetNames(), ", "))
 		}
