@@ -22,11 +22,13 @@ func evalCmd(args []string, stdout, stderr io.Writer) error {
 		"2.303 is all ten equally), sample_frechet (Fréchet distance of the\n"+
 		"classifier's features to the test digits') and sample_classes. A missing\n"+
 		"default classifier file only leaves the scores out, with a note on\n"+
-		"stderr; a --classifier given but missing, or a bad file, is an error.", stderr)
+		"stderr; a --classifier given but missing, or a bad file, is an error.\n\n"+
+		"--png FILE writes a grid of 100 samples to look at.", stderr)
 	weights := fs.String("weights", "", "the .safetensors `file` to evaluate")
 	dataDir := fs.String("data", "assets/mnist", "`dir`ectory holding the MNIST idx files (make data)")
 	clfPath := fs.String("classifier", defaultClassifier, "the classifier `file` that scores samples")
 	samples := fs.Int("samples", 10000, "digits to draw and score if the model generates (0: none)")
+	pngPath := fs.String("png", "", "also write a 10×10 grid of the model's samples (the first the score sees) to this PNG `file`")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -65,6 +67,12 @@ func evalCmd(args []string, stdout, stderr io.Writer) error {
 	}
 	for k, v := range scores {
 		out[k] = v
+	}
+	if *pngPath != "" {
+		if err := writeSampleGrid(*pngPath, m); err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "latentlab: wrote %s\n", *pngPath)
 	}
 	return json.NewEncoder(stdout).Encode(out)
 }

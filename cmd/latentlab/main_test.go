@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"image/color"
+	"image/png"
 	"io"
 	"math"
 	"os"
@@ -491,5 +493,59 @@ func TestEvalScoresSamples(t *testing.T) {
 		if code != 1 || stdout != "" || !strings.Contains(stderr, tc.want) {
 			t.Errorf("%q: exit %d, stdout %q, stderr %q; want exit 1 saying %q", tc.args, code, clip(stdout), clip(stderr), tc.want)
 		}
+	}
+}
+
+// TestEvalPNG: eval --png writes a grid of 10×10 of the model's samples
+// that decodes as a PNG with digits on it; a model that draws nothing and
+// a path that cannot be written are errors that write no file.
+func TestEvalPNG(t *testing.T) {
+	dir := t.TempDir()
+	aeFile, grid := filepath.Join(dir, "aae"), filepath.Join(dir, "grid.png")
+	trainOK(t, smallArgs(aeFile))
+	if code, _, stderr := cli(t, "eval", "--data", testdata, "--weights", aeFile, "--samples", "0", "--png", grid); code != 0 {
+		t.Fatalf("eval --png: exit %d\n%s", code, stderr)
+	}
+	f, err := os.Open(grid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	side := 10*model.Side + 9*2
+	if b := img.Bounds(); b.Dx() != side || b.Dy() != side {
+		t.Fatalf("grid of %v, want %d×%d", b, side, side)
+	}
+	bright, dark := 0, 0
+	for y := range side {
+		for x := range side {
+			g := color.GrayModel.Convert(img.At(x, y)).(color.Gray).Y
+			switch {
+			case g > 160:
+				bright++
+			case g < 32:
+				dark++
+			}
+		}
+	}
+	if bright < 500 || dark < 5000 {
+		t.Errorf("the grid has %d bright and %d dark of %d pixels: no digits on it", bright, dark, side*side)
+	}
+
+	clfFile, none := filepath.Join(dir, "clf"), filepath.Join(dir, "none.png")
+	if code, _, stderr := cli(t, "train", "--data", testdata, "--preset", "classifier", "--encoder", "16", "--labels", "500", "--steps", "2", "--out", clfFile); code != 0 {
+		t.Fatalf("training a classifier: exit %d\n%s", code, stderr)
+	}
+	if code, _, stderr := cli(t, "eval", "--data", testdata, "--weights", clfFile, "--png", none); code == 0 || !strings.Contains(stderr, `a "classifier" model draws no digits`) {
+		t.Errorf("eval --png of a classifier: exit %d, stderr %q", code, stderr)
+	}
+	if _, err := os.Stat(none); !os.IsNotExist(err) {
+		t.Errorf("a failed --png left a file: %v", err)
+	}
+	if code, _, stderr := cli(t, "eval", "--data", testdata, "--weights", aeFile, "--samples", "0", "--png", filepath.Join(dir, "no", "such", "dir.png")); code == 0 || !strings.Contains(stderr, "--png") {
+		t.Errorf("eval --png into a missing directory: exit %d, stderr %q", code, stderr)
 	}
 }

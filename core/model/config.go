@@ -8,8 +8,11 @@ import (
 	"strings"
 )
 
-// Pixels is the number of pixels of an MNIST digit (28×28).
-const Pixels = 784
+// Side is the width and height of an MNIST digit; Pixels its pixel count.
+const (
+	Side   = 28
+	Pixels = Side * Side
+)
 
 // Config fully describes a model and how it trains; a .safetensors file
 // carries it in its metadata so the file alone rebuilds the model.

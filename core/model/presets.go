@@ -106,5 +106,7 @@ var variants = map[string]func(*Config){
 	},
 	// The classifier that scores generated digits (sample quality); Adam
 	// with the usual β1 = 0.9 for a classifier (see package classifier).
-	"classifier": func(c *Config) { c.Model, c.Encoder, c.Dropout, c.Labels, c.Beta1 = "classifier", []int{512, 256}, 0.2, 60000, 0.9 },
+	"classifier": func(c *Config) {
+		c.Model, c.Encoder, c.Dropout, c.Labels, c.Beta1 = "classifier", []int{512, 256}, 0.2, 60000, 0.9
+	},
 }
