@@ -275,7 +275,8 @@ async function runSteps(query, steps) {
   const [download] = await Promise.all([p.waitForEvent('download'), p.click('#download')]);
   const file = path.join(tmp, `steps-${query.replace(/\W+/g, '-')}.safetensors`);
   await download.saveAs(file);
-  return {page: p, weights: tensors(fs.readFileSync(file)), loss: stats.loss};
+  const testRecon = Number(await p.getAttribute('#test-recon', 'data-value'));
+  return {page: p, weights: tensors(fs.readFileSync(file)), loss: stats.loss, testRecon};
 }
 
 test('data-parallel workers', async t => {
@@ -324,6 +325,11 @@ test('data-parallel workers', async t => {
       assert.ok(Number.isFinite(a) && a > 0, `${k} loss ${a}`);
       assert.ok(Math.abs(a - b) <= 1e-3 * Math.abs(a), `${k} loss: 1 worker ${a}, 2 workers ${b}`);
     }
+    // The snapshot's loss over 1000 test digits: with 2 workers each computed
+    // half of the digits' codes and losses and the halves were gathered.
+    console.log(`1000-digit test recon, 1 worker ${one.testRecon}, 2 workers ${two.testRecon}`);
+    assert.ok(one.testRecon > 0 && Math.abs(one.testRecon - two.testRecon) <= 1e-3 * one.testRecon,
+      `test recon over 1000 digits: 1 worker ${one.testRecon}, 2 workers ${two.testRecon}`);
   });
 
   await t.test('without SharedArrayBuffer: one worker, and the page says so', async () => {

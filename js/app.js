@@ -500,7 +500,7 @@ async function trainLoop() {
       if (stepsLeft <= 0) running = false;
       if (running && performance.now() >= nextSnapshot) {
         const t = performance.now();
-        await onSnapshot(await request(0, 'snapshot', {options: snapshotOptions()}));
+        await onSnapshot(await takeSnapshot());
         const now = performance.now();
         if (!document.body.dataset.firstSnapshotMs) {
           span('page: first snapshot after training (request + draw)', t, now);
@@ -623,11 +623,21 @@ function snapshotOptions() {
   return {latentView: $('latent-view').value, rawPCA: !$('card-rawpca').hidden || (model && model.config.latent === 2)};
 }
 
+/**
+ * takeSnapshot asks every worker training the model for a snapshot, the same
+ * options to each (replicas split the figures over test digits and gather
+ * them through the reducer), and returns worker 0's, which holds the views.
+ */
+async function takeSnapshot() {
+  const options = snapshotOptions();
+  return (await requestActive('snapshot', () => ({options})))[0];
+}
+
 /** refreshSnapshot redraws the views from a new snapshot, and draws samples of a model.Sampler (not while training). */
 async function refreshSnapshot() {
   try {
     const t0 = performance.now();
-    await onSnapshot(await request(0, 'snapshot', {options: snapshotOptions()}));
+    await onSnapshot(await takeSnapshot());
     if (!document.body.dataset.firstSnapshotMs) span('page: snapshot (request + draw)', t0);
   } catch (e) {
     if (!e.fatal) ui.showError(`Could not draw the model: ${e.message}`);

@@ -19,7 +19,8 @@
 //     init {config} | import {bytes}     replace the model → {config, params, step, sharded, caps}
 //     train {steps}                 exactly `steps` training steps → the Go core's train result
 //     phase {phase, count}          `count` runs of one phase of the step (a GAN's step controls)
-//     snapshot {options}            the live views' data (options: latentView, rawPCA)
+//     snapshot {options}            the live views' data (options: latentView, rawPCA); every replica is asked
+//                                   (they split the figures over test digits), replica 0 returns the views
 //     pick {x, y}                   the code a label grid decodes, picked on the latent plot
 //     sample {n, chunk}             n digits drawn pixel by pixel, chunk pixels at a time
 //     metrics                       train.Session.Metrics over the test set

@@ -155,6 +155,12 @@ func capsOf(m model.Model) map[string]any {
 //   - Density: testNLL (nats per digit) and bitsPerPixel.
 //
 // Figures over test digits are over the plotted ones (the first viewCodes).
+//
+// A replica (several workers train the model) must be asked for every
+// snapshot with the others, the same options to each: the replicas split
+// the figures over test digits (codes, losses) and gather them (gather),
+// and only replica 0 does the rest and returns the views; the others
+// return {replica: true}.
 func (b *bridge) snapshot(args []js.Value) (any, error) {
 	s, err := b.session()
 	if err != nil {
@@ -180,6 +186,17 @@ func (b *bridge) snapshot(args []js.Value) (any, error) {
 	}
 	x, labels := b.testDigits()
 	n := len(labels)
+	lead := !b.sharded || b.shard.Index == 0
+	if !lead {
+		// Only the gathered figures, in the order replica 0 computes them.
+		if _, ok := m.(model.Encoder); ok {
+			b.snapshotCodes(r, opt.LatentView, opt.RawPCA)
+		}
+		if d, ok := m.(model.Density); ok {
+			b.snapshotNLL(r, d)
+		}
+		return map[string]any{"replica": true}, nil
+	}
 	_, ae := m.(model.Autoencoder)
 	if _, rec := m.(model.Reconstructor); ae || rec {
 		k := min(viewDigits, n)
@@ -205,12 +222,62 @@ func (b *bridge) snapshot(args []js.Value) (any, error) {
 		b.snapshotClasses(r, cl)
 	}
 	if d, ok := m.(model.Density); ok {
-		var sum float64
-		chunks(x, n, model.Pixels, c.Batch, func(lo, hi int, xb []float32) { sum += d.NLL(xb, hi-lo) })
-		r["testNLL"] = finite(sum / float64(n))
-		r["bitsPerPixel"] = finite(sum / float64(n) / (model.Pixels * math.Ln2))
+		b.snapshotNLL(r, d)
 	}
 	return r, nil
+}
+
+// snapshotNLL adds to r the negative log-likelihood of the plotted test
+// digits, testNLL in nats per digit and bitsPerPixel.
+func (b *bridge) snapshotNLL(r map[string]any, d model.Density) {
+	x, labels := b.testDigits()
+	n := len(labels)
+	lo, hi := b.viewRows(n)
+	var sum float64
+	chunks(x[lo*model.Pixels:hi*model.Pixels], hi-lo, model.Pixels, b.s.Model.Config().Batch, func(lo, hi int, xb []float32) {
+		sum += d.NLL(xb, hi-lo)
+	})
+	sum = b.gather(nil, sum)[0]
+	r["testNLL"] = finite(sum / float64(n))
+	r["bitsPerPixel"] = finite(sum / float64(n) / (model.Pixels * math.Ln2))
+}
+
+// viewRows returns the rows [lo, hi) of n view digits whose figures this
+// worker computes: its share (model.Shard.Rows) when the model is a
+// replica, all n otherwise.
+func (b *bridge) viewRows(n int) (lo, hi int) {
+	if !b.sharded {
+		return 0, n
+	}
+	return b.shard.Rows(n)
+}
+
+// gather completes on every replica the figures the replicas computed in
+// parts, and returns the totals of sums: each replica filled its rows
+// (viewRows) of v, left the others zero, and summed its part of each of
+// sums. The sum over the replicas (Shard.Reduce, added in the same order
+// by all) then holds every replica's rows exactly (x + 0 = x); the sums
+// go through it as float32. Every replica must make the same gather calls
+// (the page asks them all for the snapshot). v fits the reduce's slots,
+// which hold all of a model's parameters: the codes of viewCodes digits
+// are fewer numbers than an encoder's 784·Latent weights and its
+// decoder's. A model that is not a replica keeps v and sums as they are.
+func (b *bridge) gather(v []float32, sums ...float64) []float64 {
+	if !b.sharded {
+		return sums
+	}
+	buf := make([]float32, len(v), len(v)+len(sums))
+	copy(buf, v)
+	for _, s := range sums {
+		buf = append(buf, float32(s))
+	}
+	b.shard.Reduce(buf)
+	copy(v, buf)
+	out := make([]float64, len(sums))
+	for i := range sums {
+		out[i] = float64(buf[len(v)+i])
+	}
+	return out
 }
 
 // snapshotCodes adds the codes of the plotted test digits to r (see
@@ -224,7 +291,12 @@ func (b *bridge) snapshotCodes(r map[string]any, view string, rawPCA bool) {
 	x, labels := b.testDigits()
 	n := len(labels)
 	v.codes = make([]float32, n*c.Latent)
-	sum, _ := s.TestCodesAndLoss(v.codes, n)
+	lo, hi := b.viewRows(n)
+	sum, _ := s.TestCodesAndLoss(v.codes[lo*c.Latent:hi*c.Latent], lo, hi-lo)
+	sum = b.gather(v.codes, sum)[0]
+	if b.sharded && b.shard.Index != 0 {
+		return // replica 0 plots them
+	}
 	if _, ok := s.Model.(model.Autoencoder); ok {
 		r["testRecon"] = finite(sum / float64(n))
 	}

@@ -116,7 +116,7 @@ func learns(t *testing.T, c model.Config, steps int, tr, te *data.Set) {
 
 	s := session(t, c, tr, te)
 	z := make([]float32, codes*c.Latent)
-	sum, _ := s.TestCodesAndLoss(z, codes)
+	sum, _ := s.TestCodesAndLoss(z, 0, codes)
 	before := sum / codes
 	mean0, cov0 := prior.Moments(z, codes, c.Latent)
 	dist0 := frechet(mean0, cov0, pMean, pCov)
@@ -125,7 +125,7 @@ func learns(t *testing.T, c model.Config, steps int, tr, te *data.Set) {
 	for range steps {
 		last = s.Step()
 	}
-	sum, _ = s.TestCodesAndLoss(z, codes)
+	sum, _ = s.TestCodesAndLoss(z, 0, codes)
 	after := sum / codes
 	mean, cov := prior.Moments(z, codes, c.Latent)
 	dist := frechet(mean, cov, pMean, pCov)

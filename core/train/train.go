@@ -136,15 +136,15 @@ func (s *Session) MeanTestLoss() float64 {
 	return sum / float64(n)
 }
 
-// TestCodesAndLoss stores the codes of test images [0, count) in z
-// (count, Latent) and returns their reconstruction loss summed, in one pass.
-// A model that is no model.Autoencoder gets its codes from Encode if it is
-// a model.Encoder, and a zero loss.
-func (s *Session) TestCodesAndLoss(z []float32, count int) (sum float64, n int) {
+// TestCodesAndLoss stores the codes of test images [offset,
+// offset+count) in z (count, Latent) and returns their reconstruction loss
+// summed, in one pass. A model that is no model.Autoencoder gets its codes
+// from Encode if it is a model.Encoder, and a zero loss.
+func (s *Session) TestCodesAndLoss(z []float32, offset, count int) (sum float64, n int) {
 	lat := s.Model.Config().Latent
 	ae, isAE := s.Model.(model.Autoencoder)
 	enc, isEnc := s.Model.(model.Encoder)
-	s.eachTestChunk(0, count, func(x []float32, k int) {
+	s.eachTestChunk(offset, count, func(x []float32, k int) {
 		switch {
 		case isAE:
 			sum += ae.ReconLoss(z[n*lat:(n+k)*lat], x, k)

@@ -2,6 +2,7 @@ package train_test
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -309,7 +310,7 @@ func TestCodesAndLossMatchSeparatePasses(t *testing.T) {
 	z1, z2 := make([]float32, 130*lat), make([]float32, 130*lat)
 	s.EncodeTest(z1, 130)
 	want, _ := s.TestLoss(0, 130)
-	got, n := s.TestCodesAndLoss(z2, 130)
+	got, n := s.TestCodesAndLoss(z2, 0, 130)
 	if n != 130 || got != want {
 		t.Fatalf("one pass: %v over %d; separate passes: %v over 130", got, n, want)
 	}
@@ -317,5 +318,14 @@ func TestCodesAndLossMatchSeparatePasses(t *testing.T) {
 		if z1[i] != z2[i] {
 			t.Fatalf("code %d: %v vs %v", i, z2[i], z1[i])
 		}
+	}
+	// A range from an offset: the codes of those digits, their loss.
+	z3 := make([]float32, 80*lat)
+	part, n := s.TestCodesAndLoss(z3, 50, 80)
+	if wantPart, _ := s.TestLoss(50, 80); n != 80 || part != wantPart {
+		t.Fatalf("digits [50, 130): %v over %d; TestLoss %v", part, n, wantPart)
+	}
+	if !slices.Equal(z3, z1[50*lat:]) {
+		t.Fatal("digits [50, 130): the codes differ from those of the whole pass")
 	}
 }
