@@ -3,7 +3,7 @@
 // time from navigation to the first completed training round, the workers'
 // WebAssembly memory, and the size of the wasm binary.
 //
-//   node page.mjs [--seconds N] [--models small,paper] [--workers 1,2]
+//   node page.mjs [--seconds N] [--models small,paper] [--workers 1,2] [--live 1,0]
 //
 // It starts the real server binary (../bin/server, from `make build`) on a
 // free port, and gives every run a fresh Chromium profile, so each run loads
@@ -11,7 +11,9 @@
 // ?preset=...&workers=K&autostart=1, lets the page train for --seconds
 // (default 15) and measures over all but the first WARMUP_MS: samples/s is
 // the page's own count of trained samples between two round ends divided by
-// the time between them (not the smoothed figure on screen). The JSON goes to
+// the time between them (not the smoothed figure on screen). Each is run with
+// the live views (what a person sees) and with ?live=0 (training alone, the
+// views drawn only on Pause). The JSON goes to
 // stdout, progress to stderr. CHROMIUM=/path overrides /usr/bin/chromium.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -39,7 +41,7 @@ function fail(msg) {
 
 /** parseArgs reads the command line; unknown flags are an error. */
 function parseArgs(argv) {
-  const o = {seconds: 15, models: ['small', 'paper'], workers: [1, 2]};
+  const o = {seconds: 15, models: ['small', 'paper'], workers: [1, 2], live: [true, false]};
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split(/=(.*)/s, 2);
     const value = () => inline ?? argv[++i];
@@ -62,21 +64,28 @@ function parseArgs(argv) {
         if (!o.workers.length || o.workers.some(k => !Number.isInteger(k) || k < 1 || k > 8)) fail(`--workers ${JSON.stringify(v)}: want a comma-separated list of integers in 1..8`);
         break;
       }
-      default: fail(`unknown flag ${JSON.stringify(argv[i])}; use --seconds N, --models small,paper, --workers 1,2`);
+      case '--live': {
+        const v = value();
+        const l = (v ?? '').split(',').filter(Boolean);
+        if (!l.length || l.some(x => x !== '0' && x !== '1')) fail(`--live ${JSON.stringify(v)}: want 1 (live views), 0 (none) or 1,0`);
+        o.live = l.map(x => x === '1');
+        break;
+      }
+      default: fail(`unknown flag ${JSON.stringify(argv[i])}; use --seconds N, --models small,paper, --workers 1,2, --live 1,0`);
     }
   }
   return o;
 }
 
 /** run measures one model × worker count in a fresh profile and returns its result row. */
-async function run(url, model, workers, seconds) {
+async function run(url, model, workers, live, seconds) {
   const {context, version, profile} = await launchChromium(chromium);
   try {
     const page = context.pages()[0] || await context.newPage();
     const errors = [];
     page.on('pageerror', e => errors.push(e.message));
-    await page.goto(`${url}?preset=${PRESETS[model]}&workers=${workers}&autostart=1&timing=1`);
-    const name = `${model}/${workers} worker(s)`;
+    await page.goto(`${url}?preset=${PRESETS[model]}&workers=${workers}&autostart=1&timing=1${live ? '' : '&live=0'}`);
+    const name = `${model}/${workers} worker(s)${live ? '' : '/no live views'}`;
     await page.waitForFunction(() => document.body.dataset.firstStepMs || document.body.dataset.state === 'error', null, {timeout: LOAD_TIMEOUT_MS})
       .catch(e => { throw new Error(`${name}: no training step within ${LOAD_TIMEOUT_MS / 1000} s (${e.message.split('\n')[0]})`); });
     const problem = async () => `${name}: page state ${await page.evaluate(() => document.body.dataset.state)}: `
@@ -93,11 +102,11 @@ async function run(url, model, workers, seconds) {
     if (await page.evaluate(() => document.body.dataset.state) !== 'training') throw new Error(await problem());
     if (!(b.at > a.at && b.samples > a.samples)) throw new Error(`${name}: no training round completed in ${seconds * 1000 - WARMUP_MS} ms`);
     const sps = (b.samples - a.samples) / ((b.at - a.at) / 1000);
-    await page.waitForFunction(() => document.body.dataset.firstSnapshotMs, null, {timeout: 10_000}).catch(() => {});
+    if (live) await page.waitForFunction(() => document.body.dataset.firstSnapshotMs, null, {timeout: 10_000}).catch(() => {});
     const firstSnapshot = Number(await page.evaluate(() => document.body.dataset.firstSnapshotMs)) || null;
     const phases = await page.evaluate(() => window.latentlab.timing());
     const r = {
-      model, workers,
+      model, workers, live,
       samples_per_sec: Number(sps.toFixed(1)),
       steps: b.steps - a.steps,
       seconds: Number(((b.at - a.at) / 1000).toFixed(3)),
@@ -130,9 +139,11 @@ async function main() {
     const results = [];
     for (const model of o.models) {
       for (const workers of o.workers) {
-        const {version, r} = await run(url, model, workers, o.seconds);
-        chromiumVer = version;
-        results.push(r);
+        for (const live of o.live) {
+          const {version, r} = await run(url, model, workers, live, o.seconds);
+          chromiumVer = version;
+          results.push(r);
+        }
       }
     }
     console.log(JSON.stringify({

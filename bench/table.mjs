@@ -26,7 +26,9 @@ function table(title, head, rows) {
 }
 
 const report = (src, model) => src?.reports?.find(r => r.name === model);
-const pageRes = (model, workers) => page?.results?.find(r => r.model === model && r.workers === workers);
+// A page result with live views (what a person sees; older runs have no
+// live field), or with live false: training alone (?live=0).
+const pageRes = (model, workers, live = true) => page?.results?.find(r => r.model === model && r.workers === workers && (r.live ?? true) === live);
 const peer = (model, backend) => tfjs?.results?.find(r => r.model === model && r.backend === backend);
 
 const models = ['small', 'paper'];
@@ -43,6 +45,16 @@ for (const m of models) {
 table('Training samples/s (AAE step, batch 100)',
   ['model', 'native CLI', 'wasm (Node)', 'page 1 worker', 'page 2 workers', 'TF.js wasm', 'TF.js cpu',
     '1w / TF.js wasm', '2w / TF.js wasm', '1w / TF.js cpu', '2w / 1w', 'native / 1w'], rows);
+
+const bare = models.map(m => {
+  const p1 = pageRes(m, 1, false), p2 = pageRes(m, 2, false), tw = peer(m, 'wasm'), w = report(wasm, m);
+  return [m, fmt(w?.samples_per_sec), fmt(p1?.samples_per_sec), fmt(p2?.samples_per_sec), ratio(p1?.samples_per_sec, w?.samples_per_sec),
+    ratio(p2?.samples_per_sec, p1?.samples_per_sec), ratio(p1?.samples_per_sec, tw?.samples_per_sec), ratio(p2?.samples_per_sec, tw?.samples_per_sec)];
+});
+if (bare.some(r => r[2] !== '—')) {
+  table('The page training alone (?live=0: no live views until Pause)',
+    ['model', 'wasm (Node)', 'page 1 worker', 'page 2 workers', '1w / Node', '2w / 1w', '1w / TF.js wasm', '2w / TF.js wasm'], bare);
+}
 
 table('Step efficiency: samples/s over the bound Σ FLOPs / kernel rate',
   ['model', 'GFLOP/step', 'native', 'native bound', 'native eff.', 'wasm', 'wasm bound', 'wasm eff.'],
@@ -70,8 +82,8 @@ if (page) {
   table('Page cost', ['measure', 'value'], [
     ['wasm raw', page.wasm_bytes ? `${(page.wasm_bytes / 1e6).toFixed(2)} MB` : '—'],
     ['wasm gzip', page.wasm_gzip_bytes ? `${(page.wasm_gzip_bytes / 1e6).toFixed(2)} MB` : '—'],
-    ...r.map(x => [`first step, ${x.model}, ${x.workers} worker(s)`, `${fmt(x.first_step_ms)} ms`]),
-    ...r.map(x => [`wasm memory, ${x.model}, ${x.workers} worker(s)`, `${fmt(x.wasm_memory_mb)} MB`]),
+    ...r.filter(x => x.live ?? true).map(x => [`first step, ${x.model}, ${x.workers} worker(s)`, `${fmt(x.first_step_ms)} ms`]),
+    ...r.filter(x => x.live ?? true).map(x => [`wasm memory, ${x.model}, ${x.workers} worker(s)`, `${fmt(x.wasm_memory_mb)} MB`]),
   ]);
 }
 const ver = [native && `${native.go} ${native.arch} ${native.cores} cores`, page?.chromium && `Chromium ${page.chromium}`,

@@ -332,6 +332,19 @@ test('data-parallel workers', async t => {
       `test recon over 1000 digits: 1 worker ${one.testRecon}, 2 workers ${two.testRecon}`);
   });
 
+  await t.test('live views off: trains without snapshots, draws the views on pause', async () => {
+    const p = await context.newPage();
+    await p.goto(`${baseURL}?preset=default&live=0&steps=20&autostart=1`);
+    await p.waitForFunction(() => ['paused', 'error'].includes(document.body.dataset.state) && document.body.dataset.snapshots, null, {timeout: 90_000});
+    assert.equal(await p.evaluate(() => document.body.dataset.state), 'paused', await p.textContent('#error-text'));
+    assert.equal(await p.isChecked('#live-views'), false);
+    assert.equal(Number(await p.getAttribute('#step', 'data-value')), 20);
+    assert.equal(await p.evaluate(() => document.body.dataset.snapshots), '1', 'one snapshot, on pause, none while training');
+    const s = await canvasStats('recon-canvas', p);
+    assert.ok(s.bright > 0 && s.distinct >= 16, `reconstructions after the pause ${JSON.stringify(s)}`);
+    await p.close();
+  });
+
   await t.test('without SharedArrayBuffer: one worker, and the page says so', async () => {
     const p = await context.newPage();
     await p.goto(`${baseURL}?preset=default&workers=2&noshared=1&steps=20&autostart=1`);

@@ -49,6 +49,7 @@ const APP_T0 = performance.now(); // app.js starts running
 
 const STORAGE_KEY = 'latentlab.config.v1';
 const VIEW_KEY = 'latentlab.latentView';  // how a code of more than 2 dimensions is plotted
+const LIVE_KEY = 'latentlab.liveViews';   // "0": no views drawn while training
 const EVAL_CHUNK = 500;
 const MAX_WORKERS = 8;
 const ROUND_TARGET_MS = 80;     // wall time of one training round
@@ -498,7 +499,7 @@ async function trainLoop() {
       onRound(rs, n, wall);
       if (!document.body.dataset.firstStepMs) document.body.dataset.firstStepMs = String(Math.round(performance.now()));
       if (stepsLeft <= 0) running = false;
-      if (running && performance.now() >= nextSnapshot) {
+      if (running && $('live-views').checked && performance.now() >= nextSnapshot) {
         const t = performance.now();
         await onSnapshot(await takeSnapshot());
         const now = performance.now();
@@ -1458,6 +1459,12 @@ $('latent-view').onchange = () => {
   if (!running && model) refreshSnapshot();
 };
 try { if (['first', 'pca'].includes(localStorage.getItem(VIEW_KEY))) $('latent-view').value = localStorage.getItem(VIEW_KEY); } catch { /* storage unavailable */ }
+// Live views: ?live=0 or the checkbox (remembered) trains without drawing
+// until Pause; the views then show the model as it is.
+try { $('live-views').checked = params.get('live') !== '0' && localStorage.getItem(LIVE_KEY) !== '0'; } catch { $('live-views').checked = params.get('live') !== '0'; }
+$('live-views').onchange = () => {
+  try { localStorage.setItem(LIVE_KEY, $('live-views').checked ? '1' : '0'); } catch { /* storage unavailable */ }
+};
 ui.drawLegend($('legend'));
 const resized = new ResizeObserver(() => {
   drawScatter();
