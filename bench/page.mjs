@@ -95,10 +95,16 @@ async function run(url, model, workers, live, seconds) {
     const got = await page.evaluate(() => window.latentlab.workers());
     if (got !== workers) throw new Error(`${name}: the page runs ${got} worker(s)`);
 
+    // The main thread's busy time (Chromium's TaskDuration, in seconds).
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Performance.enable');
+    const mainBusy = async () => (await cdp.send('Performance.getMetrics')).metrics.find(m => m.name === 'TaskDuration')?.value ?? NaN;
     await page.waitForTimeout(WARMUP_MS);
     const a = await page.evaluate(() => window.latentlab.stats());
+    const busyA = await mainBusy();
     await page.waitForTimeout(seconds * 1000 - WARMUP_MS);
     const b = await page.evaluate(() => window.latentlab.stats());
+    const busyB = await mainBusy();
     if (await page.evaluate(() => document.body.dataset.state) !== 'training') throw new Error(await problem());
     if (!(b.at > a.at && b.samples > a.samples)) throw new Error(`${name}: no training round completed in ${seconds * 1000 - WARMUP_MS} ms`);
     const sps = (b.samples - a.samples) / ((b.at - a.at) / 1000);
@@ -114,9 +120,14 @@ async function run(url, model, workers, live, seconds) {
       first_snapshot_ms: firstSnapshot,
       wasm_memory_mb: Number((b.wasmBytes / 2 ** 20).toFixed(1)),
       recon: b.loss && b.loss.recon !== null ? Number(b.loss.recon.toFixed(2)) : null,
+      breakdown: breakdown(a, b, busyB - busyA),
     };
     log(`${name}: ${r.samples_per_sec} samples/s (${r.steps} steps in ${r.seconds} s), first step at ${r.first_step_ms} ms,`,
       `wasm memory ${r.wasm_memory_mb} MiB, recon ${r.recon}`);
+    const bd = r.breakdown;
+    log(`${name}: per step ${bd.step_ms} ms of wall, ${bd.round_ms} in training rounds; per worker, ms of`,
+      `compute / gradient sums / barrier wait: ${bd.workers.map(w => `${w.compute_ms} / ${w.reduce_ms} / ${w.wait_ms}`).join(', ')};`,
+      `main thread busy ${(100 * bd.main_busy).toFixed(0)}%`);
     log(`${name}: start-up phases (ms since navigation; first snapshot drawn at ${firstSnapshot} ms):`);
     for (const t of phases) {
       log(`  ${String(Math.round(t.start)).padStart(6)} → ${String(Math.round(t.end)).padStart(6)} ${String(Math.round(t.end - t.start)).padStart(6)} ms  ${t.name}`);
@@ -126,6 +137,29 @@ async function run(url, model, workers, live, seconds) {
     await context?.close().catch(() => {});
     fs.rmSync(profile, {recursive: true, force: true});
   }
+}
+
+/**
+ * breakdown says where the time of the steps between stats a and b went, in
+ * ms per step: wall time; time inside training rounds (the rest is the live
+ * views' snapshots and the page between rounds); per worker, its own
+ * computation (the train call less the gradient sums), copying and adding
+ * gradients, and waiting at the sums' barrier for the other workers; and the
+ * share of the wall time the page's main thread was busy (mainBusySeconds).
+ */
+function breakdown(a, b, mainBusySeconds) {
+  const steps = b.steps - a.steps, wall = b.at - a.at;
+  const per = v => Number((v / steps).toFixed(1));
+  return {
+    step_ms: per(wall),
+    round_ms: per(b.wall - a.wall),
+    workers: b.time.map((t, i) => {
+      const o = a.time[i] || {train: 0, reduce: 0, wait: 0};
+      const reduce = t.reduce - o.reduce, wait = t.wait - o.wait;
+      return {compute_ms: per(t.train - o.train - reduce - wait), reduce_ms: per(reduce), wait_ms: per(wait)};
+    }),
+    main_busy: Number((mainBusySeconds * 1000 / wall).toFixed(3)),
+  };
 }
 
 async function main() {

@@ -56,6 +56,17 @@ if (bare.some(r => r[2] !== '—')) {
     ['model', 'wasm (Node)', 'page 1 worker', 'page 2 workers', '1w / Node', '2w / 1w', '1w / TF.js wasm', '2w / TF.js wasm'], bare);
 }
 
+const brows = (page?.results || []).filter(r => r.breakdown).map(r => {
+  const bd = r.breakdown, w = bd.workers;
+  const f = k => w.map(x => fmt(x[k], 1)).join(' / ');
+  return [r.model, r.workers, (r.live ?? true) ? 'on' : 'off', fmt(bd.step_ms, 1), fmt(bd.round_ms, 1),
+    f('compute_ms'), f('reduce_ms'), f('wait_ms'), `${fmt(100 * bd.main_busy)}%`];
+});
+if (brows.length) {
+  table('Where a page step goes (ms per step; per worker: worker 1 / worker 2)',
+    ['model', 'workers', 'live views', 'wall', 'in rounds', 'compute', 'gradient sums', 'barrier wait', 'main thread busy'], brows);
+}
+
 table('Step efficiency: samples/s over the bound Σ FLOPs / kernel rate',
   ['model', 'GFLOP/step', 'native', 'native bound', 'native eff.', 'wasm', 'wasm bound', 'wasm eff.'],
   models.map(m => {

@@ -152,7 +152,9 @@ let hold = null;             // promise that holds the loop between rounds (eval
 let roundSteps = 1;          // steps per round, adapted to ROUND_TARGET_MS
 let stepsLeft = stepsParam ?? Infinity;
 // Counters since the page loaded, for benchmarks: at is performance.now() at the end of the last round.
-const stats = {steps: 0, samples: 0, at: null, wasmBytes: 0, loss: null};
+// time: per worker, ms spent training, in gradient sums and waiting at their
+// barrier (js/worker.js); wall: ms of training rounds, as the page saw them.
+const stats = {steps: 0, samples: 0, at: null, wasmBytes: 0, loss: null, wall: 0, time: []};
 const loss = {};             // loss name → ui.History, for the current model's loss names
 // How the loss curves label the losses models report (others show their name).
 const LOSS_LABELS = {
@@ -538,6 +540,11 @@ function onRound(rs, n, wall) {
   stats.steps += n;
   stats.samples += n * batch;
   stats.at = performance.now();
+  stats.wall += wall;
+  rs.forEach((x, i) => {
+    const t = stats.time[i] || (stats.time[i] = {train: 0, reduce: 0, wait: 0});
+    for (const k of Object.keys(t)) t[k] += (x.time && x.time[k]) || 0;
+  });
   stats.wasmBytes = rs.reduce((s, x) => s + (x.memory || 0), 0);
   stats.loss = {step: r.step, ...l};
   ui.setValue('step', ui.fmtInt(r.step), r.step);
@@ -1426,7 +1433,7 @@ window.latentlab = Object.freeze({
   /** workers returns the number of workers. */
   workers: () => workerCount,
   /** stats returns counters since the page loaded: steps, samples, summed wasm memory of the workers, last losses. */
-  stats: () => ({...stats, batch: model ? model.config.batch : null, now: performance.now()}),
+  stats: () => ({...stats, time: stats.time.map(t => ({...t})), batch: model ? model.config.batch : null, now: performance.now()}),
   /** active returns the number of workers training the current model (1 for a model that cannot be sharded). */
   active: () => active,
   /** model returns the current model's config, parameter count and capabilities (a copy). */

@@ -17,7 +17,8 @@
 //     shard {index, count}          make this worker replica index of count (count 1: whole)
 //     reducer {sab, slotBytes}      the shared buffer for the gradient sums of the current model
 //     init {config} | import {bytes}     replace the model → {config, params, step, sharded, caps}
-//     train {steps}                 exactly `steps` training steps → the Go core's train result
+//     train {steps}                 exactly `steps` training steps → the Go core's train result, memory,
+//                                   time {train, reduce, wait}: ms in it, in gradient sums, at their barrier
 //     phase {phase, count}          `count` runs of one phase of the step (a GAN's step controls)
 //     snapshot {options}            the live views' data (options: latentView, rawPCA); every replica is asked
 //                                   (they split the figures over test digits), replica 0 returns the views
@@ -49,6 +50,10 @@ let loaded = false;     // MNIST handed to the Go core (setData succeeded)
 let generation = 0;     // bumped whenever the model is replaced (init, import)
 let shard = {index: 0, count: 1};
 let reducer = null;     // {sab, ctl, slotBytes, calls}
+// Where training time goes, since the last train reply (ms): in the Go core's
+// train call, and within it in gradient sums (copies and adds) and waiting at
+// their barrier for the other replicas. The page sums them (stats.time).
+const spent = {train: 0, reduce: 0, wait: 0};
 const goOutput = [];    // last lines the Go program printed (a panic message ends up here)
 const timings = [];     // spans not yet sent to the page: {name, start, end} in ms since the Unix epoch
 const timed = new Set(); // names of the once-only spans already recorded (first train, first snapshot)
@@ -192,15 +197,20 @@ function reduce(stage, n) {
   if (!r) throw new Error('worker: the Go core asked for a gradient sum, but the page gave no shared buffer');
   if (n > r.slotBytes || n % 4 !== 0) throw new Error(`worker: gradient of ${n} bytes does not fit slots of ${r.slotBytes}`);
   const {index, count} = shard;
+  const t0 = performance.now();
   const base = HEADER_BYTES + (r.calls++ & 1) * count * r.slotBytes;
   new Uint8Array(r.sab, base + index * r.slotBytes, n).set(stage.subarray(0, n));
+  const t1 = performance.now();
   barrier(r.ctl, count);
+  const t2 = performance.now();
   const out = new Float32Array(stage.buffer, stage.byteOffset, n / 4);
   out.set(new Float32Array(r.sab, base, n / 4));
   for (let k = 1; k < count; k++) {
     const s = new Float32Array(r.sab, base + k * r.slotBytes, n / 4);
     for (let i = 0; i < s.length; i++) out[i] += s[i]; // rounded to float32 at each store, as Go would add
   }
+  spent.wait += t2 - t1;
+  spent.reduce += (t1 - t0) + (performance.now() - t2);
 }
 
 /** barrier returns once all count replicas have called it; it throws after BARRIER_TIMEOUT_MS or on an abort by the page. */
@@ -301,9 +311,12 @@ const handlers = {
   train({steps}) {
     const t0 = performance.now();
     const r = call('train', steps, Infinity);
+    spent.train += performance.now() - t0;
     once(`Go train (${timed.has('train1') ? 'second' : 'first'} round, ${steps} step${steps === 1 ? '' : 's'})`, t0);
     timed.add(timed.has('train1') ? 'train2' : 'train1');
-    return {...r, memory: instance.exports.mem.buffer.byteLength};
+    const time = {...spent};
+    spent.train = spent.reduce = spent.wait = 0;
+    return {...r, memory: instance.exports.mem.buffer.byteLength, time};
   },
   snapshot({options}) {
     const t0 = performance.now();
