@@ -306,7 +306,7 @@ func TestCheck(t *testing.T) {
 			t.Errorf("preset %s: %v", name, err)
 		}
 	}
-	if c := presets["bigan"]; c.Prior != "uniform" || c.Latent != 50 {
+	if c := presets["bigan"]; c.Prior != "uniform" || c.Latent != 16 {
 		t.Errorf("bigan preset: prior %s, latent %d", c.Prior, c.Latent)
 	}
 	if c := presets["gan"]; !c.BatchNorm || c.Nets()["generator"][1] != 128 {

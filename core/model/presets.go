@@ -91,11 +91,18 @@ var variants = map[string]func(*Config){
 	},
 	// Autoencoder inside a GAN: the decoder doubles as generator.
 	"aegan": func(c *Config) { c.Model, c.Latent, c.PriorStd, c.Discriminator = "aegan", 8, 1, []int{256, 256} },
-	// BiGAN: z 50-D uniform, E and D two layers of 1024, G 1024-1024-784,
-	// Adam 2e-4, β1 = 0.5, batch 128.
+	// BiGAN: z uniform on (−1, 1), LeakyReLU(0.2), β1 = 0.5 as the
+	// references; but one hidden layer of 256 in E, G and D, a 16-D z,
+	// Adam 1e-3 and batch 32. The references' 50-D z, two layers of 1024,
+	// Adam 2e-4 and batch 128 collapsed here: after an epoch (469 steps,
+	// 9.5 min natively) every sample was the same blob (class entropy 0,
+	// Fréchet distance 636, as untrained), and so did 256-wide networks at
+	// 2e-4 or 1e-3 with batch 64, and batch norm. This preset reaches class
+	// entropy 2.16 of log 10 = 2.30, Fréchet 125 and 1-NN accuracy 0.82 in
+	// 1000 steps (under a minute).
 	"bigan": func(c *Config) {
-		c.Model, c.Latent, c.Prior, c.PriorStd, c.Encoder, c.Discriminator = "bigan", 50, "uniform", 1, []int{1024, 1024}, []int{1024, 1024}
-		c.LRRecon, c.LRReg, c.Batch, c.Activation = 2e-4, 2e-4, 128, "leakyrelu"
+		c.Model, c.Latent, c.Prior, c.PriorStd, c.Encoder, c.Discriminator = "bigan", 16, "uniform", 1, []int{256}, []int{256}
+		c.LRRecon, c.LRReg, c.Batch, c.Activation = 1e-3, 1e-3, 32, "leakyrelu"
 	},
 	// Autoregressive pixel model: 4 intensity levels (the seed's 1-of-N), a
 	// MADE 784-256-3136 (MADE used 500 units; 256 take half the time a
