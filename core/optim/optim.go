@@ -36,9 +36,12 @@ func (s *SGD) SetLR(lr float32) { s.LR = lr }
 func (s *SGD) Step(params, grads []float32) {
 	check(params, grads, len(s.buf))
 	b, g := s.buf, grads[:len(s.buf)]
-	for i := range params {
-		b[i] = s.Momentum*b[i] + g[i]
-		params[i] -= s.LR * b[i]
+	params = params[:len(b)]
+	mom, lr := s.Momentum, s.LR
+	for i := range b {
+		bi := mom*b[i] + g[i]
+		b[i] = bi
+		params[i] -= lr * bi
 	}
 }
 
@@ -68,14 +71,19 @@ func (a *Adam) Step(params, grads []float32) {
 	bc2 := 1 - math.Pow(float64(a.Beta2), float64(a.t))
 	step := float32(float64(a.LR) / bc1)
 	invSqrtBC2 := float32(1 / math.Sqrt(bc2))
-	b1, b2, eps := a.Beta1, a.Beta2, a.Eps
+	b1, b2, a1, a2, eps := a.Beta1, a.Beta2, 1-a.Beta1, 1-a.Beta2, a.Eps
 	m, v, g := a.m, a.v[:len(a.m)], grads[:len(a.m)]
 	params = params[:len(a.m)]
+	// The moments go through locals: reading m[i] and v[i] back after
+	// storing them made the loop 2.9× slower in wasm (17.2 → 6.0 ns a
+	// parameter) and 3.8× natively (BenchmarkAdam); the arithmetic, and so
+	// every bit of the result, is the same.
 	for i := range m {
 		gi := g[i]
-		m[i] = b1*m[i] + (1-b1)*gi
-		v[i] = b2*v[i] + (1-b2)*gi*gi
-		params[i] -= step * m[i] / (sqrt32(v[i])*invSqrtBC2 + eps)
+		mi := b1*m[i] + a1*gi
+		vi := b2*v[i] + a2*gi*gi
+		m[i], v[i] = mi, vi
+		params[i] -= step * mi / (sqrt32(vi)*invSqrtBC2 + eps)
 	}
 }
 
