@@ -1468,7 +1468,11 @@ $('latent-view').onchange = () => {
 try { if (['first', 'pca'].includes(localStorage.getItem(VIEW_KEY))) $('latent-view').value = localStorage.getItem(VIEW_KEY); } catch { /* storage unavailable */ }
 // Live views: ?live=0 or the checkbox (remembered) trains without drawing
 // until Pause; the views then show the model as it is.
-try { $('live-views').checked = params.get('live') !== '0' && localStorage.getItem(LIVE_KEY) !== '0'; } catch { $('live-views').checked = params.get('live') !== '0'; }
+{
+  let stored = null;
+  try { stored = localStorage.getItem(LIVE_KEY); } catch { /* storage unavailable */ }
+  $('live-views').checked = params.get('live') !== '0' && stored !== '0';
+}
 $('live-views').onchange = () => {
   try { localStorage.setItem(LIVE_KEY, $('live-views').checked ? '1' : '0'); } catch { /* storage unavailable */ }
 };

@@ -176,6 +176,17 @@ func (b *bridge) snapshot(args []js.Value) (any, error) {
 		}
 	}
 	m := s.Model
+	if !b.lead() {
+		// Only the gathered figures, in the order replica 0 computes them.
+		r := map[string]any{"replica": true}
+		if _, ok := m.(model.Encoder); ok {
+			b.snapshotCodes(r, opt.LatentView, opt.RawPCA)
+		}
+		if d, ok := m.(model.Density); ok {
+			b.snapshotNLL(r, d)
+		}
+		return r, nil
+	}
 	c := m.Config()
 	r := map[string]any{
 		"kind":      c.Model,
@@ -186,17 +197,6 @@ func (b *bridge) snapshot(args []js.Value) (any, error) {
 	}
 	x, labels := b.testDigits()
 	n := len(labels)
-	lead := !b.sharded || b.shard.Index == 0
-	if !lead {
-		// Only the gathered figures, in the order replica 0 computes them.
-		if _, ok := m.(model.Encoder); ok {
-			b.snapshotCodes(r, opt.LatentView, opt.RawPCA)
-		}
-		if d, ok := m.(model.Density); ok {
-			b.snapshotNLL(r, d)
-		}
-		return map[string]any{"replica": true}, nil
-	}
 	_, ae := m.(model.Autoencoder)
 	if _, rec := m.(model.Reconstructor); ae || rec {
 		k := min(viewDigits, n)
@@ -234,13 +234,17 @@ func (b *bridge) snapshotNLL(r map[string]any, d model.Density) {
 	n := len(labels)
 	lo, hi := b.viewRows(n)
 	var sum float64
-	chunks(x[lo*model.Pixels:hi*model.Pixels], hi-lo, model.Pixels, b.s.Model.Config().Batch, func(lo, hi int, xb []float32) {
-		sum += d.NLL(xb, hi-lo)
+	chunks(x[lo*model.Pixels:hi*model.Pixels], hi-lo, model.Pixels, b.s.Model.Config().Batch, func(from, to int, xb []float32) {
+		sum += d.NLL(xb, to-from)
 	})
 	sum = b.gather(nil, sum)[0]
 	r["testNLL"] = finite(sum / float64(n))
 	r["bitsPerPixel"] = finite(sum / float64(n) / (model.Pixels * math.Ln2))
 }
+
+// lead reports whether this worker returns the views: it is the whole
+// model, or replica 0 of several.
+func (b *bridge) lead() bool { return !b.sharded || b.shard.Index == 0 }
 
 // viewRows returns the rows [lo, hi) of n view digits whose figures this
 // worker computes: its share (model.Shard.Rows) when the model is a
@@ -294,7 +298,7 @@ func (b *bridge) snapshotCodes(r map[string]any, view string, rawPCA bool) {
 	lo, hi := b.viewRows(n)
 	sum, _ := s.TestCodesAndLoss(v.codes[lo*c.Latent:hi*c.Latent], lo, hi-lo)
 	sum = b.gather(v.codes, sum)[0]
-	if b.sharded && b.shard.Index != 0 {
+	if !b.lead() {
 		return // replica 0 plots them
 	}
 	if _, ok := s.Model.(model.Autoencoder); ok {

@@ -48,15 +48,16 @@ func configFlags(fs *flag.FlagSet) (apply func() (model.Config, error)) {
 		})
 	}
 	return func() (model.Config, error) {
+		presets := model.Presets()
 		name := *preset
 		explicit := map[string]bool{}
 		fs.Visit(func(f *flag.Flag) { explicit[f.Name] = true })
 		if kind, ok := set["model"]; ok && !explicit["preset"] && !explicit["config"] {
-			if _, ok := model.Presets()[kind]; ok {
+			if _, ok := presets[kind]; ok {
 				name = kind
 			}
 		}
-		base, ok := model.Presets()[name]
+		base, ok := presets[name]
 		if !ok {
 			return model.Config{}, fmt.Errorf("unknown preset %q (want %s)", *preset, strings.Join(presetNames(), ", "))
 		}
