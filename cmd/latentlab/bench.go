@@ -27,10 +27,14 @@ func benchCmd(args []string, stdout, stderr io.Writer) error {
 	models := fs.String("models", "small,paper", "comma-separated reference models: small, paper")
 	seconds := fs.Float64("seconds", 5, "seconds of training per model")
 	kernelSeconds := fs.Float64("kernel-seconds", 0.3, "seconds per kernel shape")
+	batch := fs.Int("batch", 0, "batch size instead of the models' 100 (50 is one of two workers' shard)")
 	asJSON := fs.Bool("json", false, "print one JSON object instead of a table")
 	dataDir := fs.String("data", "assets/mnist", "`dir`ectory holding the MNIST idx files (make data)")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if *batch < 0 {
+		return fmt.Errorf("--batch %d: want a positive batch size, or 0 for the models' own", *batch)
 	}
 	trainSet, _, err := data.LoadMNIST(*dataDir)
 	if err != nil {
@@ -42,7 +46,10 @@ func benchCmd(args []string, stdout, stderr io.Writer) error {
 		if !slices.Contains(want, m.Name) {
 			continue
 		}
-		fmt.Fprintf(stderr, "latentlab: bench %s (%s)\n", m.Name, res.Arch)
+		if *batch > 0 {
+			m.Config.Batch = *batch
+		}
+		fmt.Fprintf(stderr, "latentlab: bench %s (%s, batch %d)\n", m.Name, res.Arch, m.Config.Batch)
 		r, err := perf.Measure(m.Name, m.Config, trainSet, time.Duration(*seconds*float64(time.Second)), time.Duration(*kernelSeconds*float64(time.Second)))
 		if err != nil {
 			return err

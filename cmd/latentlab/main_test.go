@@ -373,6 +373,7 @@ func TestErrors(t *testing.T) {
 		{[]string{"train", "--data", testdata, "--log-every", "0"}, 1, "--log-every"},
 		{[]string{"train", "--data", testdata, "--batch", "4000"}, 1, "batch 4000 is larger than the 2000 training images"},
 		{[]string{"train", "--data", nowhere, "--steps", "1"}, 1, "make data"},
+		{[]string{"bench", "--data", testdata, "--batch", "-5"}, 1, "--batch -5: want a positive batch size"},
 		{[]string{"train", "--data", testdata, "--init", truncated}, 1, "checkpoint: "},
 		{[]string{"eval", "--data", testdata}, 1, "--weights is required"},
 		{[]string{"eval", "--data", testdata, "--weights", filepath.Join(dir, "absent")}, 1, "absent"},
