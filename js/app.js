@@ -4,8 +4,9 @@
 // calls the drawing verbs in ui.js.
 //
 // Several workers train data-parallel replicas of one model: each runs the
-// same steps on its share of every batch and they sum their gradients through
-// a SharedArrayBuffer (js/worker.js, reduce). This page coordinates them in
+// same steps on its share of every batch, they sum their gradients through
+// a SharedArrayBuffer and each updates its share of the parameters
+// (js/worker.js, reduce and gather). This page coordinates them in
 // rounds: every worker is asked for the same number of steps, sized so that a
 // round takes about ROUND_TARGET_MS; the replicas' losses (each its share)
 // are summed. Snapshots, evaluation and export come from worker 0 alone (the

@@ -2,8 +2,8 @@
 // page's requests. It holds no model logic: every number comes from the
 // `latentlab` object the Go program installs. The page (js/app.js) runs one
 // or more of these workers; with several, each holds a data-parallel replica
-// of the model and their gradients are summed through a SharedArrayBuffer
-// (see reduce below). The page drives training in rounds: it asks every
+// of the model, their gradients are summed through a SharedArrayBuffer and
+// each updates its part of the parameters (see reduce and gather below). The page drives training in rounds: it asks every
 // worker to run the same number of steps.
 //
 // The page downloads the Go core and MNIST (js/assets.js) and hands them over.
@@ -173,44 +173,88 @@ function info() {
   };
 }
 
-// ---- the gradient all-reduce ------------------------------------------------------
+// ---- the gradient sums and the parameters' parts ---------------------------------
 
-/**
- * reduce is what the Go core calls before each optimizer update when this
- * worker is one of several replicas: the first n bytes of stage hold this
- * replica's gradient (float32, little-endian); on return they must hold the
- * sum over all replicas, added in replica order 0, 1, ... by every replica so
- * that all get bit-identical sums and stay identical.
+/*
+ * The sums: when this worker is one of several replicas, the Go core calls
+ * reduce and then gather at each optimizer update (model.Shard). Each
+ * replica steps the optimizer on its own part of the parameters: reduce
+ * sums that part of the gradient over the replicas, gather hands every
+ * replica the others' updated parts. Replica k's part of m numbers is
+ * [⌊m·k/count⌋, ⌊m·(k+1)/count⌋); the views' figures go the same way (a
+ * reduce and a gather make a sum for all).
  *
- * Each replica copies its gradient into its own slot, waits at the barrier
- * until every replica has done the same, then sums all slots into stage.
- * The slots come in two sets, used by the parity of the call number (every
- * replica makes the same calls in the same order, so they agree on it). One
- * barrier per call is enough: a replica that finished reading call c's slots
- * (parity p) may run ahead and write its slot for call c+1, but that is in
- * the other set (1-p), which nobody is reading; it cannot write set p again
- * (call c+2) before passing the barrier of call c+1, which needs every
- * replica to arrive there, that is, to have finished reading call c's set p.
+ * reduce(stage, n, lo, hi): stage's first n bytes hold this replica's
+ * gradient (float32, little-endian); the replica copies it into its own
+ * slot, waits at the barrier until every replica has done the same, then
+ * sums bytes [lo, hi) of all slots, in replica order 0, 1, ... so that all
+ * replicas get the same bits, into stage[lo, hi).
+ *
+ * gather(stage, n, lo, hi): stage[lo, hi) holds this replica's updated
+ * part; it goes into the same range of the replica's own slot (the range
+ * only this replica read in reduce), and after the barrier every other
+ * replica's part comes from that replica's slot into stage.
+ *
+ * The slots come in two sets, used by the parity of the update (reduce
+ * counts them; its gather uses the same set; every replica makes the same
+ * calls in the same order, so they agree on it). A replica that has passed
+ * update c's gather barrier may run ahead to update c+1 and write its slot
+ * there, but that is in the other set, which nobody is reading; it cannot
+ * write set p again (update c+2) before passing the reduce barrier of c+1,
+ * which needs every replica there, that is, done reading update c's set p.
  */
-function reduce(stage, n) {
+function reduce(stage, n, lo, hi) {
   const r = reducer;
   if (!r) throw new Error('worker: the Go core asked for a gradient sum, but the page gave no shared buffer');
-  if (n > r.slotBytes || n % 4 !== 0) throw new Error(`worker: gradient of ${n} bytes does not fit slots of ${r.slotBytes}`);
+  checkPart(r, n, lo, hi);
   const {index, count} = shard;
   const t0 = performance.now();
-  const base = HEADER_BYTES + (r.calls++ & 1) * count * r.slotBytes;
-  new Uint8Array(r.sab, base + index * r.slotBytes, n).set(stage.subarray(0, n));
+  r.base = HEADER_BYTES + (r.calls++ & 1) * count * r.slotBytes;
+  new Uint8Array(r.sab, r.base + index * r.slotBytes, n).set(stage.subarray(0, n));
   const t1 = performance.now();
   barrier(r.ctl, count);
   const t2 = performance.now();
-  const out = new Float32Array(stage.buffer, stage.byteOffset, n / 4);
-  out.set(new Float32Array(r.sab, base, n / 4));
+  const len = (hi - lo) / 4;
+  const out = new Float32Array(stage.buffer, stage.byteOffset + lo, len);
+  out.set(new Float32Array(r.sab, r.base + lo, len));
   for (let k = 1; k < count; k++) {
-    const s = new Float32Array(r.sab, base + k * r.slotBytes, n / 4);
-    for (let i = 0; i < s.length; i++) out[i] += s[i]; // rounded to float32 at each store, as Go would add
+    const s = new Float32Array(r.sab, r.base + k * r.slotBytes + lo, len);
+    for (let i = 0; i < len; i++) out[i] += s[i]; // rounded to float32 at each store, as Go would add
   }
   spent.wait += t2 - t1;
   spent.reduce += (t1 - t0) + (performance.now() - t2);
+}
+
+function gather(stage, n, lo, hi) {
+  const r = reducer;
+  if (!r || r.base === undefined) throw new Error('worker: the Go core asked to gather parameters before any sum');
+  checkPart(r, n, lo, hi);
+  const {index, count} = shard;
+  const t0 = performance.now();
+  new Uint8Array(r.sab, r.base + index * r.slotBytes + lo, hi - lo).set(stage.subarray(lo, hi));
+  const t1 = performance.now();
+  barrier(r.ctl, count);
+  const t2 = performance.now();
+  for (let k = 0; k < count; k++) {
+    if (k === index) continue;
+    const [a, b] = part(n, k, count);
+    stage.set(new Uint8Array(r.sab, r.base + k * r.slotBytes + a, b - a), a);
+  }
+  spent.wait += t2 - t1;
+  spent.reduce += (t1 - t0) + (performance.now() - t2);
+}
+
+/** part returns replica k's bytes [lo, hi) of n bytes of float32s, as model.Shard.Part splits them. */
+function part(n, k, count) {
+  const m = n / 4;
+  return [4 * Math.floor(m * k / count), 4 * Math.floor(m * (k + 1) / count)];
+}
+
+/** checkPart throws unless n bytes fit the slots and [lo, hi) is this replica's part of them. */
+function checkPart(r, n, lo, hi) {
+  if (n > r.slotBytes || n % 4 !== 0) throw new Error(`worker: ${n} bytes to sum do not fit slots of ${r.slotBytes}`);
+  const [a, b] = part(n, shard.index, shard.count);
+  if (lo !== a || hi !== b) throw new Error(`worker: the Go core's part [${lo}, ${hi}) of ${n} bytes is not replica ${shard.index}'s [${a}, ${b})`);
 }
 
 /** barrier returns once all count replicas have called it; it throws after BARRIER_TIMEOUT_MS or on an abort by the page. */
@@ -293,7 +337,7 @@ const handlers = {
   start,
   data,
   shard({index, count}) {
-    const r = call('setShard', index, count, reduce);
+    const r = call('setShard', index, count, reduce, gather);
     shard = {index, count};
     return r;
   },

@@ -32,7 +32,8 @@ type bridge struct {
 
 	shard   *model.Shard // set by setShard; applied to every model this bridge makes that can take it
 	sharded bool         // the current model is a replica (false: it trains whole in this worker)
-	stage   js.Value     // Uint8Array through which gradients go to the reduce function
+	stage   js.Value     // Uint8Array through which gradients and parameters go to the replicas' reduce and gather
+	parts   map[[2]int]js.Value // stage.subarray(lo, hi) for each part used, made once a stage
 }
 
 func newBridge() *bridge { return &bridge{} }
@@ -366,8 +367,7 @@ func float32sToJS(f []float32) js.Value {
 	if len(f) == 0 {
 		return js.Global().Get("Float32Array").New(0)
 	}
-	raw := unsafe.Slice((*byte)(unsafe.Pointer(&f[0])), 4*len(f))
-	return js.Global().Get("Float32Array").New(bytesToJS(raw).Get("buffer"))
+	return js.Global().Get("Float32Array").New(bytesToJS(asBytes(f)).Get("buffer"))
 }
 
 // firstTwo returns the first two coordinates of each of the rows of z
@@ -392,24 +392,35 @@ func finite(v float64) any {
 	return v
 }
 
-// setShard(index, count, reduce) makes this worker replica index of count
-// data-parallel replicas, for the current model and every later one;
-// setShard(0, 1) makes it whole again. reduce(stage, byteLength) receives
-// a network's gradient as the little-endian float32 bytes of stage and must
-// leave in them the sum of that gradient over all replicas, summed in the
-// same order by every replica. Replicas must run the same number of steps.
+// setShard(index, count, reduce, gather) makes this worker replica index
+// of count data-parallel replicas, for the current model and every later
+// one; setShard(0, 1) makes it whole again. The two functions carry
+// model.Shard's Reduce and Gather, with the numbers as the little-endian
+// float32 bytes of a Uint8Array stage and the parts as byte offsets:
+// reduce(stage, n, lo, hi) receives a network's gradient in stage[0, n)
+// and must leave in stage[lo, hi) that part of its sum over all replicas,
+// summed in the same order by every replica; gather(stage, n, lo, hi)
+// receives this replica's part of the parameters in stage[lo, hi) and
+// must leave in stage[0, n) every replica's part (replica k's part of n/4
+// numbers m is [⌊m·k/count⌋, ⌊m·(k+1)/count⌋), model.Shard.Part). Replicas
+// must run the same number of steps.
 func (b *bridge) setShard(args []js.Value) (any, error) {
 	if len(args) < 2 || args[0].Type() != js.TypeNumber || args[1].Type() != js.TypeNumber {
-		return nil, errors.New("setShard wants (index, count, reduce)")
+		return nil, errors.New("setShard wants (index, count, reduce, gather)")
 	}
 	index, count := args[0].Int(), args[1].Int()
 	var sh *model.Shard
 	if count > 1 {
-		if len(args) != 3 || args[2].Type() != js.TypeFunction {
-			return nil, errors.New("setShard wants a reduce function for more than one replica")
+		if len(args) != 4 || args[2].Type() != js.TypeFunction || args[3].Type() != js.TypeFunction {
+			return nil, errors.New("setShard wants reduce and gather functions for more than one replica")
 		}
-		reduce := args[2]
-		sh = &model.Shard{Index: index, Count: count, Reduce: func(g []float32) { b.reduce(reduce, g) }}
+		reduce, gather := args[2], args[3]
+		sh = &model.Shard{
+			Index:  index,
+			Count:  count,
+			Reduce: func(g []float32, lo, hi int) { b.reduce(reduce, g, lo, hi) },
+			Gather: func(p []float32, lo, hi int) { b.gatherParts(gather, p, lo, hi) },
+		}
 		if err := sh.Check(model.MaxBatch); err != nil {
 			return nil, err
 		}
@@ -440,16 +451,54 @@ func (b *bridge) applyShard(m model.Model) (bool, error) {
 	return true, sh.SetShard(b.shard)
 }
 
-// reduce hands g to the JS reduce function and takes back the sum.
-func (b *bridge) reduce(f js.Value, g []float32) {
+// reduce hands g to the JS reduce function and takes back the sum of its
+// part g[lo:hi].
+func (b *bridge) reduce(f js.Value, g []float32, lo, hi int) {
 	if len(g) == 0 {
 		return
 	}
-	raw := unsafe.Slice((*byte)(unsafe.Pointer(&g[0])), 4*len(g))
-	if b.stage.IsUndefined() || b.stage.Length() < len(raw) {
-		b.stage = js.Global().Get("Uint8Array").New(len(raw))
+	raw := asBytes(g)
+	js.CopyBytesToJS(b.stageFor(len(raw)), raw)
+	f.Invoke(b.stage, len(raw), 4*lo, 4*hi)
+	if lo < hi {
+		js.CopyBytesToGo(raw[4*lo:4*hi], b.part(4*lo, 4*hi))
 	}
-	js.CopyBytesToJS(b.stage, raw)
-	f.Invoke(b.stage, len(raw))
+}
+
+// gatherParts hands this replica's part p[lo:hi] to the JS gather function
+// and takes back all of p, every replica's part.
+func (b *bridge) gatherParts(f js.Value, p []float32, lo, hi int) {
+	if len(p) == 0 {
+		return
+	}
+	raw := asBytes(p)
+	b.stageFor(len(raw))
+	if lo < hi {
+		js.CopyBytesToJS(b.part(4*lo, 4*hi), raw[4*lo:4*hi])
+	}
+	f.Invoke(b.stage, len(raw), 4*lo, 4*hi)
 	js.CopyBytesToGo(raw, b.stage)
 }
+
+// stageFor returns the stage, made anew if it is shorter than n bytes.
+func (b *bridge) stageFor(n int) js.Value {
+	if b.stage.IsUndefined() || b.stage.Length() < n {
+		b.stage = js.Global().Get("Uint8Array").New(n)
+		b.parts = map[[2]int]js.Value{}
+	}
+	return b.stage
+}
+
+// part returns the view of stage's bytes [lo, hi), made once per stage, so
+// that a training step allocates nothing.
+func (b *bridge) part(lo, hi int) js.Value {
+	v, ok := b.parts[[2]int{lo, hi}]
+	if !ok {
+		v = b.stage.Call("subarray", lo, hi)
+		b.parts[[2]int{lo, hi}] = v
+	}
+	return v
+}
+
+// asBytes is the memory of f (not empty) as bytes.
+func asBytes(f []float32) []byte { return unsafe.Slice((*byte)(unsafe.Pointer(&f[0])), 4*len(f)) }

@@ -259,7 +259,7 @@ func (b *bridge) viewRows(n int) (lo, hi int) {
 // gather completes on every replica the figures the replicas computed in
 // parts, and returns the totals of sums: each replica filled its rows
 // (viewRows) of v, left the others zero, and summed its part of each of
-// sums. The sum over the replicas (Shard.Reduce, added in the same order
+// sums. The sum over the replicas (Shard.AllReduce, added in the same order
 // by all) then holds every replica's rows exactly (x + 0 = x); the sums
 // go through it as float32. Every replica must make the same gather calls
 // (the page asks them all for the snapshot). v fits the reduce's slots,
@@ -275,7 +275,7 @@ func (b *bridge) gather(v []float32, sums ...float64) []float64 {
 	for _, s := range sums {
 		buf = append(buf, float32(s))
 	}
-	b.shard.Reduce(buf)
+	b.shard.AllReduce(buf)
 	copy(v, buf)
 	out := make([]float64, len(sums))
 	for i := range sums {

@@ -7,51 +7,9 @@ import (
 
 	"latentlab/core/data"
 	"latentlab/core/model"
+	"latentlab/core/model/replicas"
 	"latentlab/core/train"
 )
-
-// allReduce sums gradients over k goroutine replicas, in replica order, as
-// the page's workers do through a SharedArrayBuffer.
-type allReduce struct {
-	k       int
-	mu      sync.Mutex
-	cond    *sync.Cond
-	slots   [][]float32
-	arrived int
-	gen     int
-}
-
-func newAllReduce(k int) *allReduce {
-	a := &allReduce{k: k, slots: make([][]float32, k)}
-	a.cond = sync.NewCond(&a.mu)
-	return a
-}
-
-func (a *allReduce) barrier() {
-	a.mu.Lock()
-	gen := a.gen
-	if a.arrived++; a.arrived == a.k {
-		a.arrived, a.gen = 0, a.gen+1
-		a.cond.Broadcast()
-	} else {
-		for gen == a.gen {
-			a.cond.Wait()
-		}
-	}
-	a.mu.Unlock()
-}
-
-func (a *allReduce) reduce(rank int, g []float32) {
-	a.slots[rank] = append(a.slots[rank][:0], g...)
-	a.barrier()
-	clear(g)
-	for _, s := range a.slots {
-		for i, v := range s {
-			g[i] += v
-		}
-	}
-	a.barrier()
-}
 
 // TestShardsMatchOneModel: three data-parallel replicas on a batch of 50
 // (rows 16, 17, 17) stay identical to each other and follow the
@@ -79,13 +37,13 @@ func shardsMatchOneModel(t *testing.T, c model.Config, tr, te *data.Set) {
 	}
 
 	const k = 3
-	ar := newAllReduce(k)
+	shards := replicas.Group(k)
 	sessions := make([]*train.Session, k)
 	losses := make([]model.Losses, k)
 	var wg sync.WaitGroup
 	for r := range k {
 		sessions[r] = session(t, c, tr, te)
-		err := sessions[r].Model.(model.Sharder).SetShard(&model.Shard{Index: r, Count: k, Reduce: func(g []float32) { ar.reduce(r, g) }})
+		err := sessions[r].Model.(model.Sharder).SetShard(shards[r])
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -133,9 +91,10 @@ func TestShardCheck(t *testing.T) {
 	tr, te := subset(t)
 	s := session(t, small("aae"), tr, te)
 	for _, sh := range []*model.Shard{
-		{Index: 0, Count: 51, Reduce: func([]float32) {}},
-		{Index: 2, Count: 2, Reduce: func([]float32) {}},
+		{Index: 0, Count: 51, Reduce: replicas.Group(1)[0].Reduce, Gather: replicas.Group(1)[0].Gather},
+		{Index: 2, Count: 2, Reduce: replicas.Group(1)[0].Reduce, Gather: replicas.Group(1)[0].Gather},
 		{Index: 0, Count: 2},
+		{Index: 0, Count: 2, Reduce: replicas.Group(1)[0].Reduce},
 	} {
 		if err := s.Model.(model.Sharder).SetShard(sh); err == nil {
 			t.Errorf("shard %+v accepted for a batch of 50", *sh)

@@ -8,9 +8,13 @@ import (
 )
 
 // Shard makes a model one of Count data-parallel replicas: each trains on
-// its own rows of every batch, and before each optimizer update Reduce
-// replaces a network's gradient by its sum over the replicas, so that every
-// replica applies the same update and all stay identical.
+// its own rows of every batch. A network's update (Update) is shared out
+// too: Reduce sums the replicas' gradients, each replica receiving the sum
+// of its part of the parameters (Part); each replica steps the optimizer
+// on its part; Gather hands every replica the others' updated parts. So all
+// replicas hold the same parameters after every update, and each pays for
+// its part of the optimizer only (Adam on the paper model's 6.4 M
+// parameters a step: 47 ms in wasm).
 //
 // A sharded model scales its gradients and losses by its share of the batch
 // (rows/n), so the sums over replicas equal the single-model values on the
@@ -18,12 +22,30 @@ import (
 // the whole batch by every replica and sliced, so the replicas agree.
 type Shard struct {
 	Index, Count int
-	Reduce       func(grads []float32)
+	// Reduce sums grads over the replicas, added in replica order 0, 1, ...
+	// so that every replica gets the same bits; on return grads[lo:hi], this
+	// replica's Part, holds the sum, and the rest of grads anything.
+	Reduce func(grads []float32, lo, hi int)
+	// Gather completes params: on entry params[lo:hi] holds this replica's
+	// Part, on return params holds every replica's part.
+	Gather func(params []float32, lo, hi int)
 }
 
 // Rows returns the replica's rows [lo, hi) of a batch of n.
 func (s *Shard) Rows(n int) (lo, hi int) {
 	return n * s.Index / s.Count, n * (s.Index + 1) / s.Count
+}
+
+// Part returns the replica's part [lo, hi) of n numbers that the replicas
+// share out (a network's parameters): split as Rows splits a batch.
+func (s *Shard) Part(n int) (lo, hi int) { return s.Rows(n) }
+
+// AllReduce replaces v by its sum over the replicas, the same bits on every
+// replica: Reduce, then Gather of the parts of the sum.
+func (s *Shard) AllReduce(v []float32) {
+	lo, hi := s.Part(len(v))
+	s.Reduce(v, lo, hi)
+	s.Gather(v, lo, hi)
 }
 
 // Check reports whether the shard fits batches of the given size.
@@ -33,8 +55,8 @@ func (s *Shard) Check(batch int) error {
 		return fmt.Errorf("model: replica %d of %d", s.Index, s.Count)
 	case s.Count > batch:
 		return fmt.Errorf("model: %d replicas for a batch of %d: each needs at least one row", s.Count, batch)
-	case s.Reduce == nil:
-		return fmt.Errorf("model: a shard needs a Reduce function")
+	case s.Reduce == nil || s.Gather == nil:
+		return fmt.Errorf("model: a shard needs Reduce and Gather functions")
 	}
 	return nil
 }
@@ -63,16 +85,24 @@ type Sharder interface {
 	SetShard(s *Shard) error
 }
 
-// Update applies the optimizer o to net with net's gradients; a replica (s
-// not nil) first scales them by its share of the batch (rows/n) and sums
-// them over the replicas (Reduce), so that every replica applies the same
-// update. A nil s is a whole model.
+// Update applies the optimizer o to net with net's gradients. A nil s is a
+// whole model. A replica scales them by its share of the batch (rows/n;
+// share 1 leaves them as they are), sums them over the replicas (Reduce),
+// steps o on its Part of the parameters and gathers the other replicas'
+// parts (Gather): every replica ends with the parameters one model would
+// have after the update on the whole batch, up to the rounding of the sum.
 func (s *Shard) Update(o optim.Optimizer, net *nn.MLP, share float32) {
-	if s != nil {
+	if s == nil {
+		o.Step(net.Params, net.Grads)
+		return
+	}
+	if share != 1 {
 		for i := range net.Grads {
 			net.Grads[i] *= share
 		}
-		s.Reduce(net.Grads)
 	}
-	o.Step(net.Params, net.Grads)
+	lo, hi := s.Part(len(net.Params))
+	s.Reduce(net.Grads, lo, hi)
+	o.StepPart(net.Params, net.Grads, lo, hi)
+	s.Gather(net.Params, lo, hi)
 }

@@ -55,6 +55,50 @@ func TestSizeMismatchPanics(t *testing.T) {
 	NewAdam(3, 0.1, 0.9, 0.999, 1e-8).Step(make([]float32, 2), make([]float32, 2))
 }
 
+// TestPartsMatchStep: three copies of an optimizer, each stepping one part
+// of the parameters (as three data-parallel replicas do) and exchanging
+// the parts after every step, give the bits that one optimizer stepping
+// all of them gives, over several steps; a part may be empty.
+func TestPartsMatchStep(t *testing.T) {
+	const n = 1001
+	news := map[string]func() Optimizer{
+		"adam": func() Optimizer { return NewAdam(n, 1e-2, 0.9, 0.999, 1e-8) },
+		"sgd":  func() Optimizer { return NewSGD(n, 0.1, 0.9) },
+	}
+	for name, make1 := range news {
+		whole, parts := make1(), []Optimizer{make1(), make1(), make1()}
+		bounds := []int{0, 400, 400, n} // parts [0,400), [400,400), [400,1001)
+		p, q, g := make([]float32, n), make([]float32, n), make([]float32, n)
+		for i := range p {
+			p[i] = float32(math.Sin(float64(i)))
+			q[i] = p[i]
+		}
+		for step := range 4 {
+			for i := range g {
+				g[i] = float32(math.Cos(float64(i*(step+3)))) * float32(step+1)
+			}
+			whole.Step(p, g)
+			for k, o := range parts {
+				o.StepPart(q, g, bounds[k], bounds[k+1])
+			}
+			for i := range p {
+				if p[i] != q[i] {
+					t.Fatalf("%s step %d: parameter %d is %v in parts, %v whole", name, step, i, q[i], p[i])
+				}
+			}
+		}
+	}
+}
+
+func TestPartOutOfRangePanics(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Error("no panic for a part beyond the parameters")
+		}
+	}()
+	NewAdam(3, 0.1, 0.9, 0.999, 1e-8).StepPart(make([]float32, 3), make([]float32, 3), 2, 4)
+}
+
 func TestStepAllocatesNothing(t *testing.T) {
 	p, g := make([]float32, 100), make([]float32, 100)
 	for _, o := range []Optimizer{NewAdam(100, 1e-3, 0.9, 0.999, 1e-8), NewSGD(100, 0.01, 0.9)} {

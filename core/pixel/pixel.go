@@ -235,10 +235,7 @@ func (m *Model) Step(b *model.Batch) model.Losses {
 	loss := pixelNLL(dl, logits, levels, n, share)
 	m.Net.BackwardParams(dl, n)
 	m.mask(m.Net.DW)
-	if m.shard != nil {
-		m.shard.Reduce(m.Net.Grads)
-	}
-	m.opt.Step(m.Net.Params, m.Net.Grads)
+	m.shard.Update(m.opt, m.Net, 1) // the loss's gradient holds the share already
 	var l model.Losses
 	l[0] = loss * float64(share)
 	return l

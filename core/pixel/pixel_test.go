@@ -12,6 +12,7 @@ import (
 
 	"latentlab/core/data"
 	"latentlab/core/model"
+	"latentlab/core/model/replicas"
 	"latentlab/core/train"
 )
 
@@ -593,16 +594,8 @@ func TestShards(t *testing.T) {
 	c := small()
 	whole := session(t, c, tr, te)
 	reps := []*train.Session{session(t, c, tr, te), session(t, c, tr, te)}
-	mail := []chan []float32{make(chan []float32, 1), make(chan []float32, 1)}
-	for i, s := range reps {
-		err := s.Model.(model.Sharder).SetShard(&model.Shard{Index: i, Count: 2, Reduce: func(g []float32) {
-			mail[1-i] <- append([]float32(nil), g...)
-			other := <-mail[i]
-			for k := range g {
-				g[k] += other[k]
-			}
-		}})
-		if err != nil {
+	for i, sh := range replicas.Group(2) {
+		if err := reps[i].Model.(model.Sharder).SetShard(sh); err != nil {
 			t.Fatal(err)
 		}
 	}

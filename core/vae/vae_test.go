@@ -12,6 +12,7 @@ import (
 
 	"latentlab/core/data"
 	"latentlab/core/model"
+	"latentlab/core/model/replicas"
 	"latentlab/core/prior"
 	"latentlab/core/train"
 	"latentlab/core/vae"
@@ -248,23 +249,11 @@ func TestShardsMatchOneModel(t *testing.T) {
 	for range steps {
 		want = one.Step()
 	}
-	// Each replica sends a copy of its gradient and adds the other's:
-	// g₀ + g₁ on both, which float addition makes bit-identical.
-	a, b := make(chan []float32, 1), make(chan []float32, 1)
-	pair := func(send, recv chan []float32) func([]float32) {
-		return func(g []float32) {
-			send <- append([]float32(nil), g...)
-			other := <-recv
-			for i := range g {
-				g[i] += other[i]
-			}
-		}
-	}
 	reps := []*train.Session{session(t, c, tr, te), session(t, c, tr, te)}
 	losses := make([]model.Losses, 2)
 	var wg sync.WaitGroup
-	for r, ch := range [][2]chan []float32{{a, b}, {b, a}} {
-		if err := reps[r].Model.(model.Sharder).SetShard(&model.Shard{Index: r, Count: 2, Reduce: pair(ch[0], ch[1])}); err != nil {
+	for r, sh := range replicas.Group(2) {
+		if err := reps[r].Model.(model.Sharder).SetShard(sh); err != nil {
 			t.Fatal(err)
 		}
 		wg.Add(1)
