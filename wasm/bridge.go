@@ -30,9 +30,9 @@ type bridge struct {
 	scorer   *score.Scorer // the sample-quality scorer, once setScorer has loaded its classifier
 	scoreRef int           // the test digits it compares with
 
-	shard   *model.Shard // set by setShard; applied to every model this bridge makes that can take it
-	sharded bool         // the current model is a replica (false: it trains whole in this worker)
-	stage   js.Value     // Uint8Array through which gradients and parameters go to the replicas' reduce and gather
+	shard   *model.Shard        // set by setShard; applied to every model this bridge makes that can take it
+	sharded bool                // the current model is a replica (false: it trains whole in this worker)
+	stage   js.Value            // Uint8Array through which gradients and parameters go to the replicas' reduce and gather
 	parts   map[[2]int]js.Value // stage.subarray(lo, hi) for each part used, made once a stage
 }
 

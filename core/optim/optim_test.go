@@ -56,9 +56,9 @@ func TestSizeMismatchPanics(t *testing.T) {
 }
 
 // TestPartsMatchStep: three copies of an optimizer, each stepping one part
-// of the parameters (as three data-parallel replicas do) and exchanging
-// the parts after every step, give the bits that one optimizer stepping
-// all of them gives, over several steps; a part may be empty.
+// of the same parameters (as three data-parallel replicas do before they
+// gather the parts), give the bits that one optimizer stepping all of them
+// gives, over several steps; a part may be empty.
 func TestPartsMatchStep(t *testing.T) {
 	const n = 1001
 	news := map[string]func() Optimizer{

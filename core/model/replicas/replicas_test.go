@@ -25,8 +25,8 @@ func TestAllReduce(t *testing.T) {
 		}
 		wg.Wait()
 		for i := range n {
-			want := 1*(0.1+float32(i)) + 2*(0.1+float32(i))
-			want += 3 * (0.1 + float32(i))
+			x := 0.1 + float32(i)
+			want := 1*x + 2*x + 3*x // in replica order
 			for r := range k {
 				if vs[r][i] != want {
 					t.Fatalf("n %d: replica %d holds %v at %d, want %v", n, r, vs[r][i], i, want)
