@@ -152,6 +152,12 @@ func addDyTX(dw, dy, x []float32, n, in, out, o0, o1 int) {
 			}
 			axpy2x4(d0, d1, x[i*in:(i+4)*in], &a)
 		}
+		if i+2 <= n { // two rows left over (a shard of 50, say)
+			r := i * out
+			a := [4]float32{dy[r+o], dy[r+out+o], dy[r+o+1], dy[r+out+o+1]}
+			axpy2x2(d0, d1, x[i*in:(i+2)*in], &a)
+			i += 2
+		}
 		for ; i < n; i++ {
 			xi := x[i*in : i*in+in]
 			axpy(d0, xi, dy[i*out+o])
@@ -247,6 +253,38 @@ func axpy2x4(d0, d1, r4 []float32, a *[8]float32) {
 		v0, v1, v2, v3 := r0[k], r1[k], r2[k], r3[k]
 		d0[k] += a0*v0 + a1*v1 + a2*v2 + a3*v3
 		d1[k] += a4*v0 + a5*v1 + a6*v2 + a7*v3
+	}
+}
+
+// axpy2x2 is axpy2x4 for two rows of r2 (2,len(d0)):
+//
+//	d0 += a[0]·r0 + a[1]·r1
+//	d1 += a[2]·r0 + a[3]·r1
+func axpy2x2(d0, d1, r2 []float32, a *[4]float32) {
+	m := len(d0)
+	d1 = d1[:m]
+	r0 := r2[0*m : 1*m][:m]
+	r1 := r2[1*m : 2*m][:m]
+	a0, a1, a2, a3 := a[0], a[1], a[2], a[3]
+	k := 0
+	for ; k < m-3; k += 4 {
+		v0, v1 := r0[k], r1[k]
+		d0[k] += a0*v0 + a1*v1
+		d1[k] += a2*v0 + a3*v1
+		v0, v1 = r0[k+1], r1[k+1]
+		d0[k+1] += a0*v0 + a1*v1
+		d1[k+1] += a2*v0 + a3*v1
+		v0, v1 = r0[k+2], r1[k+2]
+		d0[k+2] += a0*v0 + a1*v1
+		d1[k+2] += a2*v0 + a3*v1
+		v0, v1 = r0[k+3], r1[k+3]
+		d0[k+3] += a0*v0 + a1*v1
+		d1[k+3] += a2*v0 + a3*v1
+	}
+	for ; k < m; k++ {
+		v0, v1 := r0[k], r1[k]
+		d0[k] += a0*v0 + a1*v1
+		d1[k] += a2*v0 + a3*v1
 	}
 }
 

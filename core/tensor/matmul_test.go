@@ -103,7 +103,7 @@ var sink float32
 // BenchmarkProducts reports GFLOP/s of each kernel at the training shapes of
 // the default and paper models (batch 100).
 func BenchmarkProducts(b *testing.B) {
-	shapes := [][3]int{{100, 784, 512}, {100, 512, 256}, {100, 256, 784}, {100, 784, 1000}, {100, 1000, 1000}, {100, 1000, 784}}
+	shapes := [][3]int{{100, 784, 512}, {100, 512, 256}, {100, 256, 784}, {100, 784, 1000}, {100, 1000, 1000}, {100, 1000, 784}, {50, 784, 512}, {50, 512, 256}, {50, 1000, 1000}}
 	r := rand.New(rand.NewPCG(3, 4))
 	for _, p := range products {
 		for _, sh := range shapes {
