@@ -18,7 +18,7 @@ func MulXWt(y, x, w []float32, n, in, out int) {
 }
 
 // mulXWt computes rows [i0, i1) of MulXWt.
-func mulXWt(y, x, w []float32, in, out, i0, i1 int) {
+func mulXWt(y, x, w []float32, _, in, out, i0, i1 int) {
 	for ob := 0; ob < out; ob += blockOut {
 		oe := min(ob+blockOut, out)
 		i := i0
@@ -185,7 +185,7 @@ func MulDyW(dx, dy, w []float32, n, in, out int) {
 }
 
 // mulDyW computes rows [i0, i1) of dx for MulDyW.
-func mulDyW(dx, dy, w []float32, in, out, i0, i1 int) {
+func mulDyW(dx, dy, w []float32, _, in, out, i0, i1 int) {
 	i := i0
 	for ; i+2 <= i1; i += 2 {
 		d0 := dx[i*in : i*in+in]

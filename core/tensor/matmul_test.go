@@ -10,6 +10,7 @@ import (
 
 type product struct {
 	name        string
+	kind        Kind
 	fast, naive func(dst, a, b []float32, n, in, out int)
 	// sizes of dst, a, b for a shape
 	sizes func(n, in, out int) (int, int, int)
@@ -17,9 +18,30 @@ type product struct {
 }
 
 var products = []product{
-	{"MulXWt", MulXWt, MulXWtNaive, func(n, in, out int) (int, int, int) { return n * out, n * in, out * in }, false},
-	{"AddDyTX", AddDyTX, AddDyTXNaive, func(n, in, out int) (int, int, int) { return out * in, n * out, n * in }, true},
-	{"MulDyW", MulDyW, MulDyWNaive, func(n, in, out int) (int, int, int) { return n * in, n * out, out * in }, false},
+	{"MulXWt", XWt, MulXWt, MulXWtNaive, func(n, in, out int) (int, int, int) { return n * out, n * in, out * in }, false},
+	{"AddDyTX", DyTX, AddDyTX, AddDyTXNaive, func(n, in, out int) (int, int, int) { return out * in, n * out, n * in }, true},
+	{"MulDyW", DyW, MulDyW, MulDyWNaive, func(n, in, out int) (int, int, int) { return n * in, n * out, out * in }, false},
+}
+
+// impls are the implementations of p the tests check against the oracle:
+// the exported function (the platform's kernels, shared between cores) and,
+// whole, each kernel set, so the pure-Go kernels are tested natively too.
+func (p product) impls() []impl {
+	whole := func(set kernelSet) func(dst, a, b []float32, n, in, out int) {
+		return func(dst, a, b []float32, n, in, out int) {
+			rows := n
+			if p.kind == DyTX {
+				rows = out
+			}
+			set[p.kind](dst, a, b, n, in, out, 0, rows)
+		}
+	}
+	return []impl{{"fast", p.fast}, {"portable", whole(portable)}, {"platform", whole(kernels)}}
+}
+
+type impl struct {
+	name string
+	f    func(dst, a, b []float32, n, in, out int)
 }
 
 func randSlice(r *rand.Rand, size int, zeros float64) []float32 {
@@ -58,15 +80,18 @@ func TestConformance(t *testing.T) {
 						want[i] = float32(math.NaN()) // must be overwritten
 					}
 				}
-				got := append([]float32(nil), want...)
+				start := append([]float32(nil), want...)
 				p.naive(want, a, b, n, in, out)
-				p.fast(got, a, b, n, in, out)
 				// Tolerance grows with the length of the sums.
 				k := map[string]int{"MulXWt": in, "AddDyTX": n, "MulDyW": out}[p.name]
 				tol := 1e-5 * float64(k+1)
-				for i := range want {
-					if d := math.Abs(float64(want[i] - got[i])); !(d <= tol*(1+math.Abs(float64(want[i])))) {
-						t.Fatalf("%s n=%d in=%d out=%d zeros=%v: [%d] got %v want %v", p.name, n, in, out, zeros, i, got[i], want[i])
+				for _, im := range p.impls() {
+					got := append([]float32(nil), start...)
+					im.f(got, a, b, n, in, out)
+					for i := range want {
+						if d := math.Abs(float64(want[i] - got[i])); !(d <= tol*(1+math.Abs(float64(want[i])))) {
+							t.Fatalf("%s (%s) n=%d in=%d out=%d zeros=%v: [%d] got %v want %v", p.name, im.name, n, in, out, zeros, i, got[i], want[i])
+						}
 					}
 				}
 			}
@@ -92,8 +117,10 @@ func TestNoAllocs(t *testing.T) {
 	for _, p := range products {
 		nd, na, nb := p.sizes(n, in, out)
 		d, a, b := make([]float32, nd), make([]float32, na), make([]float32, nb)
-		if allocs := testing.AllocsPerRun(10, func() { p.fast(d, a, b, n, in, out) }); allocs != 0 {
-			t.Errorf("%s allocates %v times per call", p.name, allocs)
+		for _, im := range p.impls() {
+			if allocs := testing.AllocsPerRun(10, func() { im.f(d, a, b, n, in, out) }); allocs != 0 {
+				t.Errorf("%s (%s) allocates %v times per call", p.name, im.name, allocs)
+			}
 		}
 	}
 }
@@ -101,17 +128,16 @@ func TestNoAllocs(t *testing.T) {
 var sink float32
 
 // BenchmarkProducts reports GFLOP/s of each kernel at the training shapes of
-// the default and paper models (batch 100).
+// the default and paper models (batch 100, and 50, a replica's share of
+// it): fast is the platform's (both cores natively), portable the pure-Go
+// kernels on one core.
 func BenchmarkProducts(b *testing.B) {
 	shapes := [][3]int{{100, 784, 512}, {100, 512, 256}, {100, 256, 784}, {100, 784, 1000}, {100, 1000, 1000}, {100, 1000, 784}, {50, 784, 512}, {50, 512, 256}, {50, 1000, 1000}}
 	r := rand.New(rand.NewPCG(3, 4))
 	for _, p := range products {
 		for _, sh := range shapes {
 			n, in, out := sh[0], sh[1], sh[2]
-			for _, impl := range []struct {
-				name string
-				f    func(dst, a, b []float32, n, in, out int)
-			}{{"fast", p.fast}, {"naive", p.naive}} {
+			for _, impl := range append(p.impls()[:2], impl{"naive", p.naive}) {
 				b.Run(fmt.Sprintf("%s/%s/%dx%dx%d", p.name, impl.name, n, in, out), func(b *testing.B) {
 					nd, na, nb := p.sizes(n, in, out)
 					d, x, y := randSlice(r, nd, 0), randSlice(r, na, 0), randSlice(r, nb, 0)

@@ -63,15 +63,19 @@ func split(kind Kind, dst, a, b []float32, n, in, out, rows int) {
 }
 
 func (t task) compute() {
-	switch t.kind {
-	case XWt:
-		mulXWt(t.dst, t.a, t.b, t.in, t.out, t.lo, t.hi)
-	case DyTX:
-		addDyTX(t.dst, t.a, t.b, t.n, t.in, t.out, t.lo, t.hi)
-	case DyW:
-		mulDyW(t.dst, t.a, t.b, t.in, t.out, t.lo, t.hi)
-	}
+	kernels[t.kind](t.dst, t.a, t.b, t.n, t.in, t.out, t.lo, t.hi)
 }
+
+// rowKernel computes output rows [lo, hi) of one product: rows of y or dx
+// for XWt and DyW, rows of dw for DyTX.
+type rowKernel func(dst, a, b []float32, n, in, out, lo, hi int)
+
+// kernelSet is a row kernel for each Kind. kernels, the set the products
+// run, is chosen per platform by build tag (kernels_*.go).
+type kernelSet [3]rowKernel
+
+// portable is the pure-Go set (matmul.go), the one wasm runs.
+var portable = kernelSet{XWt: mulXWt, DyTX: addDyTX, DyW: mulDyW}
 
 // cores returns how many goroutines share a large product: GOMAXPROCS
 // natively; under js/wasm, which runs one thread, 1.
