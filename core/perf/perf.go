@@ -1,7 +1,8 @@
 // Package perf measures training speed: samples/s of a model's training
 // step, GFLOP/s of each matrix product the step performs, and the step's
 // efficiency, its samples/s over the samples/s that the measured kernel
-// rates allow. The CLI's bench command prints its reports, natively and
+// rates allow (rates on the operands of one of its steps, ReLU zeros and
+// all). The CLI's bench command prints its reports, natively and
 // (built for GOOS=js GOARCH=wasm) under Node.
 package perf
 
@@ -49,8 +50,9 @@ type Report struct {
 const allocSteps = 10
 
 // Measure trains a model built from c on train for about d after a short
-// warm-up, then measures each product shape of its step for about
-// perKernel, and returns the report named name.
+// warm-up, then records one more step's products and measures each shape
+// for about perKernel on that step's operands, and returns the report
+// named name.
 func Measure(name string, c model.Config, trainSet *data.Set, d, perKernel time.Duration) (Report, error) {
 	m, err := model.New(c)
 	if err != nil {
@@ -62,7 +64,6 @@ func Measure(name string, c model.Config, trainSet *data.Set, d, perKernel time.
 	}
 	r := Report{Name: name, Arch: runtime.GOOS + "/" + runtime.GOARCH, Params: c.ParamCount(), Batch: c.Batch}
 
-	calls := StepCalls(s)
 	for range 2 { // warm-up
 		s.Step()
 	}
@@ -79,37 +80,57 @@ func Measure(name string, c model.Config, trainSet *data.Set, d, perKernel time.
 	r.AllocsPerStep = testing.AllocsPerRun(allocSteps, func() { s.Step() })
 	r.SamplesPerSec = float64(r.Steps*c.Batch) / r.Seconds
 
-	// The bound: the time each product takes at its measured rate.
-	counts := map[tensor.Call]int{}
-	for _, call := range calls {
-		counts[call]++
-		r.GFLOPPerStep += call.FLOPs() / 1e9
-	}
+	// The bound: the time each product of a step takes at its shape's
+	// rate, measured on the step's own operands.
+	step := recordStep(s)
 	var boundSec float64
-	for _, call := range uniq(calls) {
-		rate := KernelRate(call, perKernel)
-		boundSec += float64(counts[call]) * call.FLOPs() / (rate * 1e9)
-		r.Kernels = append(r.Kernels, Kernel{Kind: call.Kind.String(), N: call.N, In: call.In, Out: call.Out, PerStep: counts[call], GFLOPS: rate})
+	for _, call := range uniq(step) {
+		var same []product
+		for _, p := range step {
+			if p.Call == call {
+				same = append(same, p)
+			}
+		}
+		rate := kernelRate(same, perKernel)
+		flops := float64(len(same)) * call.FLOPs()
+		r.GFLOPPerStep += flops / 1e9
+		boundSec += flops / (rate * 1e9)
+		r.Kernels = append(r.Kernels, Kernel{Kind: call.Kind.String(), N: call.N, In: call.In, Out: call.Out, PerStep: len(same), GFLOPS: rate})
 	}
 	r.BoundPerSec = float64(c.Batch) / boundSec
 	r.Efficiency = r.SamplesPerSec / r.BoundPerSec
 	return r, nil
 }
 
-// StepCalls runs one training step of s and returns the products it made,
-// in order.
-func StepCalls(s *train.Session) []tensor.Call {
-	var calls []tensor.Call
-	tensor.Recorder = func(c tensor.Call) { calls = append(calls, c) }
-	defer func() { tensor.Recorder = nil }()
-	s.Step()
-	return calls
+// product is one product of a training step: its shape and a copy of its
+// operand a as the step passed it (x for XWt, dy for DyTX and DyW), the
+// one whose zeros (ReLU's) a kernel may skip.
+type product struct {
+	tensor.Call
+	a []float32
 }
 
-// KernelRate returns the GFLOP/s of the fast kernel for one call shape on
-// random operands, measured for about d.
-func KernelRate(c tensor.Call, d time.Duration) float64 {
-	nd, na, nb := c.Sizes()
+// recordStep runs one training step of s and returns the products it
+// made, in order.
+func recordStep(s *train.Session) []product {
+	var step []product
+	tensor.Recorder = func(c tensor.Call, _, a, _ []float32) {
+		_, na, _ := c.Sizes()
+		step = append(step, product{c, slices.Clone(a[:na])})
+	}
+	defer func() { tensor.Recorder = nil }()
+	s.Step()
+	return step
+}
+
+// kernelRate returns the GFLOP/s of the fast kernel over products of one
+// shape, each run on its recorded operand a (the other operands random),
+// measured for about d: a step's products as fast as the kernels compute
+// them, zeros and all. The FLOPs counted are 2·N·In·Out whether or not a
+// kernel skips a zero.
+func kernelRate(same []product, d time.Duration) float64 {
+	c := same[0].Call
+	nd, _, nb := c.Sizes()
 	r := rand.New(rand.NewPCG(1, 2))
 	fill := func(n int) []float32 {
 		s := make([]float32, n)
@@ -118,22 +139,26 @@ func KernelRate(c tensor.Call, d time.Duration) float64 {
 		}
 		return s
 	}
-	dst, a, b := fill(nd), fill(na), fill(nb)
-	c.Run(dst, a, b) // warm-up
+	dst, b := fill(nd), fill(nb)
+	for _, p := range same { // warm-up
+		c.Run(dst, p.a, b)
+	}
 	runs := 0
 	start := time.Now()
 	for runs == 0 || time.Since(start) < d {
-		c.Run(dst, a, b)
-		runs++
+		for _, p := range same {
+			c.Run(dst, p.a, b)
+		}
+		runs += len(same)
 	}
 	return float64(runs) * c.FLOPs() / time.Since(start).Seconds() / 1e9
 }
 
-func uniq(calls []tensor.Call) []tensor.Call {
+func uniq(step []product) []tensor.Call {
 	var out []tensor.Call
-	for _, c := range calls {
-		if !slices.Contains(out, c) {
-			out = append(out, c)
+	for _, p := range step {
+		if !slices.Contains(out, p.Call) {
+			out = append(out, p.Call)
 		}
 	}
 	return out

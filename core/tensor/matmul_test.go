@@ -138,17 +138,19 @@ func BenchmarkProducts(b *testing.B) {
 		for _, sh := range shapes {
 			n, in, out := sh[0], sh[1], sh[2]
 			for _, impl := range append(p.impls()[:2], impl{"naive", p.naive}) {
-				b.Run(fmt.Sprintf("%s/%s/%dx%dx%d", p.name, impl.name, n, in, out), func(b *testing.B) {
-					nd, na, nb := p.sizes(n, in, out)
-					d, x, y := randSlice(r, nd, 0), randSlice(r, na, 0), randSlice(r, nb, 0)
-					b.ReportAllocs()
-					for b.Loop() {
-						impl.f(d, x, y, n, in, out)
-					}
-					sink = d[0]
-					flops := 2 * float64(n*in*out) * float64(b.N)
-					b.ReportMetric(flops/b.Elapsed().Seconds()/1e9, "GFLOP/s")
-				})
+				for _, zeros := range []float64{0, 0.5} {
+					b.Run(fmt.Sprintf("%s/%s/%dx%dx%d/zeros=%v", p.name, impl.name, n, in, out, zeros), func(b *testing.B) {
+						nd, na, nb := p.sizes(n, in, out)
+						d, x, y := randSlice(r, nd, 0), randSlice(r, na, zeros), randSlice(r, nb, 0)
+						b.ReportAllocs()
+						for b.Loop() {
+							impl.f(d, x, y, n, in, out)
+						}
+						sink = d[0]
+						flops := 2 * float64(n*in*out) * float64(b.N)
+						b.ReportMetric(flops/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+					})
+				}
 			}
 		}
 	}

@@ -57,13 +57,14 @@ func (c Call) Sizes() (dst, a, b int) {
 	}
 }
 
-// Recorder, when not nil, is called with the shape of every product the
-// fast kernels compute. Benchmarks set it to list a training step's work;
-// it is not safe to change while products run.
-var Recorder func(Call)
+// Recorder, when not nil, is called with the shape and the operands (as
+// Run takes them, before the product) of every product the fast kernels
+// compute. Benchmarks set it to list a training step's work; it is not safe
+// to change while products run.
+var Recorder func(c Call, dst, a, b []float32)
 
-func record(k Kind, n, in, out int) {
+func record(c Call, dst, a, b []float32) {
 	if Recorder != nil {
-		Recorder(Call{k, n, in, out})
+		Recorder(c, dst, a, b)
 	}
 }
