@@ -576,6 +576,9 @@ test('every preset: views draw, losses are finite and fall, weights round-trip',
       snaps = await snapshotAfter(p, Number(await p.evaluate(() => document.body.dataset.snapshots)));
       await p.setInputFiles('#import', file);
       snaps = await snapshotAfter(p, snaps);
+      if (caps.sampler && !caps.generator) { // drawn pixel by pixel after the snapshot
+        await p.waitForFunction(() => document.getElementById('samples-canvas').dataset.done === '784' && !window.latentlab.busy(), null, {timeout: 60_000});
+      }
       assert.equal(await readout('step', p), stepBefore, 'the import restores the step');
       const after = await readout('test-recon', p);
       if (figure !== null) assert.ok(Math.abs(after - figure) <= 1e-6 * Math.max(1, Math.abs(figure)), `${name}: figure ${figure} before export, ${after} after import`);

@@ -150,6 +150,7 @@ let running = false;         // training rounds wanted
 let loop = null;             // promise of the running training loop
 let round = null;            // promise of the round in flight
 let hold = null;             // promise that holds the loop between rounds (evaluation, step controls, sampling)
+let samplesStale = false;    // a sampler's samples are older than its model: exclusive draws them next
 let roundSteps = 1;          // steps per round, adapted to ROUND_TARGET_MS
 let stepsLeft = stepsParam ?? Infinity;
 // Counters since the page loaded, for benchmarks: at is performance.now() at the end of the last round.
@@ -652,7 +653,10 @@ async function refreshSnapshot() {
     if (!e.fatal) ui.showError(`Could not draw the model: ${e.message}`);
     return;
   }
-  if (model && model.caps.sampler && !model.caps.generator && !running && !busy) await drawSamples();
+  if (model && model.caps.sampler && !model.caps.generator && !running) {
+    if (busy) samplesStale = true; // drawn when the work under way ends (exclusive)
+    else await drawSamples();
+  }
 }
 
 // ---- views ------------------------------------------------------------------------------
@@ -1110,6 +1114,9 @@ async function exclusive(what, fn) {
     release();
     busy = null;
     setState(state());
+    // Samples a snapshot could not draw meanwhile, drawn now: busy again
+    // before anyone can see the page idle with the old model's samples.
+    if (samplesStale && !running && model && model.caps.sampler && !model.caps.generator) drawSamples();
   }
 }
 
@@ -1230,10 +1237,14 @@ const SAMPLE_CHUNK = 28; // pixels per call: one row of the 28×28 digits
 async function drawSamples() {
   try {
     await exclusive('sample', async () => {
+      samplesStale = false;
       $('samples-caption').textContent = 'drawing pixel by pixel…';
       const t0 = performance.now();
       const r = await request(0, 'sample', {n: SAMPLE_DIGITS, chunk: SAMPLE_CHUNK});
-      if (r.cancelled) return; // the model was replaced meanwhile
+      if (r.cancelled) { // the model was replaced meanwhile: draw its samples next
+        samplesStale = true;
+        return;
+      }
       ui.drawDigits($('samples-canvas'), r.pixels, r.n, 8, {gap: 1});
       $('samples-canvas').dataset.done = '784';
       $('samples-caption').textContent = `${r.n} digits drawn pixel by pixel at step ${ui.fmtInt(stepNow())} (${((performance.now() - t0) / 1000).toFixed(1)} s) · the same random draws each time`;
