@@ -86,7 +86,7 @@ for (const m of models) {
     krows.push([m, k.kind, `${k.n}×${k.in}×${k.out}`, k.per_step, fmt(nk?.gflops, 2), fmt(wk?.gflops, 2)]);
   }
 }
-table('Kernel GFLOP/s at the training shapes (over 1 M multiply-adds)', ['model', 'product', 'n×in×out', 'per step', 'native', 'wasm (Node)'], krows);
+table('Kernel GFLOP/s at the training shapes, on one step\'s own operands (over 1 M multiply-adds)', ['model', 'product', 'n×in×out', 'per step', 'native', 'wasm (Node)'], krows);
 
 if (page) {
   const r = page.results || [];

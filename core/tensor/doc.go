@@ -10,6 +10,10 @@
 //	inputs     dx = dy·w    MulDyW
 //
 // Each has a naive oracle (the *Naive functions in naive.go) that the fast
-// kernels are tested against. Outputs must not alias inputs. Functions panic
+// kernels are tested against. The fast kernels are chosen per platform by
+// build tag: on amd64 gonum's SSE assembly (kernels_amd64.go), elsewhere,
+// wasm above all, the pure-Go register tiles of matmul.go, which skip the
+// zeros a ReLU leaves in the gradients. Large products are shared between
+// the cores by rows (split.go). Outputs must not alias inputs. Functions panic
 // with a "tensor:" message when a slice is shorter than its shape says.
 package tensor
