@@ -653,7 +653,7 @@ async function refreshSnapshot() {
     if (!e.fatal) ui.showError(`Could not draw the model: ${e.message}`);
     return;
   }
-  if (model && model.caps.sampler && !model.caps.generator && !running) {
+  if (drawsPixelByPixel() && !running) {
     if (busy) samplesStale = true; // drawn when the work under way ends (exclusive)
     else await drawSamples();
   }
@@ -1116,7 +1116,7 @@ async function exclusive(what, fn) {
     setState(state());
     // Samples a snapshot could not draw meanwhile, drawn now: busy again
     // before anyone can see the page idle with the old model's samples.
-    if (samplesStale && !running && model && model.caps.sampler && !model.caps.generator) drawSamples();
+    if (samplesStale && drawsPixelByPixel() && !running) drawSamples();
   }
 }
 
@@ -1232,6 +1232,11 @@ async function onPhase(phase) {
 
 const SAMPLE_DIGITS = 64;
 const SAMPLE_CHUNK = 28; // pixels per call: one row of the 28×28 digits
+
+/** drawsPixelByPixel says whether the model's samples are drawn apart from snapshots (a model.Sampler). */
+function drawsPixelByPixel() {
+  return Boolean(model && model.caps.sampler && !model.caps.generator);
+}
 
 /** drawSamples draws SAMPLE_DIGITS digits pixel by pixel (model.Sampler), showing each chunk as it comes. */
 async function drawSamples() {
