@@ -1,4 +1,9 @@
 # Latent Lab. `make run` sets up and serves on :8080; `make test` runs every test.
+# Go 1.27 (simd/archsimd) comes as a toolchain from the module proxy; machines
+# start with an older Go that ignores go.mod's toolchain line, so it is named
+# here, and GOEXPERIMENT=simd turns on the vector kernels.
+export GOTOOLCHAIN  ?= go1.27.3
+export GOEXPERIMENT ?= simd
 GO        ?= go
 GOROOT    := $(shell $(GO) env GOROOT)
 WASM_EXEC := $(GOROOT)/lib/wasm/go_js_wasm_exec

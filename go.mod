@@ -1,8 +1,8 @@
 module latentlab
 
-go 1.26
+go 1.27
 
 require (
-	github.com/x448/float16 v0.8.4 // indirect
-	gonum.org/v1/gonum v0.17.0 // indirect
+	github.com/x448/float16 v0.8.4
+	gonum.org/v1/gonum v0.17.0
 )
