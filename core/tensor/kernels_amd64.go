@@ -16,7 +16,13 @@ import "gonum.org/v1/gonum/blas/gonum"
 // the shapes and the offsets of the rows (Go allocates every []float32 of 4
 // or more elements 16-byte aligned): the same run gives the same bits.
 // Saxpy is elementwise, the same bits as a scalar loop.
-var kernels = kernelSet{XWt: orPortable(XWt, mulXWtSSE), DyTX: orPortable(DyTX, addDyTXSSE), DyW: orPortable(DyW, mulDyWSSE)}
+var sse = kernelSet{XWt: orPortable(XWt, minSSE, mulXWtSSE), DyTX: orPortable(DyTX, minSSE, addDyTXSSE), DyW: orPortable(DyW, minSSE, mulDyWSSE)}
+
+// kernels is the SSE set unless the CPU has wider vectors (simd_amd64.go).
+var kernels, kernelName = sse, "sse (gonum)"
+
+// kernelSets are the sets this build can run, for the tests.
+var kernelSets = map[string]kernelSet{"portable": portable, "sse": sse}
 
 var blas gonum.Implementation
 
@@ -24,19 +30,6 @@ var blas gonum.Implementation
 // 2-wide codes of the small model (100×2×256) each call's checks cost more
 // than its loop, 0.5–0.8 GFLOP/s against the pure-Go kernels' 2.1–2.4.
 const minSSE = 16
-
-// orPortable returns kernel k for products whose rows are minSSE long or
-// more, the portable kernel of kind for shorter ones.
-func orPortable(kind Kind, k rowKernel) rowKernel {
-	short := portable[kind]
-	return func(dst, a, b []float32, n, in, out, lo, hi int) {
-		if in < minSSE {
-			short(dst, a, b, n, in, out, lo, hi)
-			return
-		}
-		k(dst, a, b, n, in, out, lo, hi)
-	}
-}
 
 // mulXWtSSE computes rows [i0, i1) of MulXWt, blockOut rows of w at a time.
 func mulXWtSSE(y, x, w []float32, _, in, out, i0, i1 int) {

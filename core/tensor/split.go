@@ -77,6 +77,23 @@ type kernelSet [3]rowKernel
 // portable is the pure-Go set (matmul.go), the one wasm runs.
 var portable = kernelSet{XWt: mulXWt, DyTX: addDyTX, DyW: mulDyW}
 
+// KernelName names the kernels the products run on this machine and build.
+func KernelName() string { return kernelName }
+
+// orPortable returns kernel k for products whose rows (in) are min long or
+// more, the portable kernel of kind for shorter ones: for the 2-wide codes
+// of the small model a vector kernel's set-up costs more than its loop.
+func orPortable(kind Kind, min int, k rowKernel) rowKernel {
+	short := portable[kind]
+	return func(dst, a, b []float32, n, in, out, lo, hi int) {
+		if in < min {
+			short(dst, a, b, n, in, out, lo, hi)
+			return
+		}
+		k(dst, a, b, n, in, out, lo, hi)
+	}
+}
+
 // cores returns how many goroutines share a large product: GOMAXPROCS
 // natively; under js/wasm, which runs one thread, 1.
 func cores() int {
