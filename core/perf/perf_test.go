@@ -8,6 +8,7 @@ import (
 	"latentlab/core/data"
 	"latentlab/core/model"
 	"latentlab/core/tensor"
+	"latentlab/core/train"
 )
 
 // TestStepCalls checks the recorded products of one AAE step against the
@@ -44,5 +45,34 @@ func TestStepCalls(t *testing.T) {
 	}
 	if r.AllocsPerStep != 0 {
 		t.Errorf("%v allocations per step", r.AllocsPerStep)
+	}
+}
+
+// BenchmarkStep reports samples/s of each reference model's training step
+// on the committed MNIST subset: the step to profile
+// (go test -bench Step -cpuprofile) when a kernel's rate and the step's
+// speed disagree.
+func BenchmarkStep(b *testing.B) {
+	tr, _, err := data.LoadTestSubset()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, m := range Models() {
+		b.Run(m.Name, func(b *testing.B) {
+			mod, err := model.New(m.Config)
+			if err != nil {
+				b.Fatal(err)
+			}
+			s, err := train.New(mod, tr, tr.Subset(min(tr.N, m.Config.Batch)), 0)
+			if err != nil {
+				b.Fatal(err)
+			}
+			s.Step()
+			b.ReportAllocs()
+			for b.Loop() {
+				s.Step()
+			}
+			b.ReportMetric(float64(b.N*m.Config.Batch)/b.Elapsed().Seconds(), "samples/s")
+		})
 	}
 }
