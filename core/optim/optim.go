@@ -84,19 +84,28 @@ func (a *Adam) StepPart(params, grads []float32, lo, hi int) {
 	step := float32(float64(a.LR) / bc1)
 	invSqrtBC2 := float32(1 / math.Sqrt(bc2))
 	b1, b2, a1, a2, eps := a.Beta1, a.Beta2, 1-a.Beta1, 1-a.Beta2, a.Eps
-	m, g := a.m[lo:hi], grads[lo:hi]
-	v := a.v[lo:hi][:len(m)]
-	params = params[lo:hi][:len(m)]
+	adamUpdate(params[lo:hi], grads[lo:hi], a.m[lo:hi], a.v[lo:hi], adamCoef{b1, b2, a1, a2, eps, step, invSqrtBC2})
+}
+
+// adamCoef are the constants of one Adam update.
+type adamCoef struct{ b1, b2, a1, a2, eps, step, invSqrtBC2 float32 }
+
+// adamScalar applies one Adam update elementwise; adamUpdate
+// (adam_*.go) runs it on vectors where the build has them, with the same
+// operations in the same order, so the same bits.
+func adamScalar(params, g, m, v []float32, c adamCoef) {
+	m = m[:len(g)]
+	v = v[:len(g)]
+	params = params[:len(g)]
 	// The moments go through locals: reading m[i] and v[i] back after
-	// storing them made the loop 2.4× slower in wasm (18.0 against 7.4 ns
-	// a parameter) and 3.8× natively (15.2 against 4.0; BenchmarkAdam);
+	// storing them made the loop 2.4× slower in wasm and 3.8× natively;
 	// the arithmetic, and so every bit of the result, is the same.
-	for i := range m {
+	for i := range g {
 		gi := g[i]
-		mi := b1*m[i] + a1*gi
-		vi := b2*v[i] + a2*gi*gi
+		mi := c.b1*m[i] + c.a1*gi
+		vi := c.b2*v[i] + c.a2*gi*gi
 		m[i], v[i] = mi, vi
-		params[i] -= step * mi / (sqrt32(vi)*invSqrtBC2 + eps)
+		params[i] -= c.step * mi / (sqrt32(vi)*c.invSqrtBC2 + c.eps)
 	}
 }
 

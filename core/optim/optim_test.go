@@ -2,6 +2,8 @@ package optim
 
 import (
 	"math"
+	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -123,4 +125,26 @@ func BenchmarkAdam(b *testing.B) {
 		a.Step(p, g)
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/n, "ns/param")
+}
+
+// TestAdamUpdateIsScalar: the vector update (where the build has one)
+// gives the scalar loop's bits, tails and all.
+func TestAdamUpdateIsScalar(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, n := range []int{1, 3, 4, 7, 1003} {
+		p, g, m, v := make([]float32, n), make([]float32, n), make([]float32, n), make([]float32, n)
+		for i := range n {
+			p[i], g[i], m[i] = float32(r.NormFloat64()), float32(r.NormFloat64()), float32(r.NormFloat64())*0.1
+			v[i] = float32(r.Float64()) * 0.01
+		}
+		c := adamCoef{0.5, 0.999, 0.5, 0.001, 1e-8, 0.003, 1.7}
+		p2, m2, v2 := slices.Clone(p), slices.Clone(m), slices.Clone(v)
+		adamUpdate(p, g, m, v, c)
+		adamScalar(p2, g, m2, v2, c)
+		for i := range n {
+			if p[i] != p2[i] || m[i] != m2[i] || v[i] != v2[i] {
+				t.Fatalf("n=%d [%d]: vector p,m,v %v %v %v, scalar %v %v %v", n, i, p[i], m[i], v[i], p2[i], m2[i], v2[i])
+			}
+		}
+	}
 }
