@@ -1,6 +1,7 @@
 // Prints the benchmark table of `make bench` from the JSON files the runs
 // wrote into a folder: native.json and wasm-node.json (latentlab bench
-// --json), page.json (page.mjs) and tfjs.json (browser.mjs). A missing file
+// --json), page.json (page.mjs), tfjs.json (browser.mjs) and torch.json
+// (torch_step.py, the native peer). A missing file
 // leaves its rows blank rather than failing the table.
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ const load = name => {
   try { return JSON.parse(readFileSync(p, 'utf8')); } catch (e) { console.error(`table: ${p}: ${e.message}`); return null; }
 };
 const native = load('native.json'), wasm = load('wasm-node.json'), page = load('page.json'), tfjs = load('tfjs.json');
+const torch = load('torch.json');
 
 const fmt = (v, d = 0) => (v === undefined || v === null || Number.isNaN(v)) ? '—' : Number(v).toFixed(d);
 const ratio = (a, b) => (a && b) ? `${(a / b).toFixed(2)}×` : '—';
@@ -30,6 +32,7 @@ const report = (src, model) => src?.reports?.find(r => r.name === model);
 // live field), or with live false: training alone (?live=0).
 const pageRes = (model, workers, live = true) => page?.results?.find(r => r.model === model && r.workers === workers && (r.live ?? true) === live);
 const peer = (model, backend) => tfjs?.results?.find(r => r.model === model && r.backend === backend);
+const torchRes = model => torch?.results?.find(r => r.model === model);
 
 const models = ['small', 'paper'];
 const rows = [];
@@ -51,6 +54,14 @@ const bare = models.map(m => {
   return [m, fmt(w?.samples_per_sec), fmt(p1?.samples_per_sec), fmt(p2?.samples_per_sec), ratio(p1?.samples_per_sec, w?.samples_per_sec),
     ratio(p2?.samples_per_sec, p1?.samples_per_sec), ratio(p1?.samples_per_sec, tw?.samples_per_sec), ratio(p2?.samples_per_sec, tw?.samples_per_sec)];
 });
+table('The native CLI against PyTorch on the CPU (the same step; torch with OpenBLAS, the fastest intra-op thread count tried)',
+  ['model', 'native CLI', 'PyTorch', 'torch threads', 'native / PyTorch', 'native allocs/step', 'wasm allocs/step'],
+  models.map(m => {
+    const n = report(native, m), t = torchRes(m), w = report(wasm, m);
+    return [m, fmt(n?.samples_per_sec), fmt(t?.samples_per_sec), t ? (t.runs || []).map(r => `${r.threads}: ${fmt(r.samples_per_sec)}`).join(', ') : '—',
+      ratio(n?.samples_per_sec, t?.samples_per_sec), fmt(n?.allocs_per_step, 1), fmt(w?.allocs_per_step, 1)];
+  }));
+
 if (bare.some(r => r[2] !== '—')) {
   table('The page training alone (?live=0: no live views until Pause)',
     ['model', 'wasm (Node)', 'page 1 worker', 'page 2 workers', '1w / Node', '2w / 1w', '1w / TF.js wasm', '2w / TF.js wasm'], bare);
@@ -97,6 +108,8 @@ if (page) {
     ...r.filter(x => x.live ?? true).map(x => [`wasm memory, ${x.model}, ${x.workers} worker(s)`, `${fmt(x.wasm_memory_mb)} MB`]),
   ]);
 }
-const ver = [native && `${native.go} ${native.arch} ${native.cores} cores`, page?.chromium && `Chromium ${page.chromium}`,
+const ver = [native && `${native.go} ${native.arch} ${native.cores} cores, kernels ${native.kernels ?? '?'}`,
+  wasm && `wasm kernels ${wasm.kernels ?? '?'}`, page?.chromium && `Chromium ${page.chromium}`,
+  torch && `PyTorch ${torch.torch} (${torch.blas})`,
   tfjs && `TF.js ${tfjs.tfjs}` + (tfjs.results?.[0] ? ` (wasm threads ${tfjs.results.find(r => r.backend === 'wasm')?.threads}, SIMD ${tfjs.results.find(r => r.backend === 'wasm')?.simd})` : '')].filter(Boolean);
 console.log(`\n${ver.join('; ')}`);

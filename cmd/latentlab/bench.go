@@ -12,6 +12,7 @@ import (
 
 	"latentlab/core/data"
 	"latentlab/core/perf"
+	"latentlab/core/tensor"
 )
 
 // benchResult is what `latentlab bench --json` prints.
@@ -19,6 +20,7 @@ type benchResult struct {
 	Go      string        `json:"go"`
 	Arch    string        `json:"arch"`
 	Cores   int           `json:"cores"`
+	Kernels string        `json:"kernels"` // the matmul kernels this build runs on this CPU
 	Reports []perf.Report `json:"reports"`
 }
 
@@ -40,7 +42,7 @@ func benchCmd(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	res := benchResult{Go: runtime.Version(), Arch: runtime.GOOS + "/" + runtime.GOARCH, Cores: runtime.NumCPU()}
+	res := benchResult{Go: runtime.Version(), Arch: runtime.GOOS + "/" + runtime.GOARCH, Cores: runtime.NumCPU(), Kernels: tensor.KernelName()}
 	want := strings.Split(*models, ",")
 	for _, m := range perf.Models() {
 		if !slices.Contains(want, m.Name) {
@@ -63,7 +65,7 @@ func benchCmd(args []string, stdout, stderr io.Writer) error {
 		return json.NewEncoder(stdout).Encode(res)
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "%s %s, %d cores\t\n", res.Go, res.Arch, res.Cores)
+	fmt.Fprintf(tw, "%s %s, %d cores, %s kernels\t\n", res.Go, res.Arch, res.Cores, res.Kernels)
 	fmt.Fprintln(tw, "model\tGFLOP/step\tsamples/s\tbound\tefficiency\tallocs/step\t")
 	for _, r := range res.Reports {
 		fmt.Fprintf(tw, "%s\t%.3f\t%.0f\t%.0f\t%.0f%%\t%.0f\t\n", r.Name, r.GFLOPPerStep, r.SamplesPerSec, r.BoundPerSec, 100*r.Efficiency, r.AllocsPerStep)
