@@ -77,8 +77,10 @@ func (a Activation) Backward(dx, dy, y []float32) {
 	}
 }
 
-// ReLUForward stores max(x, 0) in y.
-func ReLUForward(y, x []float32) {
+// ReLUForward stores max(x, 0) in y (NaN stays NaN).
+func ReLUForward(y, x []float32) { reluForward(y[:len(x)], x) }
+
+func reluForwardScalar(y, x []float32) {
 	y = y[:len(x)]
 	for i, v := range x {
 		y[i] = max(v, 0)
@@ -88,7 +90,9 @@ func ReLUForward(y, x []float32) {
 // ReLUBackward stores dy·[y > 0] in dx.
 //
 //	y = max(x, 0)  ⇒  dx = dy if y > 0 else 0
-func ReLUBackward(dx, dy, y []float32) {
+func ReLUBackward(dx, dy, y []float32) { reluBackward(dx[:len(y)], dy[:len(y)], y) }
+
+func reluBackwardScalar(dx, dy, y []float32) {
 	dx = dx[:len(y)]
 	dy = dy[:len(y)]
 	for i, v := range y {

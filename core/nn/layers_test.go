@@ -338,3 +338,28 @@ func TestNewMLPOptsPanics(t *testing.T) {
 		}()
 	}
 }
+
+// TestReLUMatchesScalar: the ReLU the build runs (vector lanes in wasm)
+// gives the scalar loop's bits, NaN, ±0 and tails included.
+func TestReLUMatchesScalar(t *testing.T) {
+	nan := float32(math.NaN())
+	negZero := float32(math.Copysign(0, -1))
+	for _, n := range []int{1, 3, 4, 9, 1001} {
+		x, dy := make([]float32, n), make([]float32, n)
+		for i := range n {
+			x[i] = []float32{1.5, -2, 0, negZero, nan, 3e-39, -3e-39}[i%7]
+			dy[i] = float32(i) - 4.5
+		}
+		y, y2 := make([]float32, n), make([]float32, n)
+		ReLUForward(y, x)
+		reluForwardScalar(y2, x)
+		dx, dx2 := make([]float32, n), make([]float32, n)
+		ReLUBackward(dx, dy, y)
+		reluBackwardScalar(dx2, dy, y2)
+		for i := range n {
+			if math.Float32bits(y[i]) != math.Float32bits(y2[i]) || math.Float32bits(dx[i]) != math.Float32bits(dx2[i]) {
+				t.Fatalf("n=%d [%d] x=%v: forward %v (scalar %v), backward %v (scalar %v)", n, i, x[i], y[i], y2[i], dx[i], dx2[i])
+			}
+		}
+	}
+}

@@ -11,9 +11,18 @@
 //
 // Each has a naive oracle (the *Naive functions in naive.go) that the fast
 // kernels are tested against. The fast kernels are chosen per platform by
-// build tag: on amd64 gonum's SSE assembly (kernels_amd64.go), elsewhere,
-// wasm above all, the pure-Go register tiles of matmul.go, which skip the
-// zeros a ReLU leaves in the gradients. Large products are shared between
-// the cores by rows (split.go). Outputs must not alias inputs. Functions panic
-// with a "tensor:" message when a slice is shorter than its shape says.
+// build tag, and on amd64 by the CPU at start (KernelName says which):
+//
+//   - built with GOEXPERIMENT=simd, vector kernels through simd/archsimd:
+//     in wasm 128-bit v128 tiles (simd_wasm.go); on amd64 with AVX2 and
+//     FMA 256-bit tiles (simd_amd64.go);
+//   - on amd64 otherwise, gonum's SSE assembly (kernels_amd64.go);
+//   - elsewhere the pure-Go register tiles of matmul.go, which skip the
+//     zeros a ReLU leaves in the gradients.
+//
+// A set gives the same bits on the same machine whatever the number of
+// cores; different sets round differently (FMA, the order of the lanes'
+// sums). Large products are shared between the cores by rows (split.go).
+// Outputs must not alias inputs. Functions panic with a "tensor:" message
+// when a slice is shorter than its shape says.
 package tensor
