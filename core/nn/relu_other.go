@@ -2,5 +2,5 @@
 
 package nn
 
-func reluForward(y, x []float32)      { reluForwardScalar(y, x) }
+func reluForward(y, x []float32)       { reluForwardScalar(y, x) }
 func reluBackward(dx, dy, y []float32) { reluBackwardScalar(dx, dy, y) }

@@ -98,8 +98,8 @@ func adamScalar(params, g, m, v []float32, c adamCoef) {
 	v = v[:len(g)]
 	params = params[:len(g)]
 	// The moments go through locals: reading m[i] and v[i] back after
-	// storing them made the loop 2.4× slower in wasm and 3.8× natively;
-	// the arithmetic, and so every bit of the result, is the same.
+	// storing them made the loop several times slower (BENCHMARKS.md); the
+	// arithmetic, and so every bit of the result, is the same.
 	for i := range g {
 		gi := g[i]
 		mi := c.b1*m[i] + c.a1*gi

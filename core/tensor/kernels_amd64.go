@@ -4,12 +4,10 @@ package tensor
 
 import "gonum.org/v1/gonum/blas/gonum"
 
-// kernels: on amd64 the inner loops are gonum's SSE assembly, behind its
-// BLAS level-1 Sdot and Saxpy, which allocate nothing (its Sgemm, as fast,
-// allocates and starts goroutines on every call). BenchmarkProducts,
-// 100×1000×1000, GFLOP/s: y = x·Wᵀ 51 on two cores against the pure-Go
-// kernels' 11.4 on one (22 on two); the gradients 25–26 against 11.1–11.3.
-// Rows shorter than minSSE stay pure Go.
+// sse: on amd64 without AVX2 (or without GOEXPERIMENT=simd) the inner
+// loops are gonum's SSE assembly, behind its BLAS level-1 Sdot and Saxpy,
+// which allocate nothing (its Sgemm, as fast, allocates and starts
+// goroutines on every call). Rows shorter than minSSE stay pure Go.
 //
 // Sdot sums in four SSE lanes from the first 16-byte-aligned element of w's
 // row, so its rounding differs from the pure-Go kernels' but depends only on
@@ -28,7 +26,7 @@ var blas gonum.Implementation
 
 // minSSE is the shortest row (in) worth a call into the assembly: for the
 // 2-wide codes of the small model (100×2×256) each call's checks cost more
-// than its loop, 0.5–0.8 GFLOP/s against the pure-Go kernels' 2.1–2.4.
+// than its loop.
 const minSSE = 16
 
 // mulXWtSSE computes rows [i0, i1) of MulXWt, blockOut rows of w at a time.

@@ -58,9 +58,7 @@ func mulXWt(y, x, w []float32, _, in, out, i0, i1 int) {
 // loop is unrolled by four. Each sum still adds its terms in the order of
 // k, so the results are those of dot, bit for bit. Every row is resliced
 // to m and the loop runs while k < m-3, the forms for which the compiler
-// drops all bounds checks in the loop. In wasm under Node, 100×1000×1000,
-// MulXWt went from 4.8 to 6.9 GFLOP/s (2×4 tiles, loop not unrolled);
-// natively on one core from 8.5 to 12.0.
+// drops all bounds checks in the loop.
 func dot2x3(x0, x1, w3 []float32) [6]float32 {
 	m := len(x0)
 	x1 = x1[:m]
@@ -225,9 +223,7 @@ func mulDyW(dx, dy, w []float32, _, in, out, i0, i1 int) {
 
 // sparse reports whether a third or more of c[j·stride], j < rows, are
 // zero: from there on addRows, which skips them but does half a 2×4 tile's
-// work a pass, is the faster (wasm under Node, 100×1000×1000: 5.0–5.7
-// GFLOP/s on dense operands against the tiles' 8.0, 9.3–10.9 counting the
-// skipped products at half zeros).
+// work a pass, is the faster.
 func sparse(c []float32, rows, stride int) bool {
 	zeros := 0
 	for j := range rows {
@@ -244,9 +240,7 @@ func sparse(c []float32, rows, stride int) bool {
 //	d1 += a[4]·r0 + a[5]·r1 + a[6]·r2 + a[7]·r3
 //
 // Unrolled by four, with the rows resliced to len(d0), for the reasons
-// given at dot2x3; every element is the same expression as before. In wasm
-// under Node, 100×1000×1000, AddDyTX and MulDyW went from 5.1–5.3 to
-// 9.8–10.0 GFLOP/s (natively unchanged, 11.3–11.6).
+// given at dot2x3; every element is the same expression as before.
 func axpy2x4(d0, d1, r4 []float32, a *[8]float32) {
 	m := len(d0)
 	d1 = d1[:m]

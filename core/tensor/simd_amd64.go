@@ -26,8 +26,8 @@ const minVector8 = 8
 
 // Each kernel ends with VZEROUPPER (archsimd.ClearAVXUpperBits): Go's
 // scalar float code is SSE, and SSE instructions after 256-bit ones that
-// left the upper halves dirty ran the rest of a training step 3–6 times
-// slower here (latentlab bench: 14–17% efficiency against 70–77%).
+// left the upper halves dirty ran the rest of a training step several
+// times slower.
 
 // Go's amd64 register allocator has 15 vector registers for us (X15 is
 // kept zero by the ABI); the tiles below use at most 13 (accumulators,
@@ -59,10 +59,9 @@ func elem(p unsafe.Pointer, k int) float32 {
 // the gradients: y[i, o:o+16] = Σ_k x[i,k]·wᵀ[k, o:o+16], over a panel of
 // wᵀ that the task packs itself, kb rows of k at a time (16 KB, in L1 while
 // every tile of rows reads it). The panel's columns past out are zeros and
-// their sums are dropped. Tiles of dot products over k (2×4 eight-lane
-// sums, as in wasm) ran at 11–21 GFLOP/s here: Go keeps the loop's loads
-// and sums in more registers than amd64 has and spills them, where these
-// tiles ran at 35–40.
+// their sums are dropped. Tiles of dot products over k, as in wasm, ran at
+// half the rate: Go keeps their loads and sums in more registers than
+// amd64 has and spills them (BENCHMARKS.md).
 func mulXWt8(y, x, w []float32, _, in, out, i0, i1 int) {
 	_ = x[i1*in-1]
 	_ = w[out*in-1]

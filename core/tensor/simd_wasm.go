@@ -46,8 +46,7 @@ func hsum4(v archsimd.Float32x4) float32 {
 // over k, four lanes a step (six sums and six products: 12 of the 16). Every
 // element is the same sum whatever tile computes it (dot1v sums as dot2x3v),
 // so the result does not depend on how rows are split between cores.
-// In wasm under Node, 100×1000×1000: 16–17 GFLOP/s in 2×3 tiles, 16–17 in
-// 2×2, 15 in 1×4; 2×4 tiles spill and ran at 8–10.
+// 2×4 tiles spill; BENCHMARKS.md has the rates of the tiles tried.
 func mulXWt4(y, x, w []float32, _, in, out, i0, i1 int) {
 	_ = x[i1*in-1]
 	_ = w[out*in-1]
@@ -189,10 +188,9 @@ func mulDyW4(dx, dy, w []float32, _, in, out, i0, i1 int) {
 // of columns are outermost, so a strip of b (kk × 48 bytes) stays in cache
 // for every tile of rows. Every element is c plus the products added one
 // by one in the order of j, whatever tile computes it. The zeros a ReLU
-// leaves in a are not skipped: a test per j costs more than it saves here.
-// In wasm under Node, 100×1000×1000: 12–12.5 GFLOP/s in 2×12 tiles, 11–12
-// in 2×8 (unrolled or not) and 3×8, 8–9 in 4×4; gathering a row's nonzero
-// coefficients into a list for 1×16 tiles ran at 4–5 on dense operands.
+// leaves in a are not skipped: a test per j costs more than it saves here,
+// and so did gathering a row's nonzero coefficients into a list
+// (BENCHMARKS.md has the tiles and the variants tried).
 func rowsAcc4(c, a []float32, ars, acs int, b []float32, kk, in, rows int) {
 	pc, pa, pb := unsafe.Pointer(&c[0]), unsafe.Pointer(&a[0]), unsafe.Pointer(&b[0])
 	col := 0
