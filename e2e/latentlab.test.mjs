@@ -345,6 +345,17 @@ test('data-parallel workers', async t => {
     await p.close();
   });
 
+  await t.test('?workers=99 stops at the core count, and so does the select', async () => {
+    const p = await context.newPage();
+    await p.goto(`${baseURL}?preset=default&workers=99`);
+    await p.waitForFunction(() => ['ready', 'error'].includes(document.body.dataset.state), null, {timeout: 90_000});
+    const cores = await p.evaluate(() => navigator.hardwareConcurrency);
+    const want = Math.max(1, Math.min(cores, 8));
+    assert.equal(await p.evaluate(() => window.latentlab.workers()), want, `workers for ?workers=99 on ${cores} cores`);
+    assert.equal(await p.locator('#workers option').count(), want, 'the select offers no more workers than cores');
+    await p.close();
+  });
+
   await t.test('without SharedArrayBuffer: one worker, and the page says so', async () => {
     const p = await context.newPage();
     await p.goto(`${baseURL}?preset=default&workers=2&noshared=1&steps=20&autostart=1`);

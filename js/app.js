@@ -23,7 +23,7 @@
 //
 // URL parameters, for benchmarks and tests:
 //   ?preset=NAME    build the named preset (default, paper) instead of the remembered config
-//   ?workers=N      run N workers (1..8) instead of the default min(hardwareConcurrency, 4)
+//   ?workers=N      run N workers (1..cores, at most 8) instead of the default min(hardwareConcurrency, 4)
 //   ?autostart=1    start training as soon as the model is ready
 //   ?steps=N        train exactly N steps, then pause; rounds are then of at most
 //                   STEPS_ROUND steps regardless of timing, so the displayed losses are reproducible
@@ -52,7 +52,9 @@ const STORAGE_KEY = 'latentlab.config.v1';
 const VIEW_KEY = 'latentlab.latentView';  // how a code of more than 2 dimensions is plotted
 const LIVE_KEY = 'latentlab.liveViews';   // "0": no views drawn while training
 const EVAL_CHUNK = 500;
-const MAX_WORKERS = 8;
+// More workers than cores only make the replicas take turns (and cost a
+// replica's memory each): the choice stops at the machine's core count.
+const MAX_WORKERS = Math.max(1, Math.min(8, navigator.hardwareConcurrency || 1));
 const ROUND_TARGET_MS = 80;     // wall time of one training round
 const ROUND_MAX_STEPS = 1000;
 const STEPS_ROUND = 10;         // round size under ?steps=N
