@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"latentlab/core/gradcheck"
 	"latentlab/core/model"
 	"latentlab/core/nn"
 )
@@ -60,37 +61,12 @@ func checkEncoderGradients(t *testing.T, posterior string, labels int) {
 		f    func() float64
 	}{{"reconstruction", recon}, {"generator", gen}} {
 		loss.f()
-		analytic := append([]float32(nil), m.Enc.Grads...)
-		// Errors are relative, but to at least a hundredth of the largest
-		// gradient: the loss sums float32 logits, whose rounding blurs the
-		// differences of the smallest gradients.
-		floor := 0.0
-		for _, g := range analytic {
-			floor = max(floor, 1e-2*math.Abs(float64(g)))
-		}
-		checked, worst := 0, 0.0
-		for i := range m.Enc.Params {
-			// All of the layers past the first, a sample of the first
-			// (the noise inputs' weights included).
-			if i < len(m.Enc.W[0]) && i%37 != 0 && i%(model.Pixels+m.eta) < model.Pixels {
-				continue
-			}
-			const h = 1e-2
-			old := m.Enc.Params[i]
-			m.Enc.Params[i] = old + h
-			up := loss.f()
-			m.Enc.Params[i] = old - h
-			down := loss.f()
-			m.Enc.Params[i] = old
-			num := (up - down) / (2 * h)
-			err := math.Abs(num-float64(analytic[i])) / math.Max(floor, math.Abs(num)+math.Abs(float64(analytic[i])))
-			worst = max(worst, err)
-			checked++
-			if err > 1e-2 {
-				t.Fatalf("%s loss: encoder parameter %d: analytic %.6g, numeric %.6g", loss.name, i, analytic[i], num)
-			}
-		}
-		t.Logf("%s loss: worst relative error %.2g over %d encoder parameters", loss.name, worst, checked)
+		// All of the layers past the first, a sample of the first (the
+		// noise inputs' weights included); errors relative to at least a
+		// hundredth of the largest gradient.
+		gradcheck.Check(t, gradcheck.Case{Name: loss.name + " loss: encoder", Params: m.Enc.Params,
+			Analytic: append([]float32(nil), m.Enc.Grads...), Loss: loss.f, Tol: 1e-2, RelFloor: 1e-2,
+			Skip: func(i int) bool { return i < len(m.Enc.W[0]) && i%37 != 0 && i%(model.Pixels+m.eta) < model.Pixels }})
 	}
 }
 

@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"latentlab/core/gradcheck"
 )
 
 // checkGrad compares analytic gradients with central finite differences of
@@ -17,23 +19,7 @@ func checkGrad(t *testing.T, name string, p, analytic []float32, f func() float6
 // whose curvature makes 1e-2 too coarse (batch norm on small batches).
 func checkGradStep(t *testing.T, name string, p, analytic []float32, f func() float64, h float32) {
 	t.Helper()
-	worst := 0.0
-	for i := range p {
-		old := p[i]
-		p[i] = old + h
-		up := f()
-		p[i] = old - h
-		down := f()
-		p[i] = old
-		num := (up - down) / float64(2*h)
-		err := math.Abs(num-float64(analytic[i])) / math.Max(1e-2, math.Abs(num)+math.Abs(float64(analytic[i])))
-		worst = max(worst, err)
-		if err > 2e-2 {
-			t.Errorf("%s[%d]: analytic %.6g, numeric %.6g", name, i, analytic[i], num)
-			return
-		}
-	}
-	t.Logf("%s: worst relative error %.2g over %d entries", name, worst, len(p))
+	gradcheck.Check(t, gradcheck.Case{Name: name, Params: p, Analytic: analytic, Loss: f, Step: h, Floor: 1e-2})
 }
 
 func randn(r *rand.Rand, n int, scale float64) []float32 {

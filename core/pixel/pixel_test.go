@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"latentlab/core/data"
+	"latentlab/core/gradcheck"
 	"latentlab/core/model"
 	"latentlab/core/model/replicas"
 	"latentlab/core/train"
@@ -110,29 +111,15 @@ func TestLevels(t *testing.T) {
 // the entries idx of p (all of them if idx is nil).
 func checkGrad(t *testing.T, name string, p, analytic []float32, idx []int, f func() float64) {
 	t.Helper()
-	const h = 1e-2
-	if idx == nil {
-		for i := range p {
-			idx = append(idx, i)
+	c := gradcheck.Case{Name: name, Params: p, Analytic: analytic, Loss: f, Floor: 1e-2}
+	if idx != nil {
+		keep := make([]bool, len(p))
+		for _, i := range idx {
+			keep[i] = true
 		}
+		c.Skip = func(i int) bool { return !keep[i] }
 	}
-	worst := 0.0
-	for _, i := range idx {
-		old := p[i]
-		p[i] = old + h
-		up := f()
-		p[i] = old - h
-		down := f()
-		p[i] = old
-		num := (up - down) / (2 * h)
-		err := math.Abs(num-float64(analytic[i])) / math.Max(1e-2, math.Abs(num)+math.Abs(float64(analytic[i])))
-		worst = max(worst, err)
-		if err > 2e-2 {
-			t.Errorf("%s[%d]: analytic %.6g, numeric %.6g", name, i, analytic[i], num)
-			return
-		}
-	}
-	t.Logf("%s: worst relative error %.2g over %d entries", name, worst, len(idx))
+	gradcheck.Check(t, c)
 }
 
 // TestSoftmaxGradient checks the per-pixel K-way softmax cross-entropy
