@@ -1,10 +1,10 @@
 package classifier
 
 import (
-	"math"
 	"testing"
 
 	"latentlab/core/data"
+	"latentlab/core/gradcheck"
 	"latentlab/core/model"
 	"latentlab/core/nn"
 )
@@ -28,22 +28,5 @@ func TestGradients(t *testing.T) {
 	m.grads(x, labels, n)
 	analytic := append([]float32(nil), m.Net.Grads...)
 	loss := func() float64 { return nn.SoftmaxCrossEntropy(nil, m.Net.Forward(x, n), labels, n) }
-	const h = 1e-2
-	worst := 0.0
-	p := m.Net.Params
-	for i := range p {
-		old := p[i]
-		p[i] = old + h
-		up := loss()
-		p[i] = old - h
-		down := loss()
-		p[i] = old
-		num := (up - down) / (2 * h)
-		e := math.Abs(num-float64(analytic[i])) / math.Max(1e-2, math.Abs(num)+math.Abs(float64(analytic[i])))
-		worst = max(worst, e)
-		if e > 2e-2 {
-			t.Fatalf("parameter %d: analytic %.6g, numeric %.6g", i, analytic[i], num)
-		}
-	}
-	t.Logf("worst relative error %.2g over %d parameters", worst, len(p))
+	gradcheck.Check(t, gradcheck.Case{Name: "classifier", Params: m.Net.Params, Analytic: analytic, Loss: loss, Floor: 1e-2})
 }

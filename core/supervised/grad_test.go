@@ -1,10 +1,10 @@
 package supervised
 
 import (
-	"math"
 	"math/rand/v2"
 	"testing"
 
+	"latentlab/core/gradcheck"
 	"latentlab/core/model"
 )
 
@@ -46,33 +46,8 @@ func TestGradients(t *testing.T) {
 		{"generator/encoder", gen, m.Enc.Params, m.Enc.Grads, func(i int) bool { return i < len(m.Enc.W[0]) && i%97 != 0 }},
 	} {
 		tc.loss()
-		analytic := append([]float32(nil), tc.grads...)
-		floor := 0.0 // a hundredth of the largest gradient: float32 rounding blurs the smallest
-		for _, g := range analytic {
-			floor = max(floor, 1e-2*math.Abs(float64(g)))
-		}
-		checked, worst := 0, 0.0
-		for i := range tc.params {
-			if tc.skip(i) {
-				continue
-			}
-			const h = 1e-2
-			old := tc.params[i]
-			tc.params[i] = old + h
-			up := tc.loss()
-			tc.params[i] = old - h
-			down := tc.loss()
-			tc.params[i] = old
-			num := (up - down) / (2 * h)
-			a := float64(analytic[i])
-			err := math.Abs(num-a) / math.Max(floor, math.Abs(num)+math.Abs(a))
-			worst = max(worst, err)
-			checked++
-			if err > 1e-2 {
-				t.Fatalf("%s: parameter %d: analytic %.6g, numeric %.6g", tc.name, i, a, num)
-			}
-		}
-		t.Logf("%s: worst relative error %.2g over %d parameters", tc.name, worst, checked)
+		gradcheck.Check(t, gradcheck.Case{Name: tc.name, Params: tc.params, Analytic: append([]float32(nil), tc.grads...),
+			Loss: tc.loss, Skip: tc.skip, Tol: 1e-2, RelFloor: 1e-2})
 	}
 }
 
