@@ -6,19 +6,10 @@ import (
 	"testing"
 
 	"latentlab/core/aae"
-	"latentlab/core/data"
 	"latentlab/core/model"
+	"latentlab/core/modeltest"
 	"latentlab/core/train"
 )
-
-func subset(t testing.TB) (*data.Set, *data.Set) {
-	t.Helper()
-	tr, te, err := data.LoadTestSubset()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tr, te
-}
 
 func small(kind string) model.Config {
 	c := model.Defaults()
@@ -53,72 +44,16 @@ func variant(i int) model.Config {
 	return c
 }
 
-func session(t testing.TB, c model.Config, tr, te *data.Set) *train.Session {
-	t.Helper()
-	m, err := model.New(c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := train.New(m, tr, te, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
-// TestSameSeedSameLosses: the same seed gives identical losses, another seed
-// different ones, for every variant.
-func TestSameSeedSameLosses(t *testing.T) {
-	tr, te := subset(t)
-	for i, v := range variants {
-		run := func(seed uint64) []model.Losses {
-			c := variant(i)
-			c.Seed = seed
-			s := session(t, c, tr, te)
-			var ls []model.Losses
-			for range 8 {
-				ls = append(ls, s.Step())
-			}
-			return ls
-		}
-		a, b, other := run(7), run(7), run(8)
-		for j := range a {
-			if a[j] != b[j] {
-				t.Fatalf("%s step %d: %+v then %+v with the same seed", v.name, j, a[j], b[j])
-			}
-		}
-		if a[len(a)-1] == other[len(other)-1] {
-			t.Errorf("%s: seeds 7 and 8 gave the same losses", v.name)
-		}
-	}
-}
-
-// TestStepAllocatesNothing covers the whole training step of every variant
-// and of the plain autoencoder.
-func TestStepAllocatesNothing(t *testing.T) {
-	tr, te := subset(t)
-	configs := map[string]model.Config{"ae": small("ae")}
-	for i, v := range variants {
-		configs[v.name] = variant(i)
-	}
-	for name, c := range configs {
-		s := session(t, c, tr, te)
-		if a := testing.AllocsPerRun(5, func() { s.Step() }); a != 0 {
-			t.Errorf("%s: a training step allocates %v times", name, a)
-		}
-	}
-}
-
 // TestFileRoundTrip: every variant comes back from its file with the same
 // test loss, its tensors named and shaped as PyTorch's nn.Sequential
 // gives them (the encoder reading 784+noise inputs, giving 2·latent
 // outputs for a Gaussian posterior; the discriminator reading latent+11
 // with labels).
 func TestFileRoundTrip(t *testing.T) {
-	tr, te := subset(t)
+	tr, te := modeltest.Subset(t)
 	for i, v := range variants {
 		c := variant(i)
-		s := session(t, c, tr, te)
+		s := modeltest.Session(t, c, tr, te)
 		for range 5 {
 			s.Step()
 		}
@@ -182,10 +117,10 @@ func paramCount(m model.Model) int {
 // universal one at η = 0, so that encoding the same digits twice gives the
 // same codes, and ReconLoss stores those codes.
 func TestEncodeIsDeterministic(t *testing.T) {
-	tr, te := subset(t)
+	tr, te := modeltest.Subset(t)
 	for i, v := range variants {
 		c := variant(i)
-		s := session(t, c, tr, te)
+		s := modeltest.Session(t, c, tr, te)
 		s.Step()
 		xs := make([]float32, 10*model.Pixels)
 		idx := []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}
@@ -241,4 +176,14 @@ func TestCheck(t *testing.T) {
 	if got := aae.Nets(c); fmt.Sprint(got) != fmt.Sprint(model.AutoencoderNets(c)) {
 		t.Errorf("ae with labels has networks %v", got)
 	}
+}
+
+// TestConformance: the shared checks (core/modeltest) on every variant and
+// the plain autoencoder: same seed, same losses; no allocations a step; the
+// file round trip; shards; the reconstruction loss falls.
+func TestConformance(t *testing.T) {
+	for i, v := range variants {
+		t.Run(v.name, func(t *testing.T) { modeltest.Conformance(t, variant(i), modeltest.Options{Falls: []int{0}}) })
+	}
+	t.Run("ae", func(t *testing.T) { modeltest.Conformance(t, small("ae"), modeltest.Options{Falls: []int{0}}) })
 }

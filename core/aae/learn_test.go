@@ -10,6 +10,7 @@ import (
 
 	"latentlab/core/data"
 	"latentlab/core/model"
+	"latentlab/core/modeltest"
 	"latentlab/core/prior"
 )
 
@@ -114,7 +115,7 @@ func learns(t *testing.T, c model.Config, steps int, tr, te *data.Set) {
 	p.Sample(zp, 10000, model.NewRand(c, 9))
 	pMean, pCov := prior.Moments(zp, 10000, c.Latent)
 
-	s := session(t, c, tr, te)
+	s := modeltest.Session(t, c, tr, te)
 	z := make([]float32, codes*c.Latent)
 	sum, _ := s.TestCodesAndLoss(z, 0, codes)
 	before := sum / codes

@@ -8,6 +8,7 @@ import (
 	"latentlab/core/data"
 	"latentlab/core/model"
 	"latentlab/core/model/replicas"
+	"latentlab/core/modeltest"
 	"latentlab/core/train"
 )
 
@@ -18,7 +19,7 @@ import (
 // path of a step with random draws (ε, η, labelled prior samples), which
 // are made for the whole batch and sliced.
 func TestShardsMatchOneModel(t *testing.T) {
-	tr, te := subset(t)
+	tr, te := modeltest.Subset(t)
 	for i, v := range variants {
 		switch v.name {
 		case "deterministic", "swissroll-labels-gaussian", "mixture-labels-universal-latent4":
@@ -30,7 +31,7 @@ func TestShardsMatchOneModel(t *testing.T) {
 func shardsMatchOneModel(t *testing.T, c model.Config, tr, te *data.Set) {
 	const steps = 8
 
-	one := session(t, c, tr, te)
+	one := modeltest.Session(t, c, tr, te)
 	var want model.Losses
 	for range steps {
 		want = one.Step()
@@ -42,7 +43,7 @@ func shardsMatchOneModel(t *testing.T, c model.Config, tr, te *data.Set) {
 	losses := make([]model.Losses, k)
 	var wg sync.WaitGroup
 	for r := range k {
-		sessions[r] = session(t, c, tr, te)
+		sessions[r] = modeltest.Session(t, c, tr, te)
 		err := sessions[r].Model.(model.Sharder).SetShard(shards[r])
 		if err != nil {
 			t.Fatal(err)
@@ -88,8 +89,8 @@ func shardsMatchOneModel(t *testing.T, c model.Config, tr, te *data.Set) {
 }
 
 func TestShardCheck(t *testing.T) {
-	tr, te := subset(t)
-	s := session(t, small("aae"), tr, te)
+	tr, te := modeltest.Subset(t)
+	s := modeltest.Session(t, small("aae"), tr, te)
 	for _, sh := range []*model.Shard{
 		{Index: 0, Count: 51, Reduce: replicas.Group(1)[0].Reduce, Gather: replicas.Group(1)[0].Gather},
 		{Index: 2, Count: 2, Reduce: replicas.Group(1)[0].Reduce, Gather: replicas.Group(1)[0].Gather},

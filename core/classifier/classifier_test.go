@@ -12,21 +12,13 @@ import (
 	"latentlab/core/classifier"
 	"latentlab/core/data"
 	"latentlab/core/model"
+	"latentlab/core/modeltest"
 	"latentlab/core/nn"
 	"latentlab/core/train"
 )
 
 // Shipped is the committed classifier, relative to this package.
 const Shipped = "../../assets/classifier.safetensors"
-
-func subset(t testing.TB) (*data.Set, *data.Set) {
-	t.Helper()
-	tr, te, err := data.LoadTestSubset()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tr, te
-}
 
 // small is a quick classifier: 784-32-16-10, dropout 0.2, batches of 50,
 // labels of 500 of the subset's 2000 training digits.
@@ -36,59 +28,12 @@ func small() model.Config {
 	return c
 }
 
-func session(t testing.TB, c model.Config, tr, te *data.Set) *train.Session {
-	t.Helper()
-	m, err := model.New(c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := train.New(m, tr, te, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
-// TestSameSeedSameLosses: the same seed gives identical losses (dropout
-// masks included), another seed different ones.
-func TestSameSeedSameLosses(t *testing.T) {
-	tr, te := subset(t)
-	run := func(seed uint64) []model.Losses {
-		c := small()
-		c.Seed = seed
-		s := session(t, c, tr, te)
-		var ls []model.Losses
-		for range 8 {
-			ls = append(ls, s.Step())
-		}
-		return ls
-	}
-	a, b, other := run(3), run(3), run(4)
-	for j := range a {
-		if a[j] != b[j] {
-			t.Fatalf("step %d: %v then %v with the same seed", j, a[j], b[j])
-		}
-	}
-	if a[7] == other[7] {
-		t.Errorf("seeds 3 and 4 gave the same losses %v", a[7])
-	}
-}
-
-// TestStepAllocatesNothing, with dropout.
-func TestStepAllocatesNothing(t *testing.T) {
-	tr, te := subset(t)
-	s := session(t, small(), tr, te)
-	if a := testing.AllocsPerRun(5, func() { s.Step() }); a != 0 {
-		t.Errorf("a training step allocates %v times", a)
-	}
-}
-
 // TestFeaturesArePenultimate: Features gives the last hidden layer's
 // activations, which the last Linear maps to logits whose softmax is
 // Classify's output; both take more digits than a batch.
 func TestFeaturesArePenultimate(t *testing.T) {
-	tr, te := subset(t)
-	s := session(t, small(), tr, te)
+	tr, te := modeltest.Subset(t)
+	s := modeltest.Session(t, small(), tr, te)
 	for range 5 {
 		s.Step()
 	}
@@ -142,8 +87,8 @@ func TestFeaturesArePenultimate(t *testing.T) {
 // nn.Sequential of Linear, ReLU, Dropout names them; a truncated file and
 // a file of another kind are errors.
 func TestFileRoundTrip(t *testing.T) {
-	tr, te := subset(t)
-	s := session(t, small(), tr, te)
+	tr, te := modeltest.Subset(t)
+	s := modeltest.Session(t, small(), tr, te)
 	for range 5 {
 		s.Step()
 	}
@@ -256,7 +201,7 @@ func TestLearnsMNIST(t *testing.T) {
 	tr, te := mnist(t)
 	c := model.Presets()["classifier"]
 	c.Encoder = []int{128}
-	s := session(t, c, tr, te)
+	s := modeltest.Session(t, c, tr, te)
 	start := time.Now()
 	var first, last train.Mean
 	for i := range 600 {
@@ -293,7 +238,7 @@ func TestShippedClassifier(t *testing.T) {
 	}
 	var tr, te *data.Set
 	if testing.Short() {
-		tr, te = subset(t)
+		tr, te = modeltest.Subset(t)
 	} else {
 		tr, te = mnist(t)
 	}
@@ -309,4 +254,10 @@ func TestShippedClassifier(t *testing.T) {
 	if !(1-e >= 0.98) {
 		t.Errorf("accuracy %.2f %%, want at least 98 %%", 100*(1-e))
 	}
+}
+
+// TestConformance: the shared checks (core/modeltest), dropout masks
+// included.
+func TestConformance(t *testing.T) {
+	modeltest.Conformance(t, small(), modeltest.Options{Falls: []int{0}})
 }

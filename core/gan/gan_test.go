@@ -10,6 +10,7 @@ import (
 	"latentlab/core/data"
 	"latentlab/core/gan"
 	"latentlab/core/model"
+	"latentlab/core/modeltest"
 	"latentlab/core/nn"
 )
 
@@ -50,12 +51,12 @@ func variant(i int) model.Config {
 // TestSameSeedSameLosses: the same seed gives identical losses, through
 // steps and phases run alone, another seed different ones.
 func TestSameSeedSameLosses(t *testing.T) {
-	tr, te := subset(t)
+	tr, te := modeltest.Subset(t)
 	for i, v := range variants {
 		run := func(seed uint64) []model.Losses {
 			c := variant(i)
 			c.Seed = seed
-			s := session(t, c, tr, te)
+			s := modeltest.Session(t, c, tr, te)
 			var ls []model.Losses
 			for range 5 {
 				ls = append(ls, s.Step())
@@ -84,9 +85,9 @@ func TestSameSeedSameLosses(t *testing.T) {
 // TestStepAllocatesNothing covers the training step and each phase of
 // every variant.
 func TestStepAllocatesNothing(t *testing.T) {
-	tr, te := subset(t)
+	tr, te := modeltest.Subset(t)
 	for i, v := range variants {
-		s := session(t, variant(i), tr, te)
+		s := modeltest.Session(t, variant(i), tr, te)
 		if a := testing.AllocsPerRun(5, func() { s.Step() }); a != 0 {
 			t.Errorf("%s: a training step allocates %v times", v.name, a)
 		}
@@ -120,10 +121,10 @@ func nets(m model.Model) (gen []*nn.MLP, disc *nn.MLP) {
 // discriminator phase, which runs the generator in training mode, moves
 // them as PyTorch would).
 func TestPhases(t *testing.T) {
-	tr, te := subset(t)
+	tr, te := modeltest.Subset(t)
 	for i, v := range variants {
 		c := variant(i)
-		s := session(t, c, tr, te)
+		s := modeltest.Session(t, c, tr, te)
 		s.Step()
 		gens, disc := nets(s.Model)
 		names := s.Model.LossNames()
@@ -188,11 +189,11 @@ func TestLayers(t *testing.T) {
 // reconstruction loss where it has them, its tensors named and shaped as
 // PyTorch's nn.Sequential gives them; a truncated file is an error.
 func TestFileRoundTrip(t *testing.T) {
-	tr, te := subset(t)
+	tr, te := modeltest.Subset(t)
 	x := images(te, 10)
 	for i, v := range variants {
 		c := variant(i)
-		s := session(t, c, tr, te)
+		s := modeltest.Session(t, c, tr, te)
 		for range 5 {
 			s.Step()
 		}
@@ -351,11 +352,19 @@ func TestNNAccuracy(t *testing.T) {
 		t.Errorf("codes that carry no label: accuracy %v", acc)
 	}
 	// Evaluate on the committed subset: a fraction.
-	tr, te := subset(t)
+	tr, te := modeltest.Subset(t)
 	m, _ := model.New(variant(6))
 	acc := m.(model.Evaluator).Evaluate(tr, te)["nn_accuracy"]
 	t.Logf("untrained BiGAN on the test subset: nn_accuracy %.3f", acc)
 	if !(acc > 0.1 && acc <= 1) {
 		t.Errorf("nn_accuracy %v", acc)
+	}
+}
+
+// TestConformance: the shared checks (core/modeltest) on every variant;
+// their losses fight, so none need fall.
+func TestConformance(t *testing.T) {
+	for i, v := range variants {
+		t.Run(v.name, func(t *testing.T) { modeltest.Conformance(t, variant(i), modeltest.Options{}) })
 	}
 }

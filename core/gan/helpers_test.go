@@ -10,7 +10,6 @@ import (
 	"latentlab/core/data"
 	"latentlab/core/model"
 	"latentlab/core/tensor"
-	"latentlab/core/train"
 )
 
 // mnist loads the real MNIST of assets/mnist, or fails saying how to get it.
@@ -22,29 +21,6 @@ func mnist(t testing.TB) (*data.Set, *data.Set) {
 		t.Fatalf("learning tests need MNIST in assets/mnist (make data): %v", err)
 	}
 	return tr, te
-}
-
-// subset loads the small MNIST subset committed in core/data.
-func subset(t testing.TB) (*data.Set, *data.Set) {
-	t.Helper()
-	tr, te, err := data.LoadTestSubset()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tr, te
-}
-
-func session(t testing.TB, c model.Config, tr, te *data.Set) *train.Session {
-	t.Helper()
-	m, err := model.New(c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := train.New(m, tr, te, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
 }
 
 // images returns the first n digits of s as rows of pixels.

@@ -6,6 +6,7 @@ import (
 
 	"latentlab/core/gan"
 	"latentlab/core/model"
+	"latentlab/core/modeltest"
 )
 
 // tiny is the cheap config of the learning tests: one hidden layer of
@@ -47,7 +48,7 @@ func TestGANLearnsMNIST(t *testing.T) {
 	for _, loss := range []string{"nonsaturating", "minimax", "ml", "lsgan"} {
 		c := tiny("gan", 32)
 		c.GANLoss, c.Batch = loss, 16
-		s := session(t, c, tr, te)
+		s := modeltest.Session(t, c, tr, te)
 		start := time.Now()
 		d0, k0 := quality(samples(s.Model.(model.Generator), c, n), n, ref, te.Labels, 1000)
 		l := run(t, s, steps, loss)
@@ -84,7 +85,7 @@ func TestAEGANLearnsMNIST(t *testing.T) {
 	ref := images(te, 1000)
 	c := tiny("aegan", 64)
 	c.Latent = 8
-	s := session(t, c, tr, te.Subset(2000))
+	s := modeltest.Session(t, c, tr, te.Subset(2000))
 	start := time.Now()
 	r0 := s.MeanTestLoss()
 	d0, k0 := quality(samples(s.Model.(model.Generator), c, 300), 300, ref, te.Labels, 1000)
@@ -116,7 +117,7 @@ func TestBiGANLearnsMNIST(t *testing.T) {
 	ref := images(te, 1000)
 	c := tiny("bigan", 64)
 	c.Prior = "uniform"
-	s := session(t, c, tr, te)
+	s := modeltest.Session(t, c, tr, te)
 	m := s.Model.(*gan.BiGAN)
 	start := time.Now()
 	d0, _ := quality(samples(m, c, 300), 300, ref, te.Labels, 1000)

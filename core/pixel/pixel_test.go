@@ -14,6 +14,7 @@ import (
 	"latentlab/core/gradcheck"
 	"latentlab/core/model"
 	"latentlab/core/model/replicas"
+	"latentlab/core/modeltest"
 	"latentlab/core/train"
 )
 
@@ -21,16 +22,6 @@ var loadSubset = sync.OnceValues(func() ([2]*data.Set, error) {
 	tr, te, err := data.LoadTestSubset()
 	return [2]*data.Set{tr, te}, err
 })
-
-func subset(t testing.TB) (*data.Set, *data.Set) {
-	t.Helper()
-	sets, err := loadSubset()
-	tr, te := sets[0], sets[1]
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tr, te
-}
 
 // small is a pixel model quick enough for the unit tests.
 func small() model.Config {
@@ -51,19 +42,10 @@ func build(t testing.TB, c model.Config) *Model {
 	return m.(*Model)
 }
 
-func session(t testing.TB, c model.Config, tr, te *data.Set) *train.Session {
-	t.Helper()
-	s, err := train.New(build(t, c), tr, te, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
 // testDigits returns the first n test digits of the subset as pixels.
 func testDigits(t testing.TB, n int) []float32 {
 	t.Helper()
-	_, te := subset(t)
+	_, te := modeltest.Subset(t)
 	x := make([]float32, n*model.Pixels)
 	idx := make([]int, n)
 	for i := range idx {
@@ -234,7 +216,7 @@ func TestMaskedGradient(t *testing.T) {
 // some later pixel (every pixel reaches the last hidden layer's unit of
 // degree 783), in a model trained a few steps.
 func TestAutoregressive(t *testing.T) {
-	tr, te := subset(t)
+	tr, te := modeltest.Subset(t)
 	for _, v := range []struct {
 		enc []int
 		act string
@@ -242,7 +224,7 @@ func TestAutoregressive(t *testing.T) {
 		enc := v.enc
 		c := small()
 		c.Encoder, c.Activation = enc, v.act
-		s := session(t, c, tr, te)
+		s := modeltest.Session(t, c, tr, te)
 		for range 5 {
 			s.Step()
 		}
@@ -281,7 +263,7 @@ func TestAutoregressive(t *testing.T) {
 // finished sample; chunked SampleRows gives Sample's digits; and completion
 // keeps the given pixels and writes none past `to`.
 func TestSamplerMatchesDense(t *testing.T) {
-	tr, te := subset(t)
+	tr, te := modeltest.Subset(t)
 	c := small()
 	t.Run("plain", func(t *testing.T) { samplerMatchesDense(t, c, tr, te) })
 	// Dropout is off in evaluation mode, where the sampler runs.
@@ -290,7 +272,7 @@ func TestSamplerMatchesDense(t *testing.T) {
 }
 
 func samplerMatchesDense(t *testing.T, c model.Config, tr, te *data.Set) {
-	s := session(t, c, tr, te)
+	s := modeltest.Session(t, c, tr, te)
 	for range 10 {
 		s.Step()
 	}
@@ -361,11 +343,11 @@ func samplerMatchesDense(t *testing.T, c model.Config, tr, te *data.Set) {
 // TestSameSeedSameLosses: the same seed gives identical losses and
 // samples, another seed different ones.
 func TestSameSeedSameLosses(t *testing.T) {
-	tr, te := subset(t)
+	tr, te := modeltest.Subset(t)
 	run := func(seed uint64) ([]model.Losses, []float32) {
 		c := small()
 		c.Seed = seed
-		s := session(t, c, tr, te)
+		s := modeltest.Session(t, c, tr, te)
 		var ls []model.Losses
 		for range 10 {
 			ls = append(ls, s.Step())
@@ -394,9 +376,9 @@ func TestSameSeedSameLosses(t *testing.T) {
 
 // TestAllocatesNothing covers the training step, NLL and sampling.
 func TestAllocatesNothing(t *testing.T) {
-	tr, te := subset(t)
+	tr, te := modeltest.Subset(t)
 	c := small()
-	s := session(t, c, tr, te)
+	s := modeltest.Session(t, c, tr, te)
 	m := s.Model.(*Model)
 	if a := testing.AllocsPerRun(5, func() { s.Step() }); a != 0 {
 		t.Errorf("a training step allocates %v times", a)
@@ -414,11 +396,11 @@ func TestAllocatesNothing(t *testing.T) {
 // TestUntrainedNLL: an untrained model gives each level about 1/K, so the
 // NLL is near 784·ln K per digit, and Step reports the same figure.
 func TestUntrainedNLL(t *testing.T) {
-	tr, te := subset(t)
+	tr, te := modeltest.Subset(t)
 	for _, k := range []int{2, 4, 16} {
 		c := small()
 		c.Levels = k
-		s := session(t, c, tr, te)
+		s := modeltest.Session(t, c, tr, te)
 		nll := s.Metrics()["test_nll"]
 		want := model.Pixels * math.Log(float64(k))
 		if math.Abs(nll-want) > 0.15*want {
@@ -431,9 +413,9 @@ func TestUntrainedNLL(t *testing.T) {
 }
 
 func TestFileRoundTrip(t *testing.T) {
-	tr, te := subset(t)
+	tr, te := modeltest.Subset(t)
 	c := small()
-	s := session(t, c, tr, te)
+	s := modeltest.Session(t, c, tr, te)
 	for range 5 {
 		s.Step()
 	}
@@ -534,7 +516,7 @@ func TestLearnsMNIST(t *testing.T) {
 	}
 	te = te.Subset(2000)
 	c := model.Presets()["pixel"]
-	s := session(t, c, tr, te)
+	s := modeltest.Session(t, c, tr, te)
 	untrained := model.Pixels * math.Log(float64(c.Levels))
 	baseline := independentNLL(tr, te, c.Levels)
 	start := time.Now()
@@ -577,10 +559,10 @@ func TestLearnsMNIST(t *testing.T) {
 // TestShards: two data-parallel replicas on a batch of 20 stay identical
 // to each other, and their summed losses follow the single model's.
 func TestShards(t *testing.T) {
-	tr, te := subset(t)
+	tr, te := modeltest.Subset(t)
 	c := small()
-	whole := session(t, c, tr, te)
-	reps := []*train.Session{session(t, c, tr, te), session(t, c, tr, te)}
+	whole := modeltest.Session(t, c, tr, te)
+	reps := []*train.Session{modeltest.Session(t, c, tr, te), modeltest.Session(t, c, tr, te)}
 	for i, sh := range replicas.Group(2) {
 		if err := reps[i].Model.(model.Sharder).SetShard(sh); err != nil {
 			t.Fatal(err)
@@ -610,4 +592,9 @@ func TestShards(t *testing.T) {
 	if worst > 1e-3 {
 		t.Errorf("replicas drift %.2g from the whole model", worst)
 	}
+}
+
+// TestConformance: the shared checks (core/modeltest); the NLL falls.
+func TestConformance(t *testing.T) {
+	modeltest.Conformance(t, small(), modeltest.Options{Falls: []int{0}})
 }

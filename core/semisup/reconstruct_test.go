@@ -5,14 +5,15 @@ import (
 	"testing"
 
 	"latentlab/core/model"
+	"latentlab/core/modeltest"
 )
 
 // TestReconstructUsesOwnClass: Session.Reconstruct draws each test digit
 // from its own class and style, so the BCE of its output against the
 // digits is the model's ReconLoss (up to float rounding of σ).
 func TestReconstructUsesOwnClass(t *testing.T) {
-	tr, te := subset(t)
-	s := session(t, small("semisupervised"), tr, te)
+	tr, te := modeltest.Subset(t)
+	s := modeltest.Session(t, small("semisupervised"), tr, te)
 	for range 20 {
 		s.Step()
 	}

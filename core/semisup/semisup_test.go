@@ -13,6 +13,7 @@ import (
 
 	"latentlab/core/data"
 	"latentlab/core/model"
+	"latentlab/core/modeltest"
 	"latentlab/core/semisup"
 	"latentlab/core/train"
 )
@@ -21,15 +22,6 @@ var loadSubset = sync.OnceValues(func() ([2]*data.Set, error) {
 	tr, te, err := data.LoadTestSubset()
 	return [2]*data.Set{tr, te}, err
 })
-
-func subset(t testing.TB) (*data.Set, *data.Set) {
-	t.Helper()
-	sets, err := loadSubset()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return sets[0], sets[1]
-}
 
 // small is a quick model of either kind with batch 50.
 func small(kind string) model.Config {
@@ -46,19 +38,6 @@ func small(kind string) model.Config {
 		c.Classes = 16
 	}
 	return c
-}
-
-func session(t testing.TB, c model.Config, tr, te *data.Set) *train.Session {
-	t.Helper()
-	m, err := model.New(c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := train.New(m, tr, te, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
 }
 
 // TestCheck: each kind refuses the configs it cannot train, with a message
@@ -114,61 +93,10 @@ func TestLossNamesAndPhases(t *testing.T) {
 	}
 }
 
-// TestSameSeedSameLosses: the same seed gives identical losses, another seed
-// different ones; every loss is computed and finite.
-func TestSameSeedSameLosses(t *testing.T) {
-	tr, te := subset(t)
-	for _, kind := range []string{"semisupervised", "cluster"} {
-		run := func(seed uint64) []model.Losses {
-			c := small(kind)
-			c.Seed = seed
-			s := session(t, c, tr, te)
-			var ls []model.Losses
-			for range 10 {
-				ls = append(ls, s.Step())
-			}
-			return ls
-		}
-		a, b, other := run(7), run(7), run(8)
-		for i := range a {
-			if a[i] != b[i] {
-				t.Fatalf("%s step %d: %+v then %+v with the same seed", kind, i, a[i], b[i])
-			}
-		}
-		if a[len(a)-1] == other[len(other)-1] {
-			t.Errorf("%s: seeds 7 and 8 gave the same losses", kind)
-		}
-		names := semisup.New(small(kind)).LossNames()
-		for i, v := range a[len(a)-1][:len(names)] {
-			if !(v > 0) || math.IsInf(v, 0) {
-				t.Errorf("%s: loss %s = %v", kind, names[i], v)
-			}
-		}
-	}
-}
-
-// TestStepAllocatesNothing covers the whole training step of both kinds,
-// and with dropout and batch normalisation.
-func TestStepAllocatesNothing(t *testing.T) {
-	tr, te := subset(t)
-	for _, kind := range []string{"semisupervised", "cluster"} {
-		for _, extras := range []bool{false, true} {
-			c := small(kind)
-			if extras {
-				c.Dropout, c.BatchNorm = 0.2, true
-			}
-			s := session(t, c, tr, te)
-			if a := testing.AllocsPerRun(5, func() { s.Step() }); a != 0 {
-				t.Errorf("%s (dropout and batch norm %v): a training step allocates %v times", kind, extras, a)
-			}
-		}
-	}
-}
-
 // TestStepPhase: each phase alone reports its own losses only.
 func TestStepPhase(t *testing.T) {
-	tr, te := subset(t)
-	s := session(t, small("semisupervised"), tr, te)
+	tr, te := modeltest.Subset(t)
+	s := modeltest.Session(t, small("semisupervised"), tr, te)
 	for phase, want := range map[string][]int{"recon": {0}, "reg": {1, 2, 3, 4}, "xent": {5}} {
 		l, err := s.StepPhase(phase)
 		if err != nil {
@@ -181,7 +109,7 @@ func TestStepPhase(t *testing.T) {
 			}
 		}
 	}
-	if _, err := session(t, small("cluster"), tr, te).StepPhase("xent"); err == nil {
+	if _, err := modeltest.Session(t, small("cluster"), tr, te).StepPhase("xent"); err == nil {
 		t.Error(`"cluster" ran a classification phase`)
 	}
 }
@@ -190,9 +118,9 @@ func TestStepPhase(t *testing.T) {
 // does with those labels; another class draws another digit; ReconLoss
 // stores the styles Encode gives.
 func TestDecoding(t *testing.T) {
-	tr, te := subset(t)
+	tr, te := modeltest.Subset(t)
 	c := small("semisupervised")
-	s := session(t, c, tr, te)
+	s := modeltest.Session(t, c, tr, te)
 	for range 20 {
 		s.Step()
 	}
@@ -251,10 +179,10 @@ func TestDecoding(t *testing.T) {
 }
 
 func TestFileRoundTrip(t *testing.T) {
-	tr, te := subset(t)
+	tr, te := modeltest.Subset(t)
 	c := small("semisupervised")
 	c.Dropout, c.BatchNorm = 0.1, true
-	s := session(t, c, tr, te)
+	s := modeltest.Session(t, c, tr, te)
 	for range 5 {
 		s.Step()
 	}
@@ -348,7 +276,7 @@ func learn(t *testing.T, kind string, steps int) (before, after map[string]float
 	te = te.Subset(5000) // half the test set: the evaluations take half the time
 	c := model.Presets()[kind]
 	c.Encoder, c.Discriminator = []int{128, 64}, []int{64, 64}
-	s = session(t, c, tr, te)
+	s = modeltest.Session(t, c, tr, te)
 	before = s.Metrics()
 	start := time.Now()
 	var mean train.Mean
@@ -402,5 +330,16 @@ func TestClusterLearnsMNIST(t *testing.T) {
 	before, after, _ := learn(t, "cluster", 200)
 	if !(after["cluster_error"] < 0.65 && after["cluster_error"] < before["cluster_error"]-0.1) {
 		t.Errorf("cluster error %.2f%% (untrained %.2f%%), want under 65%%", 100*after["cluster_error"], 100*before["cluster_error"])
+	}
+}
+
+// TestConformance: the shared checks (core/modeltest) on both kinds, with
+// and without dropout and batch normalisation.
+func TestConformance(t *testing.T) {
+	for _, kind := range []string{"semisupervised", "cluster"} {
+		layers := small(kind)
+		layers.Dropout, layers.BatchNorm = 0.2, true
+		t.Run(kind, func(t *testing.T) { modeltest.Conformance(t, small(kind), modeltest.Options{Falls: []int{0}}) })
+		t.Run(kind+" dropout+batchnorm", func(t *testing.T) { modeltest.Conformance(t, layers, modeltest.Options{}) })
 	}
 }

@@ -12,18 +12,10 @@ import (
 
 	"latentlab/core/data"
 	"latentlab/core/model"
+	"latentlab/core/modeltest"
 	"latentlab/core/supervised"
 	"latentlab/core/train"
 )
-
-func subset(t testing.TB) (*data.Set, *data.Set) {
-	t.Helper()
-	tr, te, err := data.LoadTestSubset()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tr, te
-}
 
 // small is the "supervised" preset on a small network.
 func small() model.Config {
@@ -34,71 +26,14 @@ func small() model.Config {
 	return c
 }
 
-func session(t testing.TB, c model.Config, tr, te *data.Set) *train.Session {
-	t.Helper()
-	m, err := model.New(c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := train.New(m, tr, te, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
-// TestSameSeedSameLosses: the same seed gives identical losses, another
-// seed different ones, with every training digit labelled and with a
-// labelled subset of 500.
-func TestSameSeedSameLosses(t *testing.T) {
-	tr, te := subset(t)
-	for _, labels := range []int{60000, 500} {
-		run := func(seed uint64) []model.Losses {
-			c := small()
-			c.Seed, c.Labels = seed, labels
-			s := session(t, c, tr, te)
-			var ls []model.Losses
-			for range 8 {
-				ls = append(ls, s.Step())
-			}
-			return ls
-		}
-		a, b, other := run(7), run(7), run(8)
-		for j := range a {
-			if a[j] != b[j] {
-				t.Fatalf("labels %d step %d: %v then %v with the same seed", labels, j, a[j], b[j])
-			}
-		}
-		if a[7] == other[7] {
-			t.Errorf("labels %d: seeds 7 and 8 gave the same losses", labels)
-		}
-		if l := a[7]; !(l[0] > 0 && l[1] > 0 && l[2] > 0) || l[3] != 0 {
-			t.Errorf("labels %d: losses %v", labels, l)
-		}
-	}
-}
-
-// TestStepAllocatesNothing, with and without dropout and batch norm.
-func TestStepAllocatesNothing(t *testing.T) {
-	tr, te := subset(t)
-	plain, layers := small(), small()
-	layers.Dropout, layers.BatchNorm = 0.2, true
-	for _, c := range []model.Config{plain, layers} {
-		s := session(t, c, tr, te)
-		if a := testing.AllocsPerRun(5, func() { s.Step() }); a != 0 {
-			t.Errorf("dropout %v batchnorm %v: a training step allocates %v times", c.Dropout, c.BatchNorm, a)
-		}
-	}
-}
-
 // TestFileRoundTrip: the model comes back from its file with the same
 // evaluation, its tensors named and shaped as PyTorch's nn.Sequential
 // gives them (the decoder reading latent+10 values); a truncated file is
 // an error.
 func TestFileRoundTrip(t *testing.T) {
-	tr, te := subset(t)
+	tr, te := modeltest.Subset(t)
 	c := small()
-	s := session(t, c, tr, te)
+	s := modeltest.Session(t, c, tr, te)
 	for range 5 {
 		s.Step()
 	}
@@ -149,9 +84,9 @@ func TestFileRoundTrip(t *testing.T) {
 // with label i mod 10; ReconLossLabels stores the codes Encode gives and
 // depends on the labels.
 func TestCapabilities(t *testing.T) {
-	tr, te := subset(t)
+	tr, te := modeltest.Subset(t)
 	c := small()
-	s := session(t, c, tr, te)
+	s := modeltest.Session(t, c, tr, te)
 	for range 3 {
 		s.Step()
 	}
@@ -264,7 +199,7 @@ func TestCheck(t *testing.T) {
 // classifier: about 80 % on MNIST), which bounds what style_accuracy can
 // show.
 func TestNearestMean(t *testing.T) {
-	_, te := subset(t)
+	_, te := modeltest.Subset(t)
 	means := supervised.ClassMeans(te)
 	x := make([]float32, model.Pixels)
 	right := 0
@@ -306,7 +241,7 @@ func TestLearnsMNIST(t *testing.T) {
 	c.Encoder, c.Discriminator = []int{128}, []int{64, 64}
 	const steps = 600
 	start := time.Now()
-	s := session(t, c, tr, te)
+	s := modeltest.Session(t, c, tr, te)
 	m := s.Model.(*supervised.Model)
 	before := m.Evaluate(tr, te)
 	var last train.Mean
@@ -374,5 +309,17 @@ func TestLearnsMNIST(t *testing.T) {
 	}
 	if rms := math.Sqrt(spread); !(rms > 0.3*c.PriorStd && rms < 2*c.PriorStd) {
 		t.Errorf("codes' RMS %.2f beside the prior's σ %.0f", rms, c.PriorStd)
+	}
+}
+
+// TestConformance: the shared checks (core/modeltest) with every training
+// digit labelled, with a labelled subset of 500, and with dropout and
+// batch norm.
+func TestConformance(t *testing.T) {
+	few, layers := small(), small()
+	few.Labels = 500
+	layers.Dropout, layers.BatchNorm = 0.2, true
+	for name, c := range map[string]model.Config{"all labelled": small(), "500 labelled": few, "dropout+batchnorm": layers} {
+		t.Run(name, func(t *testing.T) { modeltest.Conformance(t, c, modeltest.Options{Falls: []int{0}}) })
 	}
 }

@@ -12,20 +12,11 @@ import (
 
 	"latentlab/core/data"
 	"latentlab/core/model"
-	"latentlab/core/model/replicas"
+	"latentlab/core/modeltest"
 	"latentlab/core/prior"
 	"latentlab/core/train"
 	"latentlab/core/vae"
 )
-
-func subset(t testing.TB) (*data.Set, *data.Set) {
-	t.Helper()
-	tr, te, err := data.LoadTestSubset()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tr, te
-}
 
 // small is the "vae" preset on a small network.
 func small() model.Config {
@@ -36,68 +27,14 @@ func small() model.Config {
 	return c
 }
 
-func session(t testing.TB, c model.Config, tr, te *data.Set) *train.Session {
-	t.Helper()
-	m, err := model.New(c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := train.New(m, tr, te, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
-// TestSameSeedSameLosses: the same seed gives identical losses, another
-// seed different ones.
-func TestSameSeedSameLosses(t *testing.T) {
-	tr, te := subset(t)
-	run := func(seed uint64) []model.Losses {
-		c := small()
-		c.Seed = seed
-		s := session(t, c, tr, te)
-		var ls []model.Losses
-		for range 8 {
-			ls = append(ls, s.Step())
-		}
-		return ls
-	}
-	a, b, other := run(7), run(7), run(8)
-	for j := range a {
-		if a[j] != b[j] {
-			t.Fatalf("step %d: %v then %v with the same seed", j, a[j], b[j])
-		}
-	}
-	if a[7] == other[7] {
-		t.Errorf("seeds 7 and 8 gave the same losses %v", a[7])
-	}
-	if !(a[7][0] > 0 && a[7][1] > 0) || a[7][2] != 0 {
-		t.Errorf("losses %v: want recon > 0, kl > 0 and nothing after", a[7])
-	}
-}
-
-// TestStepAllocatesNothing, with and without dropout and batch norm.
-func TestStepAllocatesNothing(t *testing.T) {
-	tr, te := subset(t)
-	plain, layers := small(), small()
-	layers.Dropout, layers.BatchNorm = 0.2, true
-	for _, c := range []model.Config{plain, layers} {
-		s := session(t, c, tr, te)
-		if a := testing.AllocsPerRun(5, func() { s.Step() }); a != 0 {
-			t.Errorf("dropout %v batchnorm %v: a training step allocates %v times", c.Dropout, c.BatchNorm, a)
-		}
-	}
-}
-
 // TestFileRoundTrip: the model comes back from its file with the same test
 // loss and the same evaluation, its tensors named and shaped as PyTorch's
 // nn.Sequential gives them, the encoder's last Linear giving 2·latent
 // values; a truncated file is an error.
 func TestFileRoundTrip(t *testing.T) {
-	tr, te := subset(t)
+	tr, te := modeltest.Subset(t)
 	c := small()
-	s := session(t, c, tr, te)
+	s := modeltest.Session(t, c, tr, te)
 	for range 5 {
 		s.Step()
 	}
@@ -154,9 +91,9 @@ func TestFileRoundTrip(t *testing.T) {
 // codes, ReconLoss stores them too, and it equals the BCE of Decode's
 // probabilities of those codes.
 func TestEncodeIsDeterministic(t *testing.T) {
-	tr, te := subset(t)
+	tr, te := modeltest.Subset(t)
 	c := small()
-	s := session(t, c, tr, te)
+	s := modeltest.Session(t, c, tr, te)
 	s.Step()
 	const n = 10
 	xs := make([]float32, n*model.Pixels)
@@ -166,7 +103,7 @@ func TestEncodeIsDeterministic(t *testing.T) {
 	ae.Encode(a, xs, n)
 	loss := ae.ReconLoss(z, xs, n)
 	s.Step()
-	ae2 := session(t, c, tr, te) // the same seed, one step: the same weights as s had
+	ae2 := modeltest.Session(t, c, tr, te) // the same seed, one step: the same weights as s had
 	ae2.Step()
 	ae2.Model.(model.Autoencoder).Encode(b, xs, n)
 	if fmt.Sprint(a) != fmt.Sprint(b) || fmt.Sprint(a) != fmt.Sprint(z) {
@@ -237,55 +174,6 @@ func TestPriorScale(t *testing.T) {
 	}
 }
 
-// TestShardsMatchOneModel: two data-parallel replicas on a batch of 50
-// stay identical to each other and follow the single model on the same
-// seed within float tolerance (ε drawn for the whole batch and sliced).
-func TestShardsMatchOneModel(t *testing.T) {
-	tr, te := subset(t)
-	c := small()
-	const steps = 8
-	one := session(t, c, tr, te)
-	var want model.Losses
-	for range steps {
-		want = one.Step()
-	}
-	reps := []*train.Session{session(t, c, tr, te), session(t, c, tr, te)}
-	losses := make([]model.Losses, 2)
-	var wg sync.WaitGroup
-	for r, sh := range replicas.Group(2) {
-		if err := reps[r].Model.(model.Sharder).SetShard(sh); err != nil {
-			t.Fatal(err)
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for range steps {
-				losses[r] = reps[r].Step()
-			}
-		}()
-	}
-	wg.Wait()
-	for i := range 2 {
-		if got := losses[0][i] + losses[1][i]; math.Abs(got-want[i]) > 1e-4*math.Abs(want[i]) {
-			t.Errorf("loss %d: one model %v, replicas summed %v", i, want[i], got)
-		}
-	}
-	worst := 0.0
-	ref, r0, r1 := one.Model.Tensors(), reps[0].Model.Tensors(), reps[1].Model.Tensors()
-	for i := range ref {
-		for j, v := range r0[i].Data {
-			if v != r1[i].Data[j] {
-				t.Fatalf("replicas differ at %s[%d]", ref[i].Name, j)
-			}
-			worst = max(worst, math.Abs(float64(v-ref[i].Data[j])))
-		}
-	}
-	t.Logf("step %d: losses %.4f; largest weight difference from the single model %.2g", steps, want[:2], worst)
-	if worst > 1e-3 {
-		t.Errorf("replicas drifted %.2g from the single model", worst)
-	}
-}
-
 var mnist = sync.OnceValues(func() ([2]*data.Set, error) {
 	_, file, _, _ := runtime.Caller(0)
 	tr, te, err := data.LoadMNIST(filepath.Join(filepath.Dir(file), "../../assets/mnist"))
@@ -343,7 +231,7 @@ func TestLearnsMNIST(t *testing.T) {
 	c.Encoder, c.LRRecon = []int{128}, 3e-3
 	const steps, codes = 450, 2000
 	start := time.Now()
-	s := session(t, c, tr, te)
+	s := modeltest.Session(t, c, tr, te)
 	m := s.Model.(*vae.Model)
 	before, _ := s.TestLoss(0, codes)
 	var last train.Mean
@@ -380,4 +268,14 @@ func TestLearnsMNIST(t *testing.T) {
 	if nelbo := ev["test_neg_elbo"]; !(nelbo > after && nelbo < after+ev["test_kl"]+40) {
 		t.Errorf("test −ELBO %.1f beside recon %.1f and KL %.1f", nelbo, after, ev["test_kl"])
 	}
+}
+
+// TestConformance: the shared checks (core/modeltest), plain (shards
+// included: ε is drawn for the whole batch and sliced) and with dropout and
+// batch norm.
+func TestConformance(t *testing.T) {
+	layers := small()
+	layers.Dropout, layers.BatchNorm = 0.2, true
+	t.Run("plain", func(t *testing.T) { modeltest.Conformance(t, small(), modeltest.Options{Falls: []int{0}}) })
+	t.Run("dropout+batchnorm", func(t *testing.T) { modeltest.Conformance(t, layers, modeltest.Options{}) })
 }

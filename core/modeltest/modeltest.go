@@ -1,0 +1,230 @@
+// Package modeltest is what every model kind's tests share: the committed
+// MNIST subset, a training session, and the checks every kind must pass
+// (Conformance): the same seed gives the same losses, a step allocates
+// nothing, the model comes back from its file with the same metrics, data-
+// parallel shards make the whole batch's step, and the losses fall.
+// Gradient checks against finite differences are core/gradcheck.
+package modeltest
+
+import (
+	"fmt"
+	"math"
+	"reflect"
+	"sync"
+	"testing"
+
+	"latentlab/core/checkpoint"
+	"latentlab/core/data"
+	"latentlab/core/model"
+	"latentlab/core/model/replicas"
+	"latentlab/core/train"
+)
+
+// Subset returns the small MNIST subset committed in core/data.
+func Subset(t testing.TB) (tr, te *data.Set) {
+	t.Helper()
+	tr, te, err := data.LoadTestSubset()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tr, te
+}
+
+// Session builds a model of c and a training session over tr and te.
+func Session(t testing.TB, c model.Config, tr, te *data.Set) *train.Session {
+	t.Helper()
+	m, err := model.New(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := train.New(m, tr, te, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// Losses runs steps steps of a fresh session of c and returns their losses.
+func Losses(t testing.TB, c model.Config, tr, te *data.Set, steps int) []model.Losses {
+	t.Helper()
+	s := Session(t, c, tr, te)
+	ls := make([]model.Losses, steps)
+	for i := range ls {
+		ls[i] = s.Step()
+	}
+	return ls
+}
+
+// Options says what a kind's conformance run may expect.
+type Options struct {
+	// Falls lists the losses (indices into LossNames) whose mean over the
+	// last ten of FallSteps steps must be below their mean over the first
+	// ten: a kind whose losses fight (a GAN's) names none.
+	Falls     []int
+	FallSteps int // default 60
+}
+
+// Conformance runs every shared check on config c as subtests.
+func Conformance(t *testing.T, c model.Config, o Options) {
+	t.Helper()
+	tr, te := Subset(t)
+	t.Run("same seed, same losses", func(t *testing.T) { SameSeed(t, c, tr, te) })
+	t.Run("no allocations a step", func(t *testing.T) { NoAllocs(t, c, tr, te) })
+	t.Run("file round trip", func(t *testing.T) {
+		s := Session(t, c, tr, te.Subset(min(te.N, 200)))
+		for range 3 {
+			s.Step()
+		}
+		RoundTrip(t, s)
+	})
+	if m, err := model.New(c); err == nil {
+		if sh, ok := m.(model.Sharder); ok && sh.SetShard(replicas.Group(2)[0]) == nil {
+			t.Run("two shards make the whole step", func(t *testing.T) { Shards(t, c, tr, te) })
+		}
+	}
+	if len(o.Falls) > 0 {
+		t.Run("losses fall", func(t *testing.T) { Falls(t, c, tr, te, o) })
+	}
+}
+
+// SameSeed: two runs of 6 steps with c.Seed give identical losses, and a
+// run with another seed different last losses; every named loss is finite.
+func SameSeed(t *testing.T, c model.Config, tr, te *data.Set) {
+	t.Helper()
+	a, b := Losses(t, c, tr, te, 6), Losses(t, c, tr, te, 6)
+	other := c
+	other.Seed++
+	o := Losses(t, other, tr, te, 6)
+	for j := range a {
+		if a[j] != b[j] {
+			t.Fatalf("step %d: %v then %v with the same seed", j, a[j], b[j])
+		}
+	}
+	if a[5] == o[5] {
+		t.Errorf("seeds %d and %d gave the same losses %v", c.Seed, other.Seed, a[5])
+	}
+	m, _ := model.New(c)
+	for i := range m.LossNames() {
+		if v := a[5][i]; math.IsNaN(v) || math.IsInf(v, 0) {
+			t.Errorf("loss %s = %v", m.LossNames()[i], v)
+		}
+	}
+}
+
+// NoAllocs: a training step allocates nothing.
+func NoAllocs(t *testing.T, c model.Config, tr, te *data.Set) {
+	t.Helper()
+	s := Session(t, c, tr, te)
+	s.Step()
+	if a := testing.AllocsPerRun(5, func() { s.Step() }); a != 0 {
+		t.Errorf("a training step allocates %v times", a)
+	}
+}
+
+// RoundTrip writes s's model to an F32 file and reads it back: the same
+// config, step count, tensor names and shapes, and test metrics. It
+// returns the model read back, for a kind's own checks of its tensors.
+func RoundTrip(t *testing.T, s *train.Session) model.Model {
+	t.Helper()
+	b, err := model.Encode(s.Model, s.Steps, checkpoint.F32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, steps, err := model.Decode(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if steps != s.Steps || m.Config().JSON() != s.Model.Config().JSON() {
+		t.Fatalf("read back step %d config %s, wrote step %d config %s", steps, m.Config().JSON(), s.Steps, s.Model.Config().JSON())
+	}
+	shapes := func(m model.Model) string {
+		out := ""
+		for _, ts := range m.Tensors() {
+			out += fmt.Sprintf("%s%v ", ts.Name, ts.Shape)
+		}
+		return out
+	}
+	if a, b := shapes(s.Model), shapes(m); a != b {
+		t.Fatalf("tensors %s read back as %s", a, b)
+	}
+	s2, err := train.New(m, s.Train, s.Test, steps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, b := s.Metrics(), s2.Metrics(); !reflect.DeepEqual(a, b) {
+		t.Fatalf("metrics %v before the file, %v after", a, b)
+	}
+	if _, _, err := model.Decode(b[:len(b)/2]); err == nil {
+		t.Error("half a file decoded without an error")
+	}
+	return m
+}
+
+// Shards: two replicas of c, each on its half of every batch, with their
+// gradients summed through replicas.Group, stay bit-identical to each
+// other and follow one model on the whole batch: their losses add up to
+// its losses, their weights stay within 1e-3 of its.
+func Shards(t *testing.T, c model.Config, tr, te *data.Set) {
+	t.Helper()
+	const steps = 6
+	one := Session(t, c, tr, te)
+	var want model.Losses
+	for range steps {
+		want = one.Step()
+	}
+	reps := []*train.Session{Session(t, c, tr, te), Session(t, c, tr, te)}
+	losses := make([]model.Losses, 2)
+	var wg sync.WaitGroup
+	for r, sh := range replicas.Group(2) {
+		if err := reps[r].Model.(model.Sharder).SetShard(sh); err != nil {
+			t.Fatal(err)
+		}
+		wg.Go(func() {
+			for range steps {
+				losses[r] = reps[r].Step()
+			}
+		})
+	}
+	wg.Wait()
+	for i := range one.Model.LossNames() {
+		if got := losses[0][i] + losses[1][i]; math.Abs(got-want[i]) > 1e-4*max(1, math.Abs(want[i])) {
+			t.Errorf("loss %s: one model %v, replicas summed %v", one.Model.LossNames()[i], want[i], got)
+		}
+	}
+	worst := 0.0
+	ref, r0, r1 := one.Model.Tensors(), reps[0].Model.Tensors(), reps[1].Model.Tensors()
+	for i := range ref {
+		for j, v := range r0[i].Data {
+			if v != r1[i].Data[j] {
+				t.Fatalf("replicas differ at %s[%d]", ref[i].Name, j)
+			}
+			worst = max(worst, math.Abs(float64(v-ref[i].Data[j])))
+		}
+	}
+	if worst > 1e-3 {
+		t.Errorf("replicas drifted %.2g from the single model in %d steps", worst, steps)
+	}
+}
+
+// Falls: the losses o.Falls name fall over o.FallSteps steps.
+func Falls(t *testing.T, c model.Config, tr, te *data.Set, o Options) {
+	t.Helper()
+	n := o.FallSteps
+	if n == 0 {
+		n = 60
+	}
+	ls := Losses(t, c, tr, te, n)
+	m, _ := model.New(c)
+	for _, i := range o.Falls {
+		first, last := 0.0, 0.0
+		for j := range 10 {
+			first += ls[j][i] / 10
+			last += ls[n-10+j][i] / 10
+		}
+		if !(last < first) {
+			t.Errorf("loss %s: %.4g over the first 10 steps, %.4g over the last 10 of %d", m.LossNames()[i], first, last, n)
+		} else {
+			t.Logf("loss %s: %.4g → %.4g over %d steps", m.LossNames()[i], first, last, n)
+		}
+	}
+}
