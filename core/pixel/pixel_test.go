@@ -419,17 +419,7 @@ func TestFileRoundTrip(t *testing.T) {
 	for range 5 {
 		s.Step()
 	}
-	b, err := model.Encode(s.Model, s.Steps, "F32")
-	if err != nil {
-		t.Fatal(err)
-	}
-	m2, steps, err := model.Decode(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if steps != 5 || m2.Config().JSON() != c.JSON() {
-		t.Fatalf("got step %d config %s", steps, m2.Config().JSON())
-	}
+	m2 := modeltest.RoundTrip(t, s)
 	x := testDigits(t, c.Batch)
 	if a, b := s.Model.(model.Density).NLL(x, c.Batch), m2.(model.Density).NLL(x, c.Batch); a != b {
 		t.Fatalf("NLL %v before saving, %v after loading", a, b)
@@ -454,10 +444,11 @@ func TestFileRoundTrip(t *testing.T) {
 	if len(want) > 0 {
 		t.Errorf("missing tensors %v", want)
 	}
-	if _, _, err := model.Decode(b[:len(b)-10]); err == nil {
-		t.Error("a truncated file decoded")
-	}
 	// A file whose levels disagree with its tensors' shapes is refused.
+	b, err := model.Encode(s.Model, s.Steps, "F32")
+	if err != nil {
+		t.Fatal(err)
+	}
 	c5 := strings.Replace(string(b), `levels\":4`, `levels\":5`, 1)
 	if c5 == string(b) {
 		t.Fatal("no levels in the file's config")

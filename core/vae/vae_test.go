@@ -38,18 +38,8 @@ func TestFileRoundTrip(t *testing.T) {
 	for range 5 {
 		s.Step()
 	}
-	b, err := model.Encode(s.Model, s.Steps, "F32")
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, steps, err := model.Decode(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if steps != 5 || m.Config().JSON() != c.JSON() {
-		t.Fatalf("got step %d config %s", steps, m.Config().JSON())
-	}
-	s2, _ := train.New(m, tr, te, steps)
+	m := modeltest.RoundTrip(t, s)
+	s2, _ := train.New(m, tr, te, s.Steps)
 	if a, b := s.MeanTestLoss(), s2.MeanTestLoss(); a != b {
 		t.Fatalf("test loss %v before saving, %v after loading", a, b)
 	}
@@ -80,9 +70,6 @@ func TestFileRoundTrip(t *testing.T) {
 	}
 	if c.ParamCount() != n {
 		t.Errorf("ParamCount %d, the tensors hold %d", c.ParamCount(), n)
-	}
-	if _, _, err := model.Decode(b[:len(b)-10]); err == nil {
-		t.Errorf("a truncated file decoded")
 	}
 }
 
