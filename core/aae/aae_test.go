@@ -74,30 +74,8 @@ func TestFileRoundTrip(t *testing.T) {
 			"decoder.0.weight": {32, c.Latent}, "decoder.4.weight": {784, 64},
 			"discriminator.0.weight": {32, disc}, "discriminator.4.weight": {1, 32},
 		}
-		for _, ts := range m.Tensors() {
-			if shape, ok := want[ts.Name]; ok {
-				if fmt.Sprint(shape) != fmt.Sprint(ts.Shape) {
-					t.Errorf("%s: %s: shape %v, want %v", v.name, ts.Name, ts.Shape, shape)
-				}
-				delete(want, ts.Name)
-			}
-		}
-		if len(want) > 0 {
-			t.Errorf("%s: missing tensors %v", v.name, want)
-		}
-		if got, want := c.ParamCount(), paramCount(m); got != want {
-			t.Errorf("%s: ParamCount %d, the tensors hold %d", v.name, got, want)
-		}
-		// A truncated file is an error, not a model.
+		t.Run(v.name, func(t *testing.T) { modeltest.Shapes(t, m, want) })
 	}
-}
-
-func paramCount(m model.Model) int {
-	n := 0
-	for _, ts := range m.Tensors() {
-		n += len(ts.Data)
-	}
-	return n
 }
 
 // TestEncodeIsDeterministic: a Gaussian posterior encodes to its mean and a

@@ -107,26 +107,10 @@ func TestFileRoundTrip(t *testing.T) {
 	if a, b := s.Metrics(), s2.Metrics(); fmt.Sprint(a) != fmt.Sprint(b) {
 		t.Fatalf("metrics %v before saving, %v after loading", a, b)
 	}
-	want := map[string]string{
-		"classifier.0.weight": "[32 784]", "classifier.0.bias": "[32]",
-		"classifier.3.weight": "[16 32]", "classifier.6.weight": "[10 16]", "classifier.6.bias": "[10]",
-	}
-	count := 0
-	for _, ts := range m.Tensors() {
-		count += len(ts.Data)
-		if shape, ok := want[ts.Name]; ok {
-			if fmt.Sprint(ts.Shape) != shape {
-				t.Errorf("%s: shape %v, want %s", ts.Name, ts.Shape, shape)
-			}
-			delete(want, ts.Name)
-		}
-	}
-	if len(want) > 0 {
-		t.Errorf("missing tensors %v", want)
-	}
-	if count != m.Config().ParamCount() {
-		t.Errorf("ParamCount %d, the tensors hold %d", m.Config().ParamCount(), count)
-	}
+	modeltest.Shapes(t, m, map[string][]int{
+		"classifier.0.weight": {32, 784}, "classifier.0.bias": {32},
+		"classifier.3.weight": {16, 32}, "classifier.6.weight": {10, 16}, "classifier.6.bias": {10},
+	})
 	b16, err := model.Encode(s.Model, s.Steps, "F16")
 	if err != nil {
 		t.Fatal(err)

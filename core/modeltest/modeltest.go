@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"slices"
 	"sync"
 	"testing"
 
@@ -226,5 +227,29 @@ func Falls(t *testing.T, c model.Config, tr, te *data.Set, o Options) {
 		} else {
 			t.Logf("loss %s: %.4g → %.4g over %d steps", m.LossNames()[i], first, last, n)
 		}
+	}
+}
+
+// Shapes checks that m has the tensors want names with those shapes (want
+// need not name them all), and that its tensors hold exactly its config's
+// ParamCount values.
+func Shapes(t *testing.T, m model.Model, want map[string][]int) {
+	t.Helper()
+	n := 0
+	for _, ts := range m.Tensors() {
+		n += len(ts.Data)
+		if shape, ok := want[ts.Name]; ok {
+			if fmt.Sprint(shape) != fmt.Sprint(ts.Shape) {
+				t.Errorf("%s: shape %v, want %v", ts.Name, ts.Shape, shape)
+			}
+		}
+	}
+	for name := range want {
+		if !slices.ContainsFunc(m.Tensors(), func(ts checkpoint.Tensor) bool { return ts.Name == name }) {
+			t.Errorf("no tensor %s", name)
+		}
+	}
+	if c := m.Config().ParamCount(); c != n {
+		t.Errorf("ParamCount %d, the tensors hold %d", c, n)
 	}
 }

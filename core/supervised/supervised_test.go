@@ -48,22 +48,7 @@ func TestFileRoundTrip(t *testing.T) {
 		"decoder.0.weight": {32, 12}, "decoder.4.weight": {784, 64},
 		"discriminator.0.weight": {32, 2}, "discriminator.4.weight": {1, 32},
 	}
-	n := 0
-	for _, ts := range m.Tensors() {
-		n += len(ts.Data)
-		if shape, ok := want[ts.Name]; ok {
-			if fmt.Sprint(shape) != fmt.Sprint(ts.Shape) {
-				t.Errorf("%s: shape %v, want %v", ts.Name, ts.Shape, shape)
-			}
-			delete(want, ts.Name)
-		}
-	}
-	if len(want) > 0 {
-		t.Errorf("missing tensors %v", want)
-	}
-	if c.ParamCount() != n {
-		t.Errorf("ParamCount %d, the tensors hold %d", c.ParamCount(), n)
-	}
+	modeltest.Shapes(t, m, want)
 }
 
 // TestCapabilities: a LabelGenerator, Generator, Encoder and Evaluator but
