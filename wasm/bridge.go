@@ -131,8 +131,10 @@ func (b *bridge) setData(args []js.Value) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if tr.Dim() != model.Pixels || te.Dim() != model.Pixels {
-		return nil, fmt.Errorf("images are %dx%d, want 28x28", tr.Rows, tr.Cols)
+	for _, s := range []*data.Set{tr, te} {
+		if s.Rows != model.Side || s.Cols != model.Side {
+			return nil, fmt.Errorf("%s images are %dx%d, want 28x28", map[bool]string{true: "training", false: "test"}[s == tr], s.Rows, s.Cols)
+		}
 	}
 	b.trainSet, b.testSet = tr, te
 	// The views plot digits of the new test set; the model stays and

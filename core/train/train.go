@@ -35,7 +35,7 @@ func New(m model.Model, train, test *data.Set, steps int) (*Session, error) {
 		if s == nil || s.N == 0 {
 			return nil, fmt.Errorf("train: no data loaded")
 		}
-		if s.Dim() != model.Pixels {
+		if s.Rows != model.Side || s.Cols != model.Side {
 			return nil, fmt.Errorf("train: images of %dx%d pixels, the models want 28x28", s.Rows, s.Cols)
 		}
 	}

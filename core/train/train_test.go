@@ -62,6 +62,8 @@ func TestNewErrors(t *testing.T) {
 	tr, te := subset(t)
 	m := newModel(t, small())
 	small := &data.Set{N: 100, Rows: 14, Cols: 14, Pix: make([]uint8, 100*14*14), Labels: make([]uint8, 100)}
+	// 784 pixels a digit, but not 28×28: the models' images are squares.
+	strip := &data.Set{N: 100, Rows: 16, Cols: 49, Pix: make([]uint8, 100*16*49), Labels: make([]uint8, 100)}
 	for _, tc := range []struct {
 		name       string
 		train, tst *data.Set
@@ -73,6 +75,7 @@ func TestNewErrors(t *testing.T) {
 		{"empty test set", tr, te.Subset(0), "no data"},
 		{"14x14 training images", small, te, "14x14"},
 		{"14x14 test images", tr, small, "14x14"},
+		{"16x49 training images", strip, te, "16x49"},
 		{"batch over the training set", tr.Subset(49), te, "batch 50"},
 	} {
 		s, err := train.New(m, tc.train, tc.tst, 0)
