@@ -550,3 +550,33 @@ func TestEvalPNG(t *testing.T) {
 		t.Errorf("eval --png into a missing directory: exit %d, stderr %q", code, stderr)
 	}
 }
+
+// TestDivergenceStops: a training whose losses turn NaN exits non-zero
+// with the step and the loss named, and leaves an existing --out as it was;
+// a good run's file is readable by others (0644 less the umask).
+func TestDivergenceStops(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "m.safetensors")
+	trainOK(t, smallArgs(out))
+	before, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi, _ := os.Stat(out); fi.Mode().Perm()&0o044 == 0 {
+		t.Errorf("--out written with mode %v: others cannot read it", fi.Mode().Perm())
+	}
+	code, _, stderr := cli(t, smallArgs(out, "--optimizer", "sgd", "--lr-recon", "10")...)
+	if code == 0 {
+		t.Fatalf("a diverging run exited 0:\n%s", stderr)
+	}
+	if !strings.Contains(stderr, "training diverged at step") || !strings.Contains(stderr, "was not written") || !strings.Contains(stderr, "learning rate") {
+		t.Errorf("stderr %q", clip(stderr))
+	}
+	after, err := os.ReadFile(out)
+	if err != nil || !bytes.Equal(before, after) {
+		t.Errorf("the diverging run changed %s (%v)", out, err)
+	}
+	left, _ := filepath.Glob(filepath.Join(filepath.Dir(out), ".latentlab-*"))
+	if len(left) != 0 {
+		t.Errorf("temporary files left: %v", left)
+	}
+}

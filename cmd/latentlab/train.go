@@ -94,7 +94,18 @@ func trainCmd(args []string, stdout, stderr io.Writer) error {
 	start, last := time.Now(), time.Now()
 	lastStep := 0
 	for i := 1; i <= total && !stop.Load(); i++ {
-		mean.Add(s.Step())
+		l := s.Step()
+		for k, name := range m.LossNames() {
+			if math.IsNaN(l[k]) || math.IsInf(l[k], 0) {
+				bar.finish()
+				kept := ""
+				if *out != "" {
+					kept = fmt.Sprintf("; %s was not written", *out)
+				}
+				return fmt.Errorf("training diverged at step %d: loss %s is %v (try a lower learning rate, --lr-recon or --lr-reg)%s", s.Steps, name, l[k], kept)
+			}
+		}
+		mean.Add(l)
 		bar.update(i, m.LossNames(), mean.Value())
 		if i%*logEvery == 0 || i == total {
 			now := time.Now()
@@ -156,7 +167,18 @@ func writeModel(path string, s *train.Session, dt checkpoint.DType) error {
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".latentlab-*.tmp")
+	// A temporary file beside path, mode 0644 less the umask (CreateTemp's
+	// 0600 would hide the weights from other users and tools), synced to
+	// disk before it takes path's name.
+	dir := filepath.Dir(path)
+	var tmp *os.File
+	for try := 0; ; try++ {
+		name := filepath.Join(dir, fmt.Sprintf(".latentlab-%d-%d.tmp", os.Getpid(), time.Now().UnixNano()+int64(try)))
+		tmp, err = os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if err == nil || !errors.Is(err, os.ErrExist) || try > 100 {
+			break
+		}
+	}
 	if err != nil {
 		return err
 	}
@@ -165,10 +187,21 @@ func writeModel(path string, s *train.Session, dt checkpoint.DType) error {
 		tmp.Close()
 		return err
 	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
 	if err := tmp.Close(); err != nil {
 		return err
 	}
-	return os.Rename(tmp.Name(), path)
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return err
+	}
+	if d, err := os.Open(dir); err == nil { // the rename itself, on disk
+		d.Sync()
+		d.Close()
+	}
+	return nil
 }
 
 // progress draws a progress bar on a terminal, or a line per 10% elsewhere.

@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 
 	"latentlab/core/checkpoint"
@@ -54,5 +55,22 @@ func Decode(b []byte) (Model, int, error) {
 	if err := checkpoint.CopyInto(m.Tensors(), f); err != nil {
 		return nil, 0, err
 	}
+	if err := CheckFinite(m); err != nil {
+		return nil, 0, err
+	}
 	return m, step, nil
+}
+
+// CheckFinite returns an error naming the first tensor of m that holds a
+// NaN or an infinity: the weights of a training that diverged, which
+// nothing should load, continue or save.
+func CheckFinite(m Model) error {
+	for _, ts := range m.Tensors() {
+		for i, v := range ts.Data {
+			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+				return fmt.Errorf("model: tensor %s holds %v at [%d]: these weights diverged (a lower learning rate may help)", ts.Name, v, i)
+			}
+		}
+	}
+	return nil
 }

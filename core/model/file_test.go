@@ -122,6 +122,12 @@ func TestDecodeErrors(t *testing.T) {
 	reshaped[0].Shape = []int{reshaped[0].Shape[1], reshaped[0].Shape[0]} // transposed, same count
 	other := c
 	other.Latent = 4
+	withValue := func(v float32) []checkpoint.Tensor {
+		out := slices.Clone(ts)
+		out[2].Data = slices.Clone(out[2].Data)
+		out[2].Data[1] = v
+		return out
+	}
 	for _, tc := range []struct {
 		name    string
 		tensors []checkpoint.Tensor
@@ -138,6 +144,8 @@ func TestDecodeErrors(t *testing.T) {
 		{"extra tensor", append(slices.Clone(ts), checkpoint.Tensor{Name: "encoder.4.weight", Shape: []int{2}, Data: []float32{1, 2}}), meta(nil), "encoder.4.weight"},
 		{"transposed tensor", reshaped, meta(nil), "encoder.0.weight"},
 		{"config of another model", ts, meta(func(md map[string]string) { md["config"] = other.JSON() }), "shape"},
+		{"a NaN weight", withValue(float32(math.NaN())), meta(nil), ts[2].Name + " holds NaN at [1]: these weights diverged"},
+		{"an infinite weight", withValue(float32(math.Inf(-1))), meta(nil), "holds -Inf at [1]"},
 	} {
 		b, err := checkpoint.Encode(tc.tensors, tc.meta, checkpoint.F32)
 		if err != nil {
