@@ -67,7 +67,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	srv := &http.Server{
 		Handler:           newHandler(site, stderr),
 		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second, // requests have no body worth waiting for
 		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

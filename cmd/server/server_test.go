@@ -774,3 +774,31 @@ func TestBinary(t *testing.T) {
 		}
 	}
 }
+
+// TestStalledReaderIsDropped: a client that asks for a large file and
+// stops reading loses its connection once the write budget is spent,
+// instead of holding it (and a goroutine) for ever.
+func TestStalledReaderIsDropped(t *testing.T) {
+	defer func(b time.Duration, r int) { writeBase, minRate = b, r }(writeBase, minRate)
+	writeBase, minRate = 300*time.Millisecond, 1<<30
+	const size = 48 << 20 // far more than the sockets' buffers hold
+	site := fstest.MapFS{"index.html": {Data: []byte("hi")}, "assets/big.bin": {Data: noise(size, 11)}}
+	srv := httptest.NewServer(newHandler(site, io.Discard))
+	defer srv.Close()
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "GET /assets/big.bin HTTP/1.1\r\nHost: x\r\n\r\n")
+	time.Sleep(1500 * time.Millisecond) // read nothing past the deadline
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	n, err := io.Copy(io.Discard, conn)
+	if ne, ok := err.(net.Error); ok && ne.Timeout() {
+		t.Fatalf("the connection was still open 10 s after its write deadline (%d bytes read)", n)
+	}
+	if n >= size {
+		t.Fatalf("read all %d bytes: the server never blocked", n)
+	}
+	t.Logf("dropped after %d of %d bytes", n, size)
+}
