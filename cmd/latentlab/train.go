@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"latentlab/core/checkpoint"
@@ -77,23 +78,32 @@ func trainCmd(args []string, stdout, stderr io.Writer) error {
 	c := m.Config()
 	fmt.Fprintf(stderr, "latentlab: training %s %v, %d parameters, %d steps of %d\n", c.Model, c.Nets()["encoder"], c.ParamCount(), total, c.Batch)
 
-	// Ctrl-C stops after the current step and still writes --out.
-	var stop atomic.Bool
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, os.Interrupt)
+	// The first SIGINT or SIGTERM stops after the current step, still
+	// writes --out and exits 130 or 143; a second one exits at once.
+	var stop atomic.Value // the os.Signal that asked to stop
+	sig := make(chan os.Signal, 2)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sig)
 	go func() {
-		if _, ok := <-sig; ok {
-			stop.Store(true)
+		first, ok := <-sig
+		if !ok {
+			return
+		}
+		stop.Store(first)
+		fmt.Fprintf(stderr, "\nlatentlab: %v: stopping after this step (again to quit at once)\n", first)
+		if again, ok := <-sig; ok {
+			fmt.Fprintf(stderr, "latentlab: %v again: quitting without writing\n", again)
+			os.Exit(signalCode(again))
 		}
 	}()
+	stopped := func() bool { return stop.Load() != nil }
 
 	enc := json.NewEncoder(stdout)
 	bar := newProgress(stderr, total)
 	var mean train.Mean
 	start, last := time.Now(), time.Now()
 	lastStep := 0
-	for i := 1; i <= total && !stop.Load(); i++ {
+	for i := 1; i <= total && !stopped(); i++ {
 		l := s.Step()
 		for k, name := range m.LossNames() {
 			if math.IsNaN(l[k]) || math.IsInf(l[k], 0) {
@@ -117,7 +127,7 @@ func trainCmd(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	bar.finish()
-	if stop.Load() {
+	if stopped() {
 		fmt.Fprintf(stderr, "latentlab: interrupted at step %d\n", s.Steps)
 	}
 	fmt.Fprintf(stderr, "latentlab: evaluating on %d test digits\n", testSet.N)
@@ -134,7 +144,26 @@ func trainCmd(args []string, stdout, stderr io.Writer) error {
 		}
 		fmt.Fprintf(stderr, "latentlab: wrote %s\n", *out)
 	}
+	if sg, ok := stop.Load().(os.Signal); ok {
+		return exitCode{signalCode(sg), fmt.Sprintf("stopped by %v at step %d", sg, s.Steps)}
+	}
 	return nil
+}
+
+// exitCode is an error that ends the command with its own exit status.
+type exitCode struct {
+	code int
+	msg  string
+}
+
+func (e exitCode) Error() string { return e.msg }
+
+// signalCode is the shell's status for a command ended by sg: 128 + its number.
+func signalCode(sg os.Signal) int {
+	if n, ok := sg.(syscall.Signal); ok {
+		return 128 + int(n)
+	}
+	return 1
 }
 
 // statsOf is the JSON line printed on stdout every log interval: step,
