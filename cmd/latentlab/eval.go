@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 
 	"latentlab/core/data"
 	"latentlab/core/model"
@@ -41,7 +40,7 @@ func evalCmd(args []string, stdout, stderr io.Writer) error {
 		fs.Usage()
 		return errors.New("--weights is required")
 	}
-	b, err := os.ReadFile(*weights)
+	b, err := readWeights(*weights)
 	if err != nil {
 		return err
 	}

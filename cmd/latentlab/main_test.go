@@ -580,3 +580,27 @@ func TestDivergenceStops(t *testing.T) {
 		t.Errorf("temporary files left: %v", left)
 	}
 }
+
+// TestHugeWeightsRefusedBySize: a weights file over the 1 GiB cap is
+// refused by its size, without being read (a sparse file: no disk used).
+func TestHugeWeightsRefusedBySize(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "huge.safetensors")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(checkpoint.MaxFileSize + 1); err != nil {
+		t.Skipf("no sparse file here: %v", err)
+	}
+	f.Close()
+	for _, args := range [][]string{{"eval", "--data", testdata, "--weights", path}, {"train", "--data", testdata, "--steps", "1", "--init", path}} {
+		code, _, stderr := cli(t, args...)
+		if code != 1 || !strings.Contains(stderr, "more than the 1073741824 a weights file may be") {
+			t.Errorf("%s: exit %d, %q", args[0], code, clip(stderr))
+		}
+	}
+	code, _, stderr := cli(t, "eval", "--data", testdata, "--weights", t.TempDir())
+	if code != 1 || !strings.Contains(stderr, "not a regular file") {
+		t.Errorf("a directory as weights: exit %d, %q", code, clip(stderr))
+	}
+}

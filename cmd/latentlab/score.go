@@ -29,7 +29,7 @@ func sampleScores(m model.Model, test *data.Set, clfPath string, explicit bool, 
 	if n < 2 {
 		return nil, fmt.Errorf("--samples %d: scoring needs at least 2 samples (0 turns it off)", n)
 	}
-	b, err := os.ReadFile(clfPath)
+	b, err := readWeights(clfPath)
 	if err != nil {
 		if !explicit && os.IsNotExist(err) {
 			fmt.Fprintf(stderr, "latentlab: no %s, so no sample scores (make %s trains it; --samples 0 leaves them out)\n", clfPath, clfPath)

@@ -44,7 +44,7 @@ func trainCmd(args []string, stdout, stderr io.Writer) error {
 	var m model.Model
 	done := 0
 	if *init != "" {
-		b, err := os.ReadFile(*init)
+		b, err := readWeights(*init)
 		if err != nil {
 			return err
 		}
@@ -284,4 +284,32 @@ func (p *progress) finish() {
 	if p.tty {
 		fmt.Fprintln(p.w)
 	}
+}
+
+// readWeights reads a .safetensors file, refusing by its size, before
+// reading a byte, one larger than checkpoint.MaxFileSize.
+func readWeights(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", path)
+	}
+	if fi.Size() > checkpoint.MaxFileSize {
+		return nil, fmt.Errorf("%s is %d bytes, more than the %d a weights file may be", path, fi.Size(), checkpoint.MaxFileSize)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, checkpoint.MaxFileSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > checkpoint.MaxFileSize {
+		return nil, fmt.Errorf("%s grew past %d bytes while being read", path, checkpoint.MaxFileSize)
+	}
+	return b, nil
 }

@@ -44,7 +44,8 @@ func TestDecodeAllocationBound(t *testing.T) {
 		file []byte
 		ok   bool
 	}{
-		{"long shape of zeros", rawFile(`{"a":{"dtype":"F32","shape":[`+strings.Repeat("0,", 100000)+`0],"data_offsets":[0,0]}}`, nil), true},
+		{"long shape of zeros, refused by rank", rawFile(`{"a":{"dtype":"F32","shape":[`+strings.Repeat("0,", 100000)+`0],"data_offsets":[0,0]}}`, nil), false},
+		{"rank 8 of zeros", rawFile(`{"a":{"dtype":"F32","shape":[0,0,0,0,0,0,0,0],"data_offsets":[0,0]}}`, nil), true},
 		{"long shape, refused", rawFile(`{"a":{"dtype":"F32","shape":[`+strings.Repeat("1,", 100000)+`1],"data_offsets":[0,8]}}`, zeros(8)), false},
 		{"many empty tensors", rawFile(many.String(), nil), true},
 		{"F16 data", f16, true},

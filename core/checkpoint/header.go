@@ -178,6 +178,9 @@ func parseEntry(s *scanner, name string, dataLen uint64) (entry, error) {
 	if rawShape == nil {
 		return fail("no shape")
 	}
+	if n := bytes.Count(rawShape, []byte{','}) + 1; n > maxRank {
+		return fail("shape %s: %d dimensions, more than the %d this reader takes", clip(rawShape), n, maxRank)
+	}
 	shape, err := parseCounts(rawShape, "dimension")
 	if err != nil {
 		return fail("shape %s: %v", clip(rawShape), err)

@@ -14,8 +14,14 @@ import (
 // MaxFileSize is the size of the largest file Read accepts, 1 GiB.
 const MaxFileSize = 1 << 30
 
-// maxHeaderSize is the reference library's limit on the header length N.
-const maxHeaderSize = 100_000_000
+// maxHeaderSize is the limit on the header length N: a Latent Lab file's
+// header is a few kilobytes, and parsing a header costs several times its
+// size in memory (the reference library allows 100 MB, which cost 884 MB).
+const maxHeaderSize = 16 << 20
+
+// maxRank is the most dimensions a tensor may have (ours have one or two);
+// a shape of absurd rank costs memory before it can be refused.
+const maxRank = 8
 
 // Read reads a whole .safetensors file from r and decodes it as Decode
 // does. A file longer than MaxFileSize is an error, found without reading
