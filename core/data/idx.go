@@ -129,7 +129,11 @@ func checkMagic(name string, b []byte, want uint32, kind string) error {
 }
 
 // gunzip returns b decompressed if it starts with the gzip magic 0x1f 0x8b,
-// and b itself otherwise.
+// and b itself otherwise. It reads the idx header first and then at most
+// what the header declares (if that is within maxPayload): a small file
+// that decompresses to gigabytes costs no more memory than its header
+// asks for, and too much data is an error. A header it cannot read is
+// passed on as is, for the decoders to explain.
 func gunzip(name string, b []byte) ([]byte, error) {
 	if len(b) < 2 || b[0] != 0x1f || b[1] != 0x8b {
 		return b, nil
@@ -138,15 +142,64 @@ func gunzip(name string, b []byte) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("data: %s: gzip: %v", name, err)
 	}
-	out, err := io.ReadAll(io.LimitReader(zr, maxPayload+64+1))
-	if err != nil {
-		return nil, fmt.Errorf("data: %s: gzip: %v", name, err)
+	fail := func(err error) ([]byte, error) { return nil, fmt.Errorf("data: %s: gzip: %v", name, err) }
+	// read fills p from the stream: its bytes and nil, or the bytes read
+	// before a clean end of the stream, or a gzip error.
+	read := func(p []byte) (int, error) {
+		n := 0
+		for n < len(p) {
+			k, err := zr.Read(p[n:])
+			n += k
+			if err == io.EOF {
+				return n, nil
+			}
+			if err != nil {
+				return n, err
+			}
+		}
+		return n, nil
 	}
-	if len(out) > maxPayload+64 {
-		return nil, fmt.Errorf("data: %s: gzip: decompresses to more than %d bytes", name, maxPayload+64)
+	head := make([]byte, 4, 16)
+	n, err := read(head)
+	if err != nil {
+		return fail(err)
+	}
+	dims := int(head[3])
+	if n < 4 || head[0] != 0 || head[1] != 0 || dims < 1 || dims > 3 {
+		return head[:n], nil
+	}
+	head = head[:4+4*dims]
+	k, err := read(head[4:])
+	if err != nil {
+		return fail(err)
+	}
+	if k < 4*dims {
+		return head[:4+k], nil
+	}
+	size := uint64(1)
+	for d := range dims {
+		size *= uint64(binary.BigEndian.Uint32(head[4+4*d:]))
+		if size > maxPayload {
+			return head, nil // the decoder refuses the size
+		}
+	}
+	out := make([]byte, len(head)+int(size))
+	copy(out, head)
+	k, err = read(out[len(head):])
+	if err != nil {
+		return fail(err)
+	}
+	if k < int(size) {
+		return out[:len(head)+k], nil // the decoder reports the truncation
+	}
+	var extra [1]byte
+	if k, err := read(extra[:]); err != nil {
+		return fail(err)
+	} else if k > 0 {
+		return nil, fmt.Errorf("data: %s: decompresses to more than the %d bytes its header declares", name, len(out))
 	}
 	if err := zr.Close(); err != nil {
-		return nil, fmt.Errorf("data: %s: gzip: %v", name, err)
+		return fail(err)
 	}
 	return out, nil
 }

@@ -1,8 +1,11 @@
 package data
 
 import (
+	"bytes"
+	"compress/gzip"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -186,4 +189,32 @@ func FuzzDecode(f *testing.F) {
 			t.Errorf("DecodeLabels error %q lacks the prefix", err)
 		}
 	})
+}
+
+// TestGzipBomb: a small gzip file that decompresses to far more than its
+// idx header declares is refused, having decompressed no more than the
+// header's size (it used to read up to 1 GiB, costing 2.7 GB).
+func TestGzipBomb(t *testing.T) {
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	zw.Write(idxImages(magicImages, 10, 28, 28, make([]byte, 10*28*28)))
+	zeros := make([]byte, 1<<20)
+	for range 32 { // 32 MiB past the declared 7840 bytes
+		zw.Write(zeros)
+	}
+	zw.Close()
+	bomb := buf.Bytes()
+	labs := idxLabels(magicLabels, 10, make([]byte, 10))
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	_, err := NewSet("train", bomb, labs)
+	runtime.ReadMemStats(&after)
+	if err == nil || !strings.Contains(err.Error(), "decompresses to more than the 7856 bytes its header declares") {
+		t.Fatalf("error %v", err)
+	}
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 4<<20 {
+		t.Errorf("a %d-byte bomb cost %d bytes to refuse", len(bomb), grew)
+	}
+	t.Logf("%d bytes of gzip refused: %v", len(bomb), err)
 }
