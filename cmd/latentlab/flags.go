@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"slices"
 	"strconv"
@@ -31,10 +32,7 @@ func configFlags(fs *flag.FlagSet) (apply func() (model.Config, error)) {
 	preset := fs.String("preset", "default", "start from a preset config: "+strings.Join(presetNames(), ", "))
 	configFile := fs.String("config", "", "start from a config `file` (JSON, as in a weights file's metadata)")
 	set := map[string]string{}
-	var defaults map[string]any
-	if err := json.Unmarshal([]byte(model.Defaults().JSON()), &defaults); err != nil {
-		panic(err)
-	}
+	defaults := jsonFields(model.Defaults().JSON())
 	keys := make([]string, 0, len(defaults))
 	for k := range defaults {
 		keys = append(keys, k)
@@ -70,10 +68,7 @@ func configFlags(fs *flag.FlagSet) (apply func() (model.Config, error)) {
 				return model.Config{}, fmt.Errorf("%s: %w", *configFile, err)
 			}
 		}
-		var fields map[string]any
-		if err := json.Unmarshal([]byte(base.JSON()), &fields); err != nil {
-			panic(err)
-		}
+		fields := jsonFields(base.JSON())
 		for key, v := range set {
 			val, err := parseLike(defaults[key], v)
 			if err != nil {
@@ -100,12 +95,16 @@ func parseLike(example any, v string) (any, error) {
 			return nil, fmt.Errorf("%q is not true or false", v)
 		}
 		return b, nil
-	case float64:
+	case json.Number:
+		// Kept as written, so that a seed above 2^53 is not rounded.
 		f, err := strconv.ParseFloat(v, 64)
 		if err != nil {
 			return nil, fmt.Errorf("%q is not a number", v)
 		}
-		return f, nil
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			return nil, fmt.Errorf("%q is not a finite number", v)
+		}
+		return json.Number(strings.TrimSpace(v)), nil
 	case []any:
 		list := []int{}
 		for _, s := range strings.Split(v, ",") {
@@ -122,6 +121,18 @@ func parseLike(example any, v string) (any, error) {
 	default:
 		return v, nil
 	}
+}
+
+// jsonFields decodes a config's JSON into its fields, numbers exact
+// (json.Number), for the flags to override.
+func jsonFields(config string) map[string]any {
+	var fields map[string]any
+	dec := json.NewDecoder(strings.NewReader(config))
+	dec.UseNumber()
+	if err := dec.Decode(&fields); err != nil {
+		panic(err)
+	}
+	return fields
 }
 
 func show(v any) string {
