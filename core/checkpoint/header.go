@@ -106,6 +106,9 @@ func parseMeta(meta map[string]string, s *scanner) error {
 		if s.peek() != '"' {
 			return fmt.Errorf("checkpoint: %s must be an object of string values: %q is %s", metadataKey, k, clip(s.value()))
 		}
+		if _, dup := meta[k]; dup {
+			return fmt.Errorf("checkpoint: %s has the key %q twice", metadataKey, k)
+		}
 		meta[k] = s.str()
 		if s.peek() == ',' {
 			s.next()

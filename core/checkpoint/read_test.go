@@ -57,6 +57,7 @@ var malformedFiles = []struct {
 	{"string holding a comma", rawFile(`{"a":{"dtype":"F32","shape":["1,2"],"data_offsets":[0,8]}}`, zeros(8)), "not an array of whole numbers"},
 	{"boolean dimension", rawFile(`{"a":{"dtype":"F32","shape":[true],"data_offsets":[0,4]}}`, zeros(4)), "not an array of whole numbers"},
 	{"duplicate field", rawFile(`{"a":{"dtype":"F32","shape":[1],"shape":[1],"data_offsets":[0,4]}}`, zeros(4)), `tensor "a": field "shape" appears twice`},
+	{"duplicate metadata key", rawFile(`{"__metadata__":{"step":"1","step":"9"},"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}`, zeros(4)), `has the key "step" twice`},
 	{"trailing comma", rawFile(`{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},}`, zeros(4)), "not valid JSON"},
 	{"byte count overflows", rawFile(`{"a":{"dtype":"F32","shape":[4611686018427387904,2],"data_offsets":[0,4]}}`, zeros(4)), "needs more than 2^64 bytes"},
 	{"offsets missing", rawFile(`{"a":{"dtype":"F32","shape":[1]}}`, zeros(4)), `tensor "a": no data_offsets`},

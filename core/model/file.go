@@ -8,6 +8,10 @@ import (
 	"latentlab/core/checkpoint"
 )
 
+// maxStep is the largest step count a file may give: far beyond any
+// training (2^40 steps), far from overflowing the counters that add to it.
+const maxStep = 1 << 40
+
 // FileFormat is the value of the "format" metadata key of Latent Lab files.
 const FileFormat = "latentlab/1"
 
@@ -34,6 +38,9 @@ func Decode(b []byte) (Model, int, error) {
 	if err != nil {
 		return nil, 0, err
 	}
+	if format, ok := f.Meta["format"]; ok && format != FileFormat {
+		return nil, 0, fmt.Errorf("model: the file's format is %q; this version reads %q", format, FileFormat)
+	}
 	raw, ok := f.Meta["config"]
 	if !ok {
 		return nil, 0, fmt.Errorf("model: file has no \"config\" in its metadata; was it written by Latent Lab?")
@@ -44,7 +51,7 @@ func Decode(b []byte) (Model, int, error) {
 	}
 	step := 0
 	if s, ok := f.Meta["step"]; ok {
-		if step, err = strconv.Atoi(s); err != nil || step < 0 {
+		if step, err = strconv.Atoi(s); err != nil || step < 0 || step > maxStep {
 			return nil, 0, fmt.Errorf("model: the file's step %q is not a count", s)
 		}
 	}

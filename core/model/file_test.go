@@ -140,6 +140,8 @@ func TestDecodeErrors(t *testing.T) {
 		{"unknown kind", ts, meta(func(md map[string]string) { md["config"] = `{"model": "vae"}` }), `"vae"`},
 		{"step not a number", ts, meta(func(md map[string]string) { md["step"] = "five" }), `step "five"`},
 		{"negative step", ts, meta(func(md map[string]string) { md["step"] = "-1" }), `step "-1"`},
+		{"step near overflow", ts, meta(func(md map[string]string) { md["step"] = "9223372036854775807" }), `step "9223372036854775807"`},
+		{"another format", ts, meta(func(md map[string]string) { md["format"] = "latentlab/2" }), `format is "latentlab/2"`},
 		{"missing tensor", without("decoder.2.bias"), meta(nil), "decoder.2.bias"},
 		{"extra tensor", append(slices.Clone(ts), checkpoint.Tensor{Name: "encoder.4.weight", Shape: []int{2}, Data: []float32{1, 2}}), meta(nil), "encoder.4.weight"},
 		{"transposed tensor", reshaped, meta(nil), "encoder.0.weight"},
