@@ -53,7 +53,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "latentlab: -dir: %s is not a directory\n", *dir)
 			return 1
 		}
-		site = os.DirFS(*dir)
+		// An os.Root: no path, and no symbolic link, resolves outside dir.
+		root, err := os.OpenRoot(*dir)
+		if err != nil {
+			fmt.Fprintf(stderr, "latentlab: -dir: %v\n", err)
+			return 1
+		}
+		defer root.Close()
+		site = root.FS()
 	}
 	if _, err := fs.Stat(site, "index.html"); err != nil {
 		fmt.Fprintf(stderr, "latentlab: warning: no index.html to serve: %v\n", err)

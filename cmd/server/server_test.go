@@ -802,3 +802,32 @@ func TestStalledReaderIsDropped(t *testing.T) {
 	}
 	t.Logf("dropped after %d of %d bytes", n, size)
 }
+
+// TestDirStaysInside: with -dir, a symbolic link that leads outside the
+// directory serves nothing, while one inside it works.
+func TestDirStaysInside(t *testing.T) {
+	outside := filepath.Join(t.TempDir(), "secret.txt")
+	if err := os.WriteFile(outside, []byte("not for the web"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "index.html"), []byte("<!doctype html>"), 0o644)
+	os.Mkdir(filepath.Join(dir, "js"), 0o755)
+	os.WriteFile(filepath.Join(dir, "js", "app.js"), []byte("export {}"), 0o644)
+	if err := os.Symlink(outside, filepath.Join(dir, "js", "leak.js")); err != nil {
+		t.Skipf("no symlinks: %v", err)
+	}
+	os.Symlink("app.js", filepath.Join(dir, "js", "alias.js"))
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer root.Close()
+	h := newHandler(root.FS(), io.Discard)
+	if resp := do(h, "GET", "/js/leak.js", nil); resp.StatusCode == http.StatusOK {
+		t.Errorf("a link out of -dir served %q", body(t, resp))
+	}
+	if resp := do(h, "GET", "/js/alias.js", nil); resp.StatusCode != http.StatusOK || string(body(t, resp)) != "export {}" {
+		t.Errorf("a link inside -dir: %d", resp.StatusCode)
+	}
+}
