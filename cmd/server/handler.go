@@ -73,21 +73,22 @@ func setCommonHeaders(h http.Header) {
 	h.Set("Cache-Control", "no-cache")
 }
 
-// newHandler returns the handler serving the files of site, with one log
-// line per request written to logw. site must be rooted like the module
+// newHandler returns the handler serving the files of site, writing its
+// errors to logw, and one line per request too if requests is set. site must be rooted like the module
 // root: index.html, js/, assets/. The handler caches each file's bytes,
 // ETag and compressed form until the file's size or modification time
 // changes, so it suits both an embed.FS and an os.DirFS.
-func newHandler(site fs.FS, logw io.Writer) http.Handler {
+func newHandler(site fs.FS, logw io.Writer, requests bool) http.Handler {
 	l := log.New(logw, "", log.LstdFlags)
-	return &guard{next: &fileServer{site: site, log: l, cache: make(map[string]*entry)}, log: l}
+	return &guard{next: &fileServer{site: site, log: l, cache: make(map[string]*entry)}, log: l, requests: requests}
 }
 
 // guard wraps a handler: it sets the common headers, turns a panic into a
 // logged 500, and logs one line per request.
 type guard struct {
-	next http.Handler
-	log  *log.Logger
+	next     http.Handler
+	log      *log.Logger
+	requests bool // log every request, not only errors
 }
 
 // ServeHTTP serves r through g.next, recovering from panics.
@@ -110,7 +111,9 @@ func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				plainError(rec, r, http.StatusInternalServerError, "internal server error")
 			}
 		}
-		g.log.Printf("%s %q %d %dB %v", r.Method, r.URL.Path, rec.status(), rec.bytes, time.Since(start).Round(time.Microsecond))
+		if g.requests {
+			g.log.Printf("%s %q %d %dB %v", r.Method, r.URL.Path, rec.status(), rec.bytes, time.Since(start).Round(time.Microsecond))
+		}
 	}()
 	g.next.ServeHTTP(rec, r)
 }

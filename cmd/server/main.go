@@ -32,6 +32,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	flags := flag.NewFlagSet("server", flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	addr := flags.String("addr", ":8080", "`address` to listen on; port 0 picks a free port")
+	logRequests := flags.Bool("log", false, "log every request to stderr (errors are always logged)")
 	dir := flags.String("dir", "", "serve the files under `DIR` (laid out like the module root) instead of the embedded copy")
 	if err := flags.Parse(args); err != nil {
 		return 2
@@ -72,7 +73,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	srv := &http.Server{
-		Handler:           newHandler(site, stderr),
+		Handler:           newHandler(site, stderr, *logRequests),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second, // requests have no body worth waiting for
 		IdleTimeout:       2 * time.Minute,

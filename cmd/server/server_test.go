@@ -145,7 +145,7 @@ func checkCommonHeaders(tb testing.TB, what string, h http.Header) {
 
 func TestCommonHeadersOnEveryResponse(t *testing.T) {
 	s := newTestSite(t)
-	h := newHandler(s.fs, io.Discard)
+	h := newHandler(s.fs, io.Discard, true)
 	etag := do(h, "GET", "/js/app.js", nil).Header.Get("ETag")
 	for _, tc := range []struct {
 		method, target string
@@ -177,7 +177,7 @@ func TestCommonHeadersOnEveryResponse(t *testing.T) {
 
 func TestContentType(t *testing.T) {
 	s := newTestSite(t)
-	h := newHandler(s.fs, io.Discard)
+	h := newHandler(s.fs, io.Discard, true)
 	for _, tc := range []struct{ target, want string }{
 		{"/", "text/html; charset=utf-8"},
 		{"/index.html", "text/html; charset=utf-8"},
@@ -204,7 +204,7 @@ func TestContentType(t *testing.T) {
 
 func TestGzipNegotiation(t *testing.T) {
 	s := newTestSite(t)
-	h := newHandler(s.fs, io.Discard)
+	h := newHandler(s.fs, io.Discard, true)
 	for _, tc := range []struct {
 		name           string
 		target, accept string
@@ -259,7 +259,7 @@ func TestGzipNegotiation(t *testing.T) {
 
 func TestGzipCachedAndStable(t *testing.T) {
 	s := newTestSite(t)
-	h := newHandler(s.fs, io.Discard)
+	h := newHandler(s.fs, io.Discard, true)
 	ae := map[string]string{"Accept-Encoding": "gzip"}
 	first := do(h, "GET", "/js/app.js", ae)
 	b1 := body(t, first)
@@ -302,7 +302,7 @@ func TestAcceptsGzip(t *testing.T) {
 
 func TestETag(t *testing.T) {
 	s := newTestSite(t)
-	h := newHandler(s.fs, io.Discard)
+	h := newHandler(s.fs, io.Discard, true)
 	plain := do(h, "GET", "/js/app.js", nil)
 	zipped := do(h, "GET", "/js/app.js", map[string]string{"Accept-Encoding": "gzip"})
 	pre := do(h, "GET", "/assets/latentlab.wasm", map[string]string{"Accept-Encoding": "gzip"})
@@ -357,7 +357,7 @@ func TestETag(t *testing.T) {
 func TestDirChangesInvalidateCache(t *testing.T) {
 	dir := t.TempDir()
 	name := filepath.Join(dir, "index.html")
-	h := newHandler(os.DirFS(dir), io.Discard)
+	h := newHandler(os.DirFS(dir), io.Discard, true)
 	ae := map[string]string{"Accept-Encoding": "gzip"}
 	var etags []string
 	for i, content := range [][]byte{text(4000, 10), text(4000, 11), text(5000, 12)} {
@@ -383,7 +383,7 @@ func TestDirChangesInvalidateCache(t *testing.T) {
 
 func TestHeadHasNoBody(t *testing.T) {
 	s := newTestSite(t)
-	h := newHandler(s.fs, io.Discard)
+	h := newHandler(s.fs, io.Discard, true)
 	for _, tc := range []struct{ target, accept string }{
 		{"/", ""},
 		{"/js/app.js", "gzip"},
@@ -412,7 +412,7 @@ func TestHeadHasNoBody(t *testing.T) {
 
 func TestMethodNotAllowed(t *testing.T) {
 	s := newTestSite(t)
-	h := newHandler(s.fs, io.Discard)
+	h := newHandler(s.fs, io.Discard, true)
 	for _, m := range []string{"POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "BREW"} {
 		resp := do(h, m, "/", nil)
 		b := body(t, resp)
@@ -464,7 +464,7 @@ func TestBadPaths(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	srv := httptest.NewServer(newHandler(os.DirFS(site), io.Discard))
+	srv := httptest.NewServer(newHandler(os.DirFS(site), io.Discard, true))
 	defer srv.Close()
 	addr := srv.Listener.Addr().String()
 	for _, tc := range []struct {
@@ -527,7 +527,7 @@ func (p panicFS) Open(name string) (fs.File, error) {
 func TestPanicGives500AndServerKeepsServing(t *testing.T) {
 	s := newTestSite(t)
 	var logBuf syncBuffer
-	srv := httptest.NewServer(newHandler(panicFS{FS: s.fs, bad: "js/app.js"}, &logBuf))
+	srv := httptest.NewServer(newHandler(panicFS{FS: s.fs, bad: "js/app.js"}, &logBuf, false)) // errors are logged without -log
 	defer srv.Close()
 	for i := range 3 {
 		for _, tc := range []struct {
@@ -590,7 +590,7 @@ func TestRequestLog(t *testing.T) {
 		{"GET", "/x%0Ay", []string{"GET", `"/x\ny"`, " 404 "}},
 	} {
 		var logBuf bytes.Buffer
-		do(newHandler(s.fs, &logBuf), tc.method, tc.target, nil)
+		do(newHandler(s.fs, &logBuf, true), tc.method, tc.target, nil)
 		line := logBuf.String()
 		if strings.Count(line, "\n") != 1 {
 			t.Errorf("%s %s: want one log line, got %q", tc.method, tc.target, line)
@@ -608,7 +608,7 @@ func TestRequestLog(t *testing.T) {
 
 func TestConcurrentRequests(t *testing.T) {
 	s := newTestSite(t)
-	h := newHandler(s.fs, io.Discard)
+	h := newHandler(s.fs, io.Discard, true)
 	var wg sync.WaitGroup
 	errs := make(chan string, 64)
 	for i := range 16 {
@@ -710,7 +710,7 @@ func TestBinary(t *testing.T) {
 	if out, err := exec.Command(gobin, "build", "-o", exe, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	cmd := exec.Command(exe, "-addr", "127.0.0.1:0")
+	cmd := exec.Command(exe, "-addr", "127.0.0.1:0", "-log")
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -783,7 +783,7 @@ func TestStalledReaderIsDropped(t *testing.T) {
 	writeBase, minRate = 300*time.Millisecond, 1<<30
 	const size = 48 << 20 // far more than the sockets' buffers hold
 	site := fstest.MapFS{"index.html": {Data: []byte("hi")}, "assets/big.bin": {Data: noise(size, 11)}}
-	srv := httptest.NewServer(newHandler(site, io.Discard))
+	srv := httptest.NewServer(newHandler(site, io.Discard, true))
 	defer srv.Close()
 	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
 	if err != nil {
@@ -823,7 +823,7 @@ func TestDirStaysInside(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer root.Close()
-	h := newHandler(root.FS(), io.Discard)
+	h := newHandler(root.FS(), io.Discard, true)
 	if resp := do(h, "GET", "/js/leak.js", nil); resp.StatusCode == http.StatusOK {
 		t.Errorf("a link out of -dir served %q", body(t, resp))
 	}
