@@ -43,7 +43,7 @@ export async function launchChromium(chromium, options = {}) {
  */
 export function startServer(binary, extraArgs = []) {
   return new Promise((resolve, reject) => {
-    const child = spawn(binary, ['-addr', '127.0.0.1:0', ...extraArgs], {stdio: ['ignore', 'pipe', 'pipe']});
+    const child = spawn(binary, ['-addr', '127.0.0.1:0', '-log', ...extraArgs], {stdio: ['ignore', 'pipe', 'pipe']});
     let out = '', err = '';
     const timer = setTimeout(() => { child.kill(); reject(new Error(`${binary} did not report its address in 15 s; stderr: ${err}`)); }, 15_000);
     child.on('error', e => { clearTimeout(timer); reject(new Error(`cannot start ${binary}: ${e.message} (run make build)`)); });
