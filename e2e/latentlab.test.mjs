@@ -92,6 +92,8 @@ before(async () => {
   page.on('console', m => { if (m.type() === 'error') console.error('page console:', m.text()); });
   // Record every main-thread long task from before the page's scripts run.
   await page.addInitScript(() => {
+    window.__csp = [];
+    document.addEventListener('securitypolicyviolation', e => window.__csp.push(`${e.violatedDirective}: ${e.blockedURI}`));
     window.__longTasks = [];
     new PerformanceObserver(list => {
       for (const e of list.getEntries()) window.__longTasks.push({start: e.startTime, duration: e.duration});
@@ -107,12 +109,14 @@ after(async () => {
 });
 
 test('Latent Lab in the browser', async t => {
-  await t.test('loads MNIST and the Go core, cross-origin isolated', async () => {
-    await page.goto(baseURL);
+  await t.test('loads MNIST and the Go core, cross-origin isolated, under its content security policy', async () => {
+    const resp = await page.goto(baseURL);
+    assert.match(resp.headers()['content-security-policy'] || '', /script-src 'self' 'wasm-unsafe-eval'/);
     await page.waitForFunction(() => ['ready', 'error'].includes(document.body.dataset.state), null, {timeout: 90_000});
     const state = await page.evaluate(() => document.body.dataset.state);
     assert.equal(state, 'ready', `page state ${state}: ${await page.textContent('#error-text')}`);
     assert.equal(await page.evaluate(() => crossOriginIsolated), true, 'the server must send COOP/COEP headers');
+    assert.deepEqual(await page.evaluate(() => window.__csp), [], 'the page broke its own content security policy');
     const cores = await page.evaluate(() => navigator.hardwareConcurrency);
     const want = Math.max(1, Math.min(cores, 4));
     assert.equal(await page.evaluate(() => window.latentlab.workers()), want, `default worker count for ${cores} cores`);

@@ -135,6 +135,8 @@ func checkCommonHeaders(tb testing.TB, what string, h http.Header) {
 		"Cross-Origin-Embedder-Policy": "require-corp",
 		"Cross-Origin-Resource-Policy": "same-origin",
 		"X-Content-Type-Options":       "nosniff",
+		"Referrer-Policy":              "no-referrer",
+		"Content-Security-Policy":      contentSecurityPolicy,
 	}
 	for k, v := range want {
 		if got := h.Get(k); got != v {
