@@ -320,13 +320,22 @@ func (s *fileServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if encoding != "" {
 		h.Set("Content-Encoding", encoding)
 	}
+	// A client that stops reading is dropped once the body is late at the
+	// slowest rate we serve, rather than holding its connection and
+	// goroutine for ever.
+	if r.Method != http.MethodHead {
+		http.NewResponseController(w).SetWriteDeadline(time.Now().Add(writeBudget(len(body.data))))
+	}
+	if r.Header.Get("Range") != "" {
+		// ServeContent answers ranges of the bytes sent (the gzipped ones
+		// when gzipped), If-Range included; whole responses stay ours, with
+		// their Content-Length, which ServeContent leaves out when encoded.
+		http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(body.data))
+		return
+	}
 	h.Set("Content-Length", strconv.Itoa(len(body.data)))
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
-		// A client that stops reading is dropped once the body is late at
-		// the slowest rate we serve, rather than holding its connection
-		// and goroutine for ever.
-		http.NewResponseController(w).SetWriteDeadline(time.Now().Add(writeBudget(len(body.data))))
 		w.Write(body.data)
 	}
 }

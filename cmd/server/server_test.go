@@ -833,3 +833,27 @@ func TestDirStaysInside(t *testing.T) {
 		t.Errorf("a link inside -dir: %d", resp.StatusCode)
 	}
 }
+
+// TestRange: a Range request gets 206 and exactly the bytes asked for (of
+// the representation sent), an unsatisfiable one 416.
+func TestRange(t *testing.T) {
+	s := newTestSite(t)
+	h := newHandler(s.fs, io.Discard, false)
+	resp := do(h, "GET", "/assets/noise.wasm", map[string]string{"Range": "bytes=100-199"})
+	got := body(t, resp)
+	if resp.StatusCode != http.StatusPartialContent || !bytes.Equal(got, s.fs["assets/noise.wasm"].Data[100:200]) {
+		t.Fatalf("bytes=100-199: status %d, %d bytes", resp.StatusCode, len(got))
+	}
+	if cr := resp.Header.Get("Content-Range"); cr != "bytes 100-199/3000" {
+		t.Errorf("Content-Range %q", cr)
+	}
+	checkCommonHeaders(t, "range", resp.Header)
+	resp = do(h, "GET", "/assets/noise.wasm", map[string]string{"Range": "bytes=5000-"})
+	if resp.StatusCode != http.StatusRequestedRangeNotSatisfiable {
+		t.Errorf("bytes=5000- of 3000: status %d", resp.StatusCode)
+	}
+	resp = do(h, "GET", "/js/app.js", map[string]string{"Range": "bytes=0-9", "Accept-Encoding": "gzip"})
+	if b := body(t, resp); resp.StatusCode != http.StatusPartialContent || len(b) != 10 || resp.Header.Get("Content-Encoding") != "gzip" {
+		t.Errorf("a range of the gzipped app.js: status %d, %d bytes, encoding %q", resp.StatusCode, len(b), resp.Header.Get("Content-Encoding"))
+	}
+}
