@@ -349,6 +349,26 @@ test('data-parallel workers', async t => {
     await p.close();
   });
 
+  await t.test('a diverging training pauses and says what to do', async () => {
+    const p = await context.newPage();
+    await p.goto(baseURL);
+    await p.waitForFunction(() => ['ready', 'error'].includes(document.body.dataset.state), null, {timeout: 90_000});
+    // SGD at a learning rate of 10 makes the default AAE's losses NaN within a few steps.
+    await p.evaluate(() => localStorage.setItem('latentlab.config.v1', JSON.stringify({optimizer: 'sgd', lr_recon: 10})));
+    try {
+      await p.goto(`${baseURL}?autostart=1&steps=300`);
+      await p.waitForFunction(() => document.body.dataset.state === 'paused' || document.body.dataset.state === 'error', null, {timeout: 90_000});
+      const diverged = await p.evaluate(() => document.body.dataset.diverged);
+      assert.ok(diverged && Number(diverged) < 300, `paused at step ${await p.getAttribute('#step', 'data-value')} without a divergence mark`);
+      assert.equal(await p.isVisible('#error'), true);
+      assert.match(await p.textContent('#error-text'), /diverged by step .*Lower the learning rates/);
+      assert.equal(await p.evaluate(() => document.body.dataset.state), 'paused');
+    } finally {
+      await p.evaluate(() => localStorage.removeItem('latentlab.config.v1'));
+      await p.close();
+    }
+  });
+
   await t.test('?workers=99 stops at the core count, and so does the select', async () => {
     const p = await context.newPage();
     await p.goto(`${baseURL}?preset=default&workers=99`);

@@ -567,6 +567,15 @@ function onRound(rs, n, wall) {
     loss[key].push(r.step, v);
   }
   scheduleDraw();
+  // A loss the Go core reports as null is NaN or infinite: the training
+  // diverged, and more steps only spread it. Stop after this round.
+  const bad = model.caps.lossNames.find(k => k in l && l[k] === null);
+  if (bad !== undefined && running) {
+    running = false;
+    document.body.dataset.diverged = String(r.step);
+    ui.showError(`Training diverged by step ${ui.fmtInt(r.step)}: the ${lossLabel(bad)} loss is no longer a number. ` +
+      'Lower the learning rates (lr_recon, lr_reg) and press Reset; these weights cannot be trusted, and a Download of them would be refused on Import.');
+  }
 }
 
 /** fmtNum shows a loss or measure with 2 decimals, or 4 when small. */
