@@ -131,9 +131,9 @@ func (b *bridge) setData(args []js.Value) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, s := range []*data.Set{tr, te} {
+	for name, s := range map[string]*data.Set{"training": tr, "test": te} {
 		if s.Rows != model.Side || s.Cols != model.Side {
-			return nil, fmt.Errorf("%s images are %dx%d, want 28x28", map[bool]string{true: "training", false: "test"}[s == tr], s.Rows, s.Cols)
+			return nil, fmt.Errorf("%s images are %dx%d, want 28x28", name, s.Rows, s.Cols)
 		}
 	}
 	b.trainSet, b.testSet = tr, te

@@ -6,9 +6,9 @@ import (
 	"testing"
 
 	"latentlab/core/checkpoint"
-	"latentlab/core/data"
 	_ "latentlab/core/kinds"
 	"latentlab/core/model"
+	"latentlab/core/modeltest"
 	"latentlab/core/train"
 )
 
@@ -42,21 +42,12 @@ func TestEveryPresetTrains(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds every preset: runs natively in make test-go")
 	}
-	tr, te, err := data.LoadTestSubset()
-	if err != nil {
-		t.Fatal(err)
-	}
+	tr, te := modeltest.Subset(t)
 	te = te.Subset(200)
 	for name, c := range model.Presets() {
 		t.Run(name, func(t *testing.T) {
-			m, err := model.New(c)
-			if err != nil {
-				t.Fatal(err)
-			}
-			s, err := train.New(m, tr, te, 0)
-			if err != nil {
-				t.Fatal(err)
-			}
+			s := modeltest.Session(t, c, tr, te)
+			m := s.Model
 			names := m.LossNames()
 			if len(names) == 0 || len(names) > model.MaxLosses {
 				t.Fatalf("%d loss names", len(names))

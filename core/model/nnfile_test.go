@@ -11,8 +11,8 @@ import (
 	"latentlab/core/checkpoint"
 	"latentlab/core/data"
 	"latentlab/core/model"
+	"latentlab/core/modeltest"
 	"latentlab/core/nn"
-	"latentlab/core/train"
 )
 
 // layered returns tiny's config with batch norm and dropout as asked.
@@ -258,14 +258,7 @@ func TestLayersLearnMNIST(t *testing.T) {
 		c.Encoder = []int{256, 128}
 		c.Discriminator = []int{64, 64}
 		c.BatchNorm, c.Dropout = tc.bn, tc.dropout
-		m, err := model.New(c)
-		if err != nil {
-			t.Fatal(err)
-		}
-		s, err := train.New(m, tr, te, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
+		s := modeltest.Session(t, c, tr, te)
 		testLoss := func() float64 { // the first 2000 test digits, for time
 			sum, n := s.TestLoss(0, 2000)
 			return sum / float64(n)

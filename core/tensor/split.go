@@ -74,7 +74,8 @@ type rowKernel func(dst, a, b []float32, n, in, out, lo, hi int)
 // run, is chosen per platform by build tag (kernels_*.go).
 type kernelSet [3]rowKernel
 
-// portable is the pure-Go set (matmul.go), the one wasm runs.
+// portable is the pure-Go set (matmul.go): the oracle-checked fallback of
+// every platform, and what a build without GOEXPERIMENT=simd runs in wasm.
 var portable = kernelSet{XWt: mulXWt, DyTX: addDyTX, DyW: mulDyW}
 
 // KernelName names the kernels the products run on this machine and build.
