@@ -217,4 +217,18 @@ func TestGzipBomb(t *testing.T) {
 		t.Errorf("a %d-byte bomb cost %d bytes to refuse", len(bomb), grew)
 	}
 	t.Logf("%d bytes of gzip refused: %v", len(bomb), err)
+
+	// The other way round: a header declaring 784 MB over 7840 bytes of
+	// pixels costs what it holds, not what it declares.
+	liar := gz(t, idxImages(magicImages, 1_000_000, 28, 28, make([]byte, 10*28*28)))
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	_, err = NewSet("train", liar, labs)
+	runtime.ReadMemStats(&after)
+	if err == nil || !strings.Contains(err.Error(), "truncated") {
+		t.Fatalf("error %v", err)
+	}
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 4<<20 {
+		t.Errorf("a header declaring 784 MB cost %d bytes to refuse", grew)
+	}
 }
