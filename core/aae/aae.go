@@ -100,6 +100,8 @@ func Check(c model.Config) error {
 // Model is an autoencoder whose code is pushed toward a prior by a
 // discriminator on codes (unless its kind is "ae").
 type Model struct {
+	model.Training // optimizers and random streams, for checkpoints
+
 	cfg      model.Config
 	Enc, Dec *nn.MLP // encoder x → z (or [x, η] → z, or x → [μ, log σ²]), decoder z → pixel logits
 	Disc     *nn.MLP // discriminator z (or [z, label]) → logit of "prior sample"; nil for "ae"
@@ -146,11 +148,7 @@ func New(c model.Config) *Model {
 	}
 	m := &Model{
 		cfg:      c,
-		Enc:      model.NewMLP(c, "encoder", nn.Identity),
-		Dec:      model.NewMLP(c, "decoder", nn.Identity),
 		prior:    p,
-		noise:    model.NewRand(c, 1),
-		encNoise: model.NewRand(c, 4),
 		share:    1,
 		lat:      c.Latent,
 		eta:      noiseSize(c),
@@ -158,12 +156,16 @@ func New(c model.Config) *Model {
 		labelled: labelled(c),
 		dlogits:  make([]float32, c.Batch*model.Pixels),
 	}
+	m.Enc = m.MLP(c, "encoder", nn.Identity)
+	m.Dec = m.MLP(c, "decoder", nn.Identity)
+	m.noise = m.Rand("noise", c, 1)
+	m.encNoise = m.Rand("posterior", c, 4)
 	init := model.NewRand(c, 0)
 	m.Enc.Init(init)
 	m.Dec.Init(init)
 	lrRecon, lrReg := c.LR()
-	m.optEnc = model.NewOptimizer(c, m.Enc, lrRecon)
-	m.optDec = model.NewOptimizer(c, m.Dec, lrRecon)
+	m.optEnc = m.Optimizer("encoder", c, m.Enc, lrRecon)
+	m.optDec = m.Optimizer("decoder", c, m.Dec, lrRecon)
 	switch {
 	case m.gaussian:
 		m.noisy = make([]float32, c.Batch*c.Latent)
@@ -174,10 +176,10 @@ func New(c model.Config) *Model {
 		m.xin = make([]float32, c.Batch*(model.Pixels+m.eta))
 	}
 	if c.Model == "aae" {
-		m.Disc = model.NewMLP(c, "discriminator", nn.Identity)
+		m.Disc = m.MLP(c, "discriminator", nn.Identity)
 		m.Disc.Init(init)
-		m.optGen = model.NewOptimizer(c, m.Enc, lrReg)
-		m.optDisc = model.NewOptimizer(c, m.Disc, lrReg)
+		m.optGen = m.Optimizer("generator", c, m.Enc, lrReg)
+		m.optDisc = m.Optimizer("discriminator", c, m.Disc, lrReg)
 		m.zPrior = make([]float32, c.Batch*c.Latent)
 		m.dd = make([]float32, c.Batch)
 		if m.labelled {

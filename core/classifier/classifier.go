@@ -82,6 +82,8 @@ func Check(c model.Config) error {
 
 // Model is the digit classifier.
 type Model struct {
+	model.Training // optimizers and random streams, for checkpoints
+
 	cfg model.Config
 	Net *nn.MLP // x → class logits
 	opt optim.Optimizer
@@ -94,12 +96,12 @@ type Model struct {
 func New(c model.Config) *Model {
 	m := &Model{
 		cfg: c,
-		Net: model.NewMLP(c, Net, nn.Identity),
 		dl:  make([]float32, c.Batch*c.Classes),
 	}
+	m.Net = m.MLP(c, Net, nn.Identity)
 	m.Net.Init(model.NewRand(c, 0))
 	lr, _ := c.LR()
-	m.opt = model.NewOptimizer(c, m.Net, lr)
+	m.opt = m.Optimizer(Net, c, m.Net, lr)
 	return m
 }
 

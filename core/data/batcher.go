@@ -1,9 +1,11 @@
 package data
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math/bits"
 	"math/rand/v2"
+	"slices"
 )
 
 // pcgStream is the second PCG seed word; the caller's seed is the first.
@@ -97,4 +99,51 @@ func (b *Batcher) uintn(n uint64) uint64 {
 		}
 	}
 	return hi
+}
+
+// BatcherState is where a Batcher is in its sequence of batches: its
+// generator's state (PCG's two words), the current epoch's order, the
+// batches of it served, and the epochs completed. A Batcher given the
+// state of another over the same set serves the same batches from there.
+type BatcherState struct {
+	Rand  [2]uint64
+	Order []int
+	Pos   int
+	Epoch int
+}
+
+// State returns b's position; Order is a copy.
+func (b *Batcher) State() BatcherState {
+	raw, _ := b.rng.MarshalBinary() // "pcg:", then the two words big-endian
+	return BatcherState{
+		Rand:  [2]uint64{binary.BigEndian.Uint64(raw[4:]), binary.BigEndian.Uint64(raw[12:])},
+		Order: slices.Clone(b.perm),
+		Pos:   b.pos,
+		Epoch: b.epoch,
+	}
+}
+
+// SetState moves b to st, which must be the state of a Batcher over a set
+// of the same size and batch: Order a permutation of the set's indices, Pos
+// within the epoch, Epoch not negative. Otherwise b is left as it was.
+func (b *Batcher) SetState(st BatcherState) error {
+	switch {
+	case len(st.Order) != len(b.perm):
+		return fmt.Errorf("data: a batch order of %d images for a set of %d", len(st.Order), len(b.perm))
+	case st.Pos < 0 || st.Pos >= b.perEpoch:
+		return fmt.Errorf("data: batch %d of an epoch of %d", st.Pos, b.perEpoch)
+	case st.Epoch < 0:
+		return fmt.Errorf("data: epoch %d", st.Epoch)
+	}
+	seen := make([]bool, len(st.Order))
+	for _, i := range st.Order {
+		if i < 0 || i >= len(seen) || seen[i] {
+			return fmt.Errorf("data: the batch order is not a permutation of the set's %d images", len(seen))
+		}
+		seen[i] = true
+	}
+	copy(b.perm, st.Order)
+	b.rng.Seed(st.Rand[0], st.Rand[1])
+	b.pos, b.epoch = st.Pos, st.Epoch
+	return nil
 }

@@ -21,6 +21,7 @@ func AEGANNets(c model.Config) map[string][]int {
 // reads pixels.
 type AEGAN struct {
 	coder
+	model.Training // optimizers and random streams, for checkpoints
 	cfg            model.Config
 	Enc, Dec       *nn.MLP // encoder x → z, decoder z → pixel logits
 	disc           critic  // discriminator pixels → logit of "real"
@@ -39,21 +40,21 @@ func NewAEGAN(c model.Config) *AEGAN {
 	init := model.NewRand(c, 0)
 	m := &AEGAN{
 		cfg:     c,
-		Enc:     model.NewMLPOpts(c, "encoder", nn.Identity, generatorOpts(c)),
-		Dec:     model.NewMLPOpts(c, "decoder", nn.Identity, generatorOpts(c)),
 		adv:     float32(c.AdvWeight),
-		noise:   model.NewRand(c, 1),
 		z:       make([]float32, c.Batch*c.Latent),
 		fake:    make([]float32, c.Batch*model.Pixels),
 		dlogits: make([]float32, c.Batch*model.Pixels),
 	}
+	m.Enc = m.MLPOpts(c, "encoder", nn.Identity, generatorOpts(c))
+	m.Dec = m.MLPOpts(c, "decoder", nn.Identity, generatorOpts(c))
+	m.noise = m.Rand("noise", c, 1)
 	m.coder = coder{sampler{m.Dec, newPrior(c)}, m.Enc, c.Latent}
 	m.Enc.Init(init)
 	m.Dec.Init(init)
-	m.disc = newCritic(c, init)
+	m.disc = newCritic(&m.Training, c, init)
 	lrRecon, _ := c.LR()
-	m.optEnc = model.NewOptimizer(c, m.Enc, lrRecon)
-	m.optDec = model.NewOptimizer(c, m.Dec, lrRecon)
+	m.optEnc = m.Optimizer("encoder", c, m.Enc, lrRecon)
+	m.optDec = m.Optimizer("decoder", c, m.Dec, lrRecon)
 	return m
 }
 

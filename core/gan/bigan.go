@@ -28,6 +28,7 @@ const NNTrain = 10000
 // (see the package comment).
 type BiGAN struct {
 	coder
+	model.Training // optimizers and random streams, for checkpoints
 	cfg            model.Config
 	Enc, Gen       *nn.MLP // encoder x → z, generator z → pixel logits
 	disc           critic  // discriminator [x, z] → logit of "a generator's pair"
@@ -50,9 +51,6 @@ func NewBiGAN(c model.Config) *BiGAN {
 	w := model.Pixels + c.Latent
 	m := &BiGAN{
 		cfg:     c,
-		Enc:     model.NewMLPOpts(c, "encoder", nn.Identity, generatorOpts(c)),
-		Gen:     model.NewMLPOpts(c, "generator", nn.Identity, generatorOpts(c)),
-		noise:   model.NewRand(c, 1),
 		z:       make([]float32, c.Batch*c.Latent),
 		fake:    make([]float32, c.Batch*model.Pixels),
 		dlogits: make([]float32, c.Batch*model.Pixels),
@@ -61,13 +59,16 @@ func NewBiGAN(c model.Config) *BiGAN {
 		encPair: make([]float32, c.Batch*w),
 		genPair: make([]float32, c.Batch*w),
 	}
+	m.Enc = m.MLPOpts(c, "encoder", nn.Identity, generatorOpts(c))
+	m.Gen = m.MLPOpts(c, "generator", nn.Identity, generatorOpts(c))
+	m.noise = m.Rand("noise", c, 1)
 	m.coder = coder{sampler{m.Gen, newPrior(c)}, m.Enc, c.Latent}
 	m.Enc.Init(init)
 	m.Gen.Init(init)
-	m.disc = newCritic(c, init)
+	m.disc = newCritic(&m.Training, c, init)
 	lrRecon, _ := c.LR()
-	m.optEnc = model.NewOptimizer(c, m.Enc, lrRecon)
-	m.optGen = model.NewOptimizer(c, m.Gen, lrRecon)
+	m.optEnc = m.Optimizer("encoder", c, m.Enc, lrRecon)
+	m.optGen = m.Optimizer("generator", c, m.Gen, lrRecon)
 	return m
 }
 

@@ -22,16 +22,16 @@ type critic struct {
 }
 
 // newCritic builds c's "discriminator" network, its parameters drawn from
-// init, and its optimizer at the regularisation rate.
-func newCritic(c model.Config, init *rand.Rand) critic {
+// init, and its optimizer at the regularisation rate, recorded in t.
+func newCritic(t *model.Training, c model.Config, init *rand.Rand) critic {
 	loss, err := ParseLoss(c.GANLoss)
 	if err != nil {
 		panic(err.Error())
 	}
-	net := model.NewMLPOpts(c, "discriminator", nn.Identity, nn.LayerOpts{Dropout: c.Dropout})
+	net := t.MLPOpts(c, "discriminator", nn.Identity, nn.LayerOpts{Dropout: c.Dropout})
 	net.Init(init)
 	_, lrReg := c.LR()
-	return critic{net: net, opt: model.NewOptimizer(c, net, lrReg), loss: loss, dy: make([]float32, c.Batch)}
+	return critic{net: net, opt: t.Optimizer("discriminator", c, net, lrReg), loss: loss, dy: make([]float32, c.Batch)}
 }
 
 // learn adds to the discriminator's gradients those of w·Disc of its

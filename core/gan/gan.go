@@ -104,11 +104,12 @@ var phases = []string{"disc", "gen"}
 // Model is a GAN: generator and discriminator.
 type Model struct {
 	sampler
-	cfg    model.Config
-	Gen    *nn.MLP // generator z → pixel logits
-	disc   critic  // discriminator pixels → logit of "real"
-	optGen optim.Optimizer
-	noise  *rand.Rand // the generator's noise during training
+	model.Training // optimizers and random streams, for checkpoints
+	cfg            model.Config
+	Gen            *nn.MLP // generator z → pixel logits
+	disc           critic  // discriminator pixels → logit of "real"
+	optGen         optim.Optimizer
+	noise          *rand.Rand // the generator's noise during training
 
 	z       []float32 // (batch, Latent) noise of the last generate
 	fake    []float32 // (batch, Pixels) σ(G(z)) of the last generate
@@ -121,17 +122,17 @@ func New(c model.Config) *Model {
 	init := model.NewRand(c, 0)
 	m := &Model{
 		cfg:     c,
-		Gen:     model.NewMLPOpts(c, "generator", nn.Identity, generatorOpts(c)),
-		noise:   model.NewRand(c, 1),
 		z:       make([]float32, c.Batch*c.Latent),
 		fake:    make([]float32, c.Batch*model.Pixels),
 		dlogits: make([]float32, c.Batch*model.Pixels),
 	}
+	m.Gen = m.MLPOpts(c, "generator", nn.Identity, generatorOpts(c))
+	m.noise = m.Rand("noise", c, 1)
 	m.sampler = sampler{m.Gen, newPrior(c)}
 	m.Gen.Init(init)
-	m.disc = newCritic(c, init)
+	m.disc = newCritic(&m.Training, c, init)
 	lrRecon, _ := c.LR()
-	m.optGen = model.NewOptimizer(c, m.Gen, lrRecon)
+	m.optGen = m.Optimizer("generator", c, m.Gen, lrRecon)
 	return m
 }
 

@@ -241,3 +241,43 @@ func AutoencoderNets(c Config) map[string][]int {
 func (c Config) LR() (recon, reg float32) {
 	return float32(c.LRRecon), float32(c.LRReg)
 }
+
+// Tunable lists the config fields a training may change as it continues
+// from a file: how it steps, not what the model is, what its state holds
+// or how its batches are drawn.
+var Tunable = []string{"lr_recon", "lr_reg", "beta1", "beta2", "momentum"}
+
+// Retune compares asked with c, the config a model was built with: it
+// returns the Tunable fields in which they differ, or an error naming
+// every other field that differs (with both values), which a model cannot
+// change as it continues.
+func Retune(c, asked Config) (changed []string, err error) {
+	var was, now map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(c.JSON()), &was); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(asked.JSON()), &now); err != nil {
+		return nil, err
+	}
+	keys := make([]string, 0, len(was))
+	for k := range was {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	var refused []string
+	for _, k := range keys {
+		if bytes.Equal(was[k], now[k]) {
+			continue
+		}
+		if slices.Contains(Tunable, k) {
+			changed = append(changed, k)
+		} else {
+			refused = append(refused, fmt.Sprintf("%s %s (the model has %s)", k, now[k], was[k]))
+		}
+	}
+	if len(refused) > 0 {
+		return nil, fmt.Errorf("model: a model continues with the config it was built with, but for %s; only %s may change",
+			strings.Join(refused, ", "), strings.Join(Tunable, ", "))
+	}
+	return changed, nil
+}

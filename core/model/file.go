@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 
 	"latentlab/core/checkpoint"
 )
@@ -29,15 +30,27 @@ func Encode(m Model, step int, dtype checkpoint.DType) ([]byte, error) {
 	return checkpoint.Encode(m.Tensors(), meta, dtype)
 }
 
-// Decode rebuilds a model from a .safetensors file made by Encode, and
-// returns it with its step count. A malformed file, a config that does not
-// validate, or tensors whose names or shapes do not match the config are
-// errors.
+// StatePrefix begins the names of the tensors a training checkpoint holds
+// besides the model's own (train.Session.Checkpoint): readers of weights
+// skip them.
+const StatePrefix = "training."
+
+// Decode rebuilds a model from a .safetensors file made by Encode (or a
+// training checkpoint, whose training state it skips), and returns it with
+// its step count. A malformed file, a config that does not validate, or
+// tensors whose names or shapes do not match the config are errors.
 func Decode(b []byte) (Model, int, error) {
 	f, err := checkpoint.Decode(b)
 	if err != nil {
 		return nil, 0, err
 	}
+	return FromFile(f, nil)
+}
+
+// FromFile rebuilds a model from a decoded file as Decode does. With
+// retune not nil, the model is built from the config retune returns given
+// the file's (see Retune), or not at all if it returns an error.
+func FromFile(f *checkpoint.File, retune func(Config) (Config, error)) (Model, int, error) {
 	if format, ok := f.Meta["format"]; ok && format != FileFormat {
 		return nil, 0, fmt.Errorf("model: the file's format is %q; this version reads %q", format, FileFormat)
 	}
@@ -49,6 +62,11 @@ func Decode(b []byte) (Model, int, error) {
 	if err != nil {
 		return nil, 0, fmt.Errorf("the file's config: %w", err)
 	}
+	if retune != nil {
+		if c, err = retune(c); err != nil {
+			return nil, 0, err
+		}
+	}
 	step := 0
 	if s, ok := f.Meta["step"]; ok {
 		if step, err = strconv.Atoi(s); err != nil || step < 0 || step > maxStep {
@@ -59,7 +77,13 @@ func Decode(b []byte) (Model, int, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	if err := checkpoint.CopyInto(m.Tensors(), f); err != nil {
+	weights := &checkpoint.File{Meta: f.Meta, DType: f.DType}
+	for _, t := range f.Tensors {
+		if !strings.HasPrefix(t.Name, StatePrefix) {
+			weights.Tensors = append(weights.Tensors, t)
+		}
+	}
+	if err := checkpoint.CopyInto(m.Tensors(), weights); err != nil {
 		return nil, 0, err
 	}
 	if err := CheckFinite(m); err != nil {

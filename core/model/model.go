@@ -8,7 +8,6 @@ import (
 
 	"latentlab/core/checkpoint"
 	"latentlab/core/nn"
-	"latentlab/core/optim"
 )
 
 // Model is a trainable model of MNIST digits. What else it can do (encode,
@@ -107,24 +106,20 @@ func New(c Config) (Model, error) {
 
 // NewRand returns the generator of one of a model's random streams (stream
 // 0 initialises parameters, 1 samples noise, ...), derived from c.Seed so
-// that the same seed gives the same run on every platform.
-func NewRand(c Config, stream uint64) *rand.Rand {
-	return rand.New(rand.NewPCG(c.Seed, 0x4c4c4142+stream))
-}
+// that the same seed gives the same run on every platform. A stream that
+// training draws from is made by Training.Rand instead, so that a
+// checkpoint carries its position.
+func NewRand(c Config, stream uint64) *rand.Rand { return rand.New(newPCG(c, stream)) }
 
-// NewMLP builds one of c's networks (see Nets) with c's hidden activation,
-// the given output activation, buffers for c.Batch examples, and c's
-// optional layers in every hidden layer: batch normalisation if
-// c.BatchNorm, dropout at rate c.Dropout (masks from DropoutRand(c, name)).
-// A kind that wants them in some networks only uses NewMLPOpts.
-func NewMLP(c Config, name string, output nn.Activation) *nn.MLP {
-	return NewMLPOpts(c, name, output, nn.LayerOpts{Dropout: c.Dropout, BatchNorm: c.BatchNorm})
-}
+func newPCG(c Config, stream uint64) *rand.PCG { return rand.NewPCG(c.Seed, 0x4c4c4142+stream) }
 
-// NewMLPOpts is NewMLP with the optional layers the caller chooses for this
+// NewMLPOpts builds one of c's networks (see Nets) with c's hidden
+// activation, the given output activation, buffers for c.Batch examples,
+// and the optional layers opts: c's batch normalisation and dropout in
+// every hidden layer (Training.MLP), or the ones a kind chooses for this
 // network, e.g. batch normalisation in a GAN's generator but not in its
-// discriminator. Dropout masks come from opts.Rand, or DropoutRand(c, name)
-// when it is nil.
+// discriminator. A network with dropout needs opts.Rand: kinds get theirs
+// from Training.MLPOpts, which makes and records DropoutRand(c, name).
 func NewMLPOpts(c Config, name string, output nn.Activation, opts nn.LayerOpts) *nn.MLP {
 	hidden, err := nn.ParseActivation(c.Activation)
 	if err != nil {
@@ -135,7 +130,7 @@ func NewMLPOpts(c Config, name string, output nn.Activation, opts nn.LayerOpts) 
 		panic("model: no network " + name)
 	}
 	if opts.Dropout > 0 && opts.Rand == nil {
-		opts.Rand = DropoutRand(c, name)
+		panic("model: network " + name + " has dropout and no generator for its masks")
 	}
 	return nn.NewMLPOpts(sizes, hidden, output, c.Batch, opts)
 }
@@ -144,18 +139,12 @@ func NewMLPOpts(c Config, name string, output nn.Activation, opts nn.LayerOpts) 
 // called name: a stream of its own, derived from c.Seed and the name, so
 // that each network's masks depend neither on the others nor on the order
 // in which they are built.
-func DropoutRand(c Config, name string) *rand.Rand {
+func DropoutRand(c Config, name string) *rand.Rand { return NewRand(c, dropoutStream(name)) }
+
+func dropoutStream(name string) uint64 {
 	h := fnv.New32a()
 	h.Write([]byte(name))
-	return NewRand(c, 1<<32|uint64(h.Sum32()))
-}
-
-// NewOptimizer returns c's optimizer for an MLP, at learning rate lr.
-func NewOptimizer(c Config, m *nn.MLP, lr float32) optim.Optimizer {
-	if c.Optimizer == "sgd" {
-		return optim.NewSGD(len(m.Params), lr, float32(c.Momentum))
-	}
-	return optim.NewAdam(len(m.Params), lr, float32(c.Beta1), float32(c.Beta2), 1e-8)
+	return 1<<32 | uint64(h.Sum32())
 }
 
 // SequentialTensors names an MLP's parameters, and its batch norms'

@@ -86,14 +86,22 @@ func TestSequentialNames(t *testing.T) {
 }
 
 // TestNewMLPOpts: a kind may choose the optional layers per network, and
-// dropout masks come from a stream of the network's own.
+// dropout masks come from a stream of the network's own, which the
+// training state records.
 func TestNewMLPOpts(t *testing.T) {
 	c := layered(t, true, 0.3)
-	enc := model.NewMLP(c, "encoder", nn.Identity)
+	var tr model.Training
+	enc := tr.MLP(c, "encoder", nn.Identity)
 	if len(enc.BN) != 2 || enc.Opts.Dropout != 0.3 || enc.Opts.Rand == nil {
-		t.Errorf("NewMLP did not apply the config's batch norm and dropout: %+v", enc.Opts)
+		t.Errorf("Training.MLP did not apply the config's batch norm and dropout: %+v", enc.Opts)
 	}
-	disc := model.NewMLPOpts(c, "discriminator", nn.Identity, nn.LayerOpts{})
+	if st := tr.State(); len(st) != 1 || st[0].Name != "rand.dropout.encoder" {
+		t.Errorf("the training state of one network with dropout is %v", st)
+	}
+	if enc.Opts.Rand.Uint64() != model.DropoutRand(c, "encoder").Uint64() {
+		t.Error("Training.MLP's dropout stream is not DropoutRand's")
+	}
+	disc := tr.MLPOpts(c, "discriminator", nn.Identity, nn.LayerOpts{})
 	if disc.BN != nil || disc.Opts.Dropout != 0 {
 		t.Errorf("NewMLPOpts with no options built %+v", disc.Opts)
 	}

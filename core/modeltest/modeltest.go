@@ -78,6 +78,7 @@ func Conformance(t *testing.T, c model.Config, o Options) {
 		}
 		RoundTrip(t, s)
 	})
+	t.Run("checkpoint resumes exactly", func(t *testing.T) { Resume(t, c, tr, te) })
 	if m, err := model.New(c); err == nil {
 		if sh, ok := m.(model.Sharder); ok && sh.SetShard(replicas.Group(2)[0]) == nil {
 			t.Run("two shards make the whole step", func(t *testing.T) { Shards(t, c, tr, te) })
@@ -159,6 +160,58 @@ func RoundTrip(t *testing.T, s *train.Session) model.Model {
 		t.Error("half a file decoded without an error")
 	}
 	return m
+}
+
+// Resume: a session checkpointed after 3 steps and resumed from the file
+// takes the same next 3 steps, to the bit, as the session that went on;
+// then both checkpoint to the same bytes. The resumed model also reads as
+// plain weights (model.Decode), and half the file is refused.
+func Resume(t *testing.T, c model.Config, tr, te *data.Set) {
+	t.Helper()
+	s := Session(t, c, tr, te)
+	for range 3 {
+		s.Step()
+	}
+	s.Curves.Add("recon", 3, 1.5)
+	b, err := s.Checkpoint()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := checkpoint.Decode(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := train.Resume(f, tr, te, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Steps != 3 || r.Epoch() != s.Epoch() || r.Progress() != s.Progress() || r.Curves["recon"].Y[0] != 1.5 {
+		t.Fatalf("resumed at step %d, epoch %d + %v, curves %v; saved at %d, %d + %v", r.Steps, r.Epoch(), r.Progress(), r.Curves, s.Steps, s.Epoch(), s.Progress())
+	}
+	for i := range 3 {
+		if a, b := s.Step(), r.Step(); a != b {
+			t.Fatalf("step %d after the checkpoint: losses %v went on, %v resumed", 4+i, a, b)
+		}
+	}
+	b1, err := s.Checkpoint()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b2, err := r.Checkpoint()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(b1) != string(b2) {
+		t.Error("the session that went on and the resumed one checkpoint to different bytes")
+	}
+	if _, _, err := model.Decode(b); err != nil {
+		t.Errorf("a checkpoint does not read as weights: %v", err)
+	}
+	if half, err := checkpoint.Decode(b[:len(b)/2]); err == nil {
+		if _, err := train.Resume(half, tr, te, nil); err == nil {
+			t.Error("half a checkpoint resumed without an error")
+		}
+	}
 }
 
 // Shards: two replicas of c, each on its half of every batch, with their

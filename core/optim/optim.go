@@ -19,6 +19,17 @@ type Optimizer interface {
 	StepPart(params, grads []float32, lo, hi int)
 	// SetLR changes the learning rate.
 	SetLR(lr float32)
+	// State returns what the optimizer carries from step to step, for a
+	// checkpoint to save and restore: its per-parameter slots, aliasing
+	// its own slices and named as PyTorch names them, and its step count
+	// (nil for an optimizer that keeps none).
+	State() (slots []Slot, steps *int)
+}
+
+// Slot is a named slice of an optimizer's state, one value per parameter.
+type Slot struct {
+	Name string
+	Data []float32
 }
 
 // SGD is stochastic gradient descent with momentum μ, as torch.optim.SGD:
@@ -36,6 +47,9 @@ func NewSGD(size int, lr, momentum float32) *SGD {
 
 // SetLR sets the learning rate.
 func (s *SGD) SetLR(lr float32) { s.LR = lr }
+
+// State returns the momentum buffer.
+func (s *SGD) State() ([]Slot, *int) { return []Slot{{"momentum_buffer", s.buf}}, nil }
 
 // Step applies one update.
 func (s *SGD) Step(params, grads []float32) { s.StepPart(params, grads, 0, len(s.buf)) }
@@ -70,6 +84,11 @@ func NewAdam(size int, lr, beta1, beta2, eps float32) *Adam {
 
 // SetLR sets the learning rate.
 func (a *Adam) SetLR(lr float32) { a.LR = lr }
+
+// State returns the moments and the step count.
+func (a *Adam) State() ([]Slot, *int) {
+	return []Slot{{"exp_avg", a.m}, {"exp_avg_sq", a.v}}, &a.t
+}
 
 // Step applies one update.
 func (a *Adam) Step(params, grads []float32) { a.StepPart(params, grads, 0, len(a.m)) }

@@ -100,6 +100,8 @@ func check(c model.Config) error {
 // logits for image i, pixel j, level q are at [i, j·K+q] of the network's
 // output: PyTorch's view (n, 784, K).
 type Model struct {
+	model.Training // optimizers and random streams, for checkpoints
+
 	cfg model.Config
 	K   int     // intensity levels, Config.Levels
 	Net *nn.MLP // Pixels → … → Pixels·K logits, masked (see conn)
@@ -129,13 +131,13 @@ func New(c model.Config) *Model {
 	m := &Model{
 		cfg:     c,
 		K:       k,
-		Net:     model.NewMLP(c, "made", nn.Identity),
 		xq:      make([]float32, c.Batch*model.Pixels),
 		levels:  make([]uint8, c.Batch*model.Pixels),
 		dlogits: make([]float32, c.Batch*model.Pixels*k),
 		sx:      make([]float32, c.Batch*model.Pixels),
 		done:    make([]int, len(c.Encoder)),
 	}
+	m.Net = m.MLP(c, "made", nn.Identity)
 	m.Net.Init(model.NewRand(c, 0))
 	widest := k
 	for _, h := range c.Encoder {
@@ -182,7 +184,7 @@ func New(c model.Config) *Model {
 		m.conn = append(m.conn, conn)
 	}
 	m.mask(m.Net.W)
-	m.opt = model.NewOptimizer(c, m.Net, float32(c.LRRecon))
+	m.opt = m.Optimizer("made", c, m.Net, float32(c.LRRecon))
 	return m
 }
 

@@ -144,6 +144,8 @@ func check(c model.Config) error {
 
 // Model is the semi-supervised (or clustering) adversarial autoencoder.
 type Model struct {
+	model.Training // optimizers and random streams, for checkpoints
+
 	cfg    model.Config
 	k, lat int // classes, style size
 
@@ -182,12 +184,7 @@ func New(c model.Config) *Model {
 	discOpts := nn.LayerOpts{Dropout: c.Dropout}
 	m := &Model{
 		cfg: c, k: k, lat: lat,
-		Enc:     model.NewMLP(c, "encoder", nn.Identity),
-		Dec:     model.NewMLP(c, "decoder", nn.Identity),
-		DiscY:   model.NewMLPOpts(c, "discriminator_y", nn.Identity, discOpts),
-		DiscZ:   model.NewMLPOpts(c, "discriminator_z", nn.Identity, discOpts),
 		prior:   p,
-		noise:   model.NewRand(c, 1),
 		u:       make([]float32, b*(k+lat)),
 		dh:      make([]float32, b*(k+lat)),
 		y:       make([]float32, b*k),
@@ -199,17 +196,22 @@ func New(c model.Config) *Model {
 		dd:      make([]float32, b),
 		dlogits: make([]float32, b*model.Pixels),
 	}
+	m.Enc = m.MLP(c, "encoder", nn.Identity)
+	m.Dec = m.MLP(c, "decoder", nn.Identity)
+	m.DiscY = m.MLPOpts(c, "discriminator_y", nn.Identity, discOpts)
+	m.DiscZ = m.MLPOpts(c, "discriminator_z", nn.Identity, discOpts)
+	m.noise = m.Rand("noise", c, 1)
 	init := model.NewRand(c, 0)
 	for _, net := range []*nn.MLP{m.Enc, m.Dec, m.DiscY, m.DiscZ} {
 		net.Init(init)
 	}
 	lrRecon, lrReg := c.LR()
-	m.optEnc = model.NewOptimizer(c, m.Enc, lrRecon)
-	m.optDec = model.NewOptimizer(c, m.Dec, lrRecon)
-	m.optGen = model.NewOptimizer(c, m.Enc, lrReg)
-	m.optCls = model.NewOptimizer(c, m.Enc, lrRecon)
-	m.optDY = model.NewOptimizer(c, m.DiscY, lrReg)
-	m.optDZ = model.NewOptimizer(c, m.DiscZ, lrReg)
+	m.optEnc = m.Optimizer("encoder", c, m.Enc, lrRecon)
+	m.optDec = m.Optimizer("decoder", c, m.Dec, lrRecon)
+	m.optGen = m.Optimizer("generator", c, m.Enc, lrReg)
+	m.optCls = m.Optimizer("classifier", c, m.Enc, lrRecon)
+	m.optDY = m.Optimizer("discriminator_y", c, m.DiscY, lrReg)
+	m.optDZ = m.Optimizer("discriminator_z", c, m.DiscZ, lrReg)
 	return m
 }
 

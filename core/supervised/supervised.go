@@ -97,6 +97,8 @@ func Check(c model.Config) error {
 
 // Model is the supervised adversarial autoencoder.
 type Model struct {
+	model.Training // optimizers and random streams, for checkpoints
+
 	cfg  model.Config
 	lat  int
 	Enc  *nn.MLP // x → z
@@ -128,26 +130,26 @@ func New(c model.Config) *Model {
 	b, lat := c.Batch, c.Latent
 	m := &Model{
 		cfg: c, lat: lat,
-		Enc:     model.NewMLP(c, "encoder", nn.Identity),
-		Dec:     model.NewMLP(c, "decoder", nn.Identity),
-		Disc:    model.NewMLP(c, "discriminator", nn.Identity),
 		prior:   p,
-		noise:   model.NewRand(c, 1),
 		u:       make([]float32, b*(lat+Digits)),
 		dz:      make([]float32, b*lat),
 		zPrior:  make([]float32, b*lat),
 		dd:      make([]float32, b),
 		dlogits: make([]float32, b*model.Pixels),
 	}
+	m.Enc = m.MLP(c, "encoder", nn.Identity)
+	m.Dec = m.MLP(c, "decoder", nn.Identity)
+	m.Disc = m.MLP(c, "discriminator", nn.Identity)
+	m.noise = m.Rand("noise", c, 1)
 	init := model.NewRand(c, 0)
 	for _, net := range []*nn.MLP{m.Enc, m.Dec, m.Disc} {
 		net.Init(init)
 	}
 	lrRecon, lrReg := c.LR()
-	m.optEnc = model.NewOptimizer(c, m.Enc, lrRecon)
-	m.optDec = model.NewOptimizer(c, m.Dec, lrRecon)
-	m.optGen = model.NewOptimizer(c, m.Enc, lrReg)
-	m.optDisc = model.NewOptimizer(c, m.Disc, lrReg)
+	m.optEnc = m.Optimizer("encoder", c, m.Enc, lrRecon)
+	m.optDec = m.Optimizer("decoder", c, m.Dec, lrRecon)
+	m.optGen = m.Optimizer("generator", c, m.Enc, lrReg)
+	m.optDisc = m.Optimizer("discriminator", c, m.Disc, lrReg)
 	return m
 }
 

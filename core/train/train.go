@@ -17,7 +17,8 @@ import (
 type Session struct {
 	Model       model.Model
 	Train, Test *data.Set
-	Steps       int // training steps taken, counting those of a loaded file
+	Steps       int    // training steps taken, counting those of a loaded file
+	Curves      Curves // the losses logged so far, which checkpoints keep
 
 	batcher  *data.Batcher
 	lbatcher *data.Batcher // over the labelled subset; nil without one
@@ -108,6 +109,15 @@ func (s *Session) StepPhase(phase string) (model.Losses, error) {
 	}
 	s.Steps++
 	return p.StepPhase(&s.batch, phase), nil
+}
+
+// GatherState makes a data-parallel replica's training state whole (see
+// model.Training.GatherState) before a Checkpoint; every replica must
+// call it, as each calls Step. It does nothing for a whole model.
+func (s *Session) GatherState(sh *model.Shard) {
+	if r, ok := s.Model.(model.Resumable); ok {
+		r.TrainState().GatherState(sh)
+	}
 }
 
 // Batch returns the number of images per step.

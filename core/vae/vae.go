@@ -82,6 +82,8 @@ func Check(c model.Config) error {
 
 // Model is a variational autoencoder.
 type Model struct {
+	model.Training // optimizers and random streams, for checkpoints
+
 	cfg      model.Config
 	Enc, Dec *nn.MLP // encoder x → [μ, log σ²], decoder z → pixel logits
 
@@ -105,9 +107,6 @@ type Model struct {
 func New(c model.Config) *Model {
 	m := &Model{
 		cfg:     c,
-		Enc:     model.NewMLP(c, "encoder", nn.Identity),
-		Dec:     model.NewMLP(c, "decoder", nn.Identity),
-		eps:     model.NewRand(c, 4),
 		share:   1,
 		lat:     c.Latent,
 		s2:      c.PriorStd * c.PriorStd,
@@ -116,11 +115,14 @@ func New(c model.Config) *Model {
 		dout:    make([]float32, c.Batch*2*c.Latent),
 		dlogits: make([]float32, c.Batch*model.Pixels),
 	}
+	m.Enc = m.MLP(c, "encoder", nn.Identity)
+	m.Dec = m.MLP(c, "decoder", nn.Identity)
+	m.eps = m.Rand("posterior", c, 4)
 	init := model.NewRand(c, 0)
 	m.Enc.Init(init)
 	m.Dec.Init(init)
-	m.optEnc = model.NewOptimizer(c, m.Enc, float32(c.LRRecon))
-	m.optDec = model.NewOptimizer(c, m.Dec, float32(c.LRRecon))
+	m.optEnc = m.Optimizer("encoder", c, m.Enc, float32(c.LRRecon))
+	m.optDec = m.Optimizer("decoder", c, m.Dec, float32(c.LRRecon))
 	return m
 }
 

@@ -1,0 +1,176 @@
+package model
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math/rand/v2"
+
+	"latentlab/core/checkpoint"
+	"latentlab/core/nn"
+	"latentlab/core/optim"
+)
+
+// Training is what a model's training carries from step to step besides
+// its parameters: its optimizers' moments and step counts, and the
+// positions of its random streams (prior samples, noise, dropout masks). A
+// kind builds its optimizers and streams through it, which records each
+// under a name; a checkpoint saves them (State) and a resumed training
+// puts them back (SetState), so that training continues exactly as if it
+// had never stopped.
+//
+// A kind embeds Training in its model, which makes the model Resumable.
+type Training struct {
+	opts  []namedOptimizer
+	rands []namedRand
+}
+
+type namedOptimizer struct {
+	name string
+	o    optim.Optimizer
+}
+
+type namedRand struct {
+	name string
+	src  *rand.PCG
+}
+
+// Resumable is a model whose training can stop and continue exactly.
+type Resumable interface {
+	TrainState() *Training
+}
+
+// TrainState returns t: a model embedding a Training is Resumable.
+func (t *Training) TrainState() *Training { return t }
+
+// Optimizer returns c's optimizer for net at learning rate lr, recorded
+// under name.
+func (t *Training) Optimizer(name string, c Config, net *nn.MLP, lr float32) optim.Optimizer {
+	t.claim(name)
+	var o optim.Optimizer
+	if c.Optimizer == "sgd" {
+		o = optim.NewSGD(len(net.Params), lr, float32(c.Momentum))
+	} else {
+		o = optim.NewAdam(len(net.Params), lr, float32(c.Beta1), float32(c.Beta2), 1e-8)
+	}
+	t.opts = append(t.opts, namedOptimizer{name, o})
+	return o
+}
+
+// Rand returns the generator of stream (see NewRand) of c, recorded under
+// name.
+func (t *Training) Rand(name string, c Config, stream uint64) *rand.Rand {
+	t.claim(name)
+	src := newPCG(c, stream)
+	t.rands = append(t.rands, namedRand{name, src})
+	return rand.New(src)
+}
+
+// MLP is NewMLP whose dropout stream, if it has one, is recorded under
+// "dropout." + name.
+func (t *Training) MLP(c Config, name string, output nn.Activation) *nn.MLP {
+	return t.MLPOpts(c, name, output, nn.LayerOpts{Dropout: c.Dropout, BatchNorm: c.BatchNorm})
+}
+
+// MLPOpts is NewMLPOpts whose dropout stream, when opts.Rand is nil and
+// the network has dropout, is recorded under "dropout." + name.
+func (t *Training) MLPOpts(c Config, name string, output nn.Activation, opts nn.LayerOpts) *nn.MLP {
+	if opts.Dropout > 0 && opts.Rand == nil {
+		opts.Rand = t.Rand("dropout."+name, c, dropoutStream(name))
+	}
+	return NewMLPOpts(c, name, output, opts)
+}
+
+func (t *Training) claim(name string) {
+	for _, o := range t.opts {
+		if o.name == name {
+			panic("model: two optimizers or streams named " + name)
+		}
+	}
+	for _, r := range t.rands {
+		if r.name == name {
+			panic("model: two optimizers or streams named " + name)
+		}
+	}
+}
+
+// State returns the training state as tensors named after what they hold:
+// "optim.NAME.SLOT" (float, one per parameter of the network; SLOT as
+// PyTorch names it: exp_avg, exp_avg_sq, momentum_buffer),
+// "optim.NAME.step" (an integer scalar) and "rand.NAME" (the two words of a
+// PCG generator, as integers). The float tensors alias the optimizers'
+// state; the others are copies.
+func (t *Training) State() []checkpoint.Tensor {
+	var ts []checkpoint.Tensor
+	for _, o := range t.opts {
+		slots, steps := o.o.State()
+		for _, s := range slots {
+			ts = append(ts, checkpoint.Tensor{Name: "optim." + o.name + "." + s.Name, Shape: []int{len(s.Data)}, Data: s.Data})
+		}
+		if steps != nil {
+			ts = append(ts, checkpoint.Tensor{Name: "optim." + o.name + ".step", Shape: []int{}, Ints: []int64{int64(*steps)}})
+		}
+	}
+	for _, r := range t.rands {
+		raw, _ := r.src.MarshalBinary() // "pcg:", then the two words big-endian
+		ts = append(ts, checkpoint.Tensor{Name: "rand." + r.name, Shape: []int{2},
+			Ints: []int64{int64(binary.BigEndian.Uint64(raw[4:])), int64(binary.BigEndian.Uint64(raw[12:]))}})
+	}
+	return ts
+}
+
+// SetState restores the state State returned from f's tensors of those
+// names. f must hold every one of them with its shape, and no other
+// tensors; otherwise SetState returns an error and t is unchanged.
+func (t *Training) SetState(f *checkpoint.File) error {
+	dst := t.State()
+	// Copies, so that nothing changes unless everything fits.
+	for i := range dst {
+		if dst[i].Data != nil {
+			dst[i].Data = make([]float32, len(dst[i].Data))
+		} else {
+			dst[i].Ints = make([]int64, len(dst[i].Ints))
+		}
+	}
+	if err := checkpoint.CopyInto(dst, f); err != nil {
+		return err
+	}
+	for _, ts := range dst {
+		if len(ts.Shape) == 0 && (ts.Ints[0] < 0 || ts.Ints[0] > maxStep) {
+			return fmt.Errorf("model: %s = %d is not a step count", ts.Name, ts.Ints[0])
+		}
+	}
+	i := 0
+	for _, o := range t.opts {
+		slots, steps := o.o.State()
+		for _, s := range slots {
+			copy(s.Data, dst[i].Data)
+			i++
+		}
+		if steps != nil {
+			*steps = int(dst[i].Ints[0])
+			i++
+		}
+	}
+	for _, r := range t.rands {
+		r.src.Seed(uint64(dst[i].Ints[0]), uint64(dst[i].Ints[1]))
+		i++
+	}
+	return nil
+}
+
+// GatherState completes the optimizers' state of a data-parallel replica,
+// whose optimizers keep only its part of each network's parameters
+// (Shard.Update): afterwards every replica holds every part, as a whole
+// model would. A nil s does nothing.
+func (t *Training) GatherState(s *Shard) {
+	if s == nil {
+		return
+	}
+	for _, o := range t.opts {
+		slots, _ := o.o.State()
+		for _, sl := range slots {
+			lo, hi := s.Part(len(sl.Data))
+			s.Gather(sl.Data, lo, hi)
+		}
+	}
+}
