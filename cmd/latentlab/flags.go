@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -24,63 +25,124 @@ var (
 
 // configFlags registers one flag per config field, named after its JSON key
 // with dashes ("--lr-recon" for "lr_recon"), so the CLI takes exactly the
-// config the page does. apply returns the preset overridden by the flags
-// that were set. With --model and neither --preset nor --config, the base
-// is the preset named after that kind where there is one ("--model vae"
-// starts from the vae preset, whose Gaussian posterior the VAE needs).
-func configFlags(fs *flag.FlagSet) (apply func() (model.Config, error)) {
-	preset := fs.String("preset", "default", "start from a preset config: "+strings.Join(presetNames(), ", "))
-	configFile := fs.String("config", "", "start from a config `file` (JSON, as in a weights file's metadata)")
-	set := map[string]string{}
-	defaults := jsonFields(model.Defaults().JSON())
-	keys := make([]string, 0, len(defaults))
-	for k := range defaults {
+// config the page does, plus --preset and --config for the base the flags
+// override.
+func configFlags(fs *flag.FlagSet) *configSet {
+	cs := &configSet{
+		fs:         fs,
+		preset:     fs.String("preset", "default", "start from a preset config: "+strings.Join(presetNames(), ", ")),
+		configFile: fs.String("config", "", "start from a config `file` (JSON, as in a weights file's metadata)"),
+		set:        map[string]string{},
+		defaults:   jsonFields(model.Defaults().JSON()),
+	}
+	keys := make([]string, 0, len(cs.defaults))
+	for k := range cs.defaults {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
 	for _, key := range keys {
-		usage := fmt.Sprintf("config %s (default %s)", key, show(defaults[key]))
-		fs.Func(strings.ReplaceAll(key, "_", "-"), usage, func(v string) error {
-			set[key] = v
+		usage := fmt.Sprintf("config %s (default %s)", key, show(cs.defaults[key]))
+		fs.Func(flagName(key), usage, func(v string) error {
+			cs.set[key] = v
 			return nil
 		})
 	}
-	return func() (model.Config, error) {
-		presets := model.Presets()
-		name := *preset
-		explicit := map[string]bool{}
-		fs.Visit(func(f *flag.Flag) { explicit[f.Name] = true })
-		if kind, ok := set["model"]; ok && !explicit["preset"] && !explicit["config"] {
-			if _, ok := presets[kind]; ok {
-				name = kind
-			}
+	return cs
+}
+
+// configSet is the config flags of a command, once parsed.
+type configSet struct {
+	fs                 *flag.FlagSet
+	preset, configFile *string
+	set                map[string]string // config key → the flag's value, for the flags given
+	defaults           map[string]any
+}
+
+func flagName(key string) string { return strings.ReplaceAll(key, "_", "-") }
+
+// explicit reports whether the flag called name was given.
+func (cs *configSet) explicit(name string) bool {
+	given := false
+	cs.fs.Visit(func(f *flag.Flag) { given = given || f.Name == name })
+	return given
+}
+
+// Config returns the preset, or the --config file, overridden by the flags
+// given. With --model and neither --preset nor --config, the base is the
+// preset named after that kind where there is one ("--model vae" starts
+// from the vae preset, whose Gaussian posterior the VAE needs).
+func (cs *configSet) Config() (model.Config, error) {
+	presets := model.Presets()
+	name := *cs.preset
+	if kind, ok := cs.set["model"]; ok && !cs.explicit("preset") && !cs.explicit("config") {
+		if _, ok := presets[kind]; ok {
+			name = kind
 		}
-		base, ok := presets[name]
-		if !ok {
-			return model.Config{}, fmt.Errorf("unknown preset %q (want %s)", *preset, strings.Join(presetNames(), ", "))
-		}
-		if *configFile != "" {
-			b, err := os.ReadFile(*configFile)
-			if err != nil {
-				return model.Config{}, err
-			}
-			if base, err = model.ParseConfig(b); err != nil {
-				return model.Config{}, fmt.Errorf("%s: %w", *configFile, err)
-			}
-		}
-		fields := jsonFields(base.JSON())
-		for key, v := range set {
-			val, err := parseLike(defaults[key], v)
-			if err != nil {
-				return model.Config{}, fmt.Errorf("--%s: %v", strings.ReplaceAll(key, "_", "-"), err)
-			}
-			fields[key] = val
-		}
-		b, err := json.Marshal(fields)
+	}
+	base, ok := presets[name]
+	if !ok {
+		return model.Config{}, fmt.Errorf("unknown preset %q (want %s)", *cs.preset, strings.Join(presetNames(), ", "))
+	}
+	if *cs.configFile != "" {
+		b, err := os.ReadFile(*cs.configFile)
 		if err != nil {
 			return model.Config{}, err
 		}
-		return model.ParseConfig(b)
+		if base, err = model.ParseConfig(b); err != nil {
+			return model.Config{}, fmt.Errorf("%s: %w", *cs.configFile, err)
+		}
+	}
+	return cs.Over(base)
+}
+
+// Over returns base overridden by the flags given.
+func (cs *configSet) Over(base model.Config) (model.Config, error) {
+	fields := jsonFields(base.JSON())
+	for key, v := range cs.set {
+		val, err := parseLike(cs.defaults[key], v)
+		if err != nil {
+			return model.Config{}, fmt.Errorf("--%s: %v", flagName(key), err)
+		}
+		fields[key] = val
+	}
+	b, err := json.Marshal(fields)
+	if err != nil {
+		return model.Config{}, err
+	}
+	return model.ParseConfig(b)
+}
+
+// Retune returns the config a model read from file continues with: its
+// own, with the flags given applied where model.Retune allows (each change
+// stated on stderr) and refused, naming the flags, where it does not.
+// --preset and --config are refused: the file has the config.
+func (cs *configSet) Retune(file string, stderr io.Writer) func(model.Config) (model.Config, error) {
+	return func(c model.Config) (model.Config, error) {
+		for _, f := range []string{"preset", "config"} {
+			if cs.explicit(f) {
+				return model.Config{}, fmt.Errorf("--%s: the model in %s has its config; give only the flags to change (%s)", f, file, strings.Join(model.Tunable, ", "))
+			}
+		}
+		asked, err := cs.Over(c)
+		if err != nil {
+			return model.Config{}, err
+		}
+		changed, err := model.Retune(c, asked)
+		if err != nil {
+			var flags []string
+			for key := range cs.set {
+				if !slices.Contains(model.Tunable, key) && !reflect.DeepEqual(jsonFields(c.JSON())[key], jsonFields(asked.JSON())[key]) {
+					flags = append(flags, "--"+flagName(key))
+				}
+			}
+			slices.Sort(flags)
+			return model.Config{}, fmt.Errorf("%s conflict with %s: %w", strings.Join(flags, ", "), file, err)
+		}
+		was, now := jsonFields(c.JSON()), jsonFields(asked.JSON())
+		for _, key := range changed {
+			fmt.Fprintf(stderr, "latentlab: --%s: %s %v → %v (the rest of the config is %s's)\n", flagName(key), key, was[key], now[key], file)
+		}
+		return asked, nil
 	}
 }
 

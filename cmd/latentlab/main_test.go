@@ -257,7 +257,7 @@ func TestConfigFlags(t *testing.T) {
 	} {
 		fs := flag.NewFlagSet("test", flag.ContinueOnError)
 		fs.SetOutput(io.Discard)
-		apply := configFlags(fs)
+		apply := configFlags(fs).Config
 		if err := fs.Parse(tc.args); err != nil {
 			t.Errorf("%q: %v", tc.args, err)
 			continue
@@ -289,7 +289,7 @@ func TestConfigFlags(t *testing.T) {
 	} {
 		fs := flag.NewFlagSet("test", flag.ContinueOnError)
 		fs.SetOutput(io.Discard)
-		apply := configFlags(fs)
+		apply := configFlags(fs).Config
 		if err := fs.Parse(tc.args); err != nil {
 			t.Errorf("%q: %v", tc.args, err)
 			continue

@@ -13,7 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"latentlab/core/data"
 	"latentlab/core/model"
+	"latentlab/core/train"
 )
 
 // TestMain lets a test run the command in a process of its own (the test
@@ -84,11 +86,12 @@ func exitWithin(t *testing.T, cmd *exec.Cmd, d time.Duration) int {
 }
 
 // TestSignalWritesAndExits: SIGTERM during training finishes the step,
-// writes --out (a file that decodes, at the step reached) and exits 143
-// within 10 s.
+// writes --out (a file that decodes, at the step reached) and the
+// checkpoint (which resumes at that step) and exits 143 within 10 s.
 func TestSignalWritesAndExits(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "m.safetensors")
-	cmd, stderr := started(t, "train", "--data", testdata, "--steps", "1000000", "--encoder", "32", "--discriminator", "16", "--batch", "20", "--log-every", "1", "--out", out)
+	ckpt := filepath.Join(t.TempDir(), "ckpt")
+	cmd, stderr := started(t, "train", "--data", testdata, "--steps", "1000000", "--encoder", "32", "--discriminator", "16", "--batch", "20", "--log-every", "1", "--out", out, "--checkpoint", ckpt)
 	cmd.Process.Signal(syscall.SIGTERM)
 	if code := exitWithin(t, cmd, 10*time.Second); code != 143 {
 		t.Fatalf("exit %d after SIGTERM, want 143\n%s", code, stderr.String())
@@ -102,6 +105,48 @@ func TestSignalWritesAndExits(t *testing.T) {
 	}
 	if !strings.Contains(stderr.String(), "stopped by terminated at step") {
 		t.Errorf("stderr %q", clip(stderr.String()))
+	}
+	_, steps, _ := model.Decode(b)
+	if s := resumeFile(t, ckpt); s.Steps != steps {
+		t.Errorf("the checkpoint is at step %d, --out at %d", s.Steps, steps)
+	}
+}
+
+// resumeFile resumes the checkpoint at path on the test subset.
+func resumeFile(t *testing.T, path string) *train.Session {
+	t.Helper()
+	f, err := readFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, te, err := data.LoadMNIST(testdata)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := train.Resume(f, tr, te, nil)
+	if err != nil {
+		t.Fatalf("%s does not resume: %v", path, err)
+	}
+	return s
+}
+
+// TestKilledLeavesCheckpoint: kill -9 during a training that checkpoints
+// every step leaves a checkpoint that resumes (never half a file), and the
+// next run removes the temporary file the kill may have left.
+func TestKilledLeavesCheckpoint(t *testing.T) {
+	dir := t.TempDir()
+	ckpt := filepath.Join(dir, "ckpt")
+	cmd, stderr := started(t, "train", "--data", testdata, "--steps", "1000000", "--encoder", "256", "--discriminator", "64", "--batch", "20", "--log-every", "5", "--checkpoint", ckpt, "--checkpoint-every", "1")
+	time.Sleep(300 * time.Millisecond)
+	cmd.Process.Kill()
+	exitWithin(t, cmd, 10*time.Second)
+	if s := resumeFile(t, ckpt); s.Steps < 5 {
+		t.Errorf("checkpoint at step %d, after the first JSON line (step 5)\n%s", s.Steps, clip(stderr.String()))
+	}
+	code, _, errOut := cli(t, "train", "--data", testdata, "--resume", ckpt, "--steps", "1")
+	temps, _ := filepath.Glob(filepath.Join(dir, ".latentlab-*"))
+	if code != 0 || len(temps) != 0 {
+		t.Errorf("exit %d, temporary files %v after the next run\n%s", code, temps, errOut)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -21,14 +22,34 @@ import (
 	"latentlab/core/train"
 )
 
+const trainSummary = `Trains a model on MNIST. Progress goes to stderr; a JSON line of
+mean losses per log interval goes to stdout, and a last line with the
+test-set metrics. Same config and seed, same losses.
+
+--out writes the model's weights (a PyTorch state dict). --checkpoint
+writes the whole training state (weights, optimizer moments, random
+streams, position in the epoch, loss curves) every --checkpoint-every and
+at the end; --resume continues it to the bit, and there --steps and
+--epochs count the total, the steps before included. --init starts a new
+training from a file's weights; --steps and --epochs count the steps to
+add. With --init or --resume the model keeps the file's config: the flags
+` + "--lr-recon, --lr-reg, --beta1, --beta2 and --momentum" + ` change it, any other
+config flag that differs from the file is refused.
+
+The first SIGINT or SIGTERM stops after the current step, writes the
+checkpoint and --out, and exits 130 or 143; a second one exits at once.`
+
 func trainCmd(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("train", "Trains a model on MNIST. Progress goes to stderr; a JSON line of\nmean losses per log interval goes to stdout, and a last line with the\ntest-set reconstruction loss. Same config and seed, same losses.", stderr)
+	fs := newFlagSet("train", trainSummary, stderr)
 	config := configFlags(fs)
 	steps := fs.Int("steps", 0, "training steps (batches); overrides --epochs")
 	epochs := fs.Float64("epochs", 1, "passes over the 60,000 training digits")
 	out := fs.String("out", "", "write the trained model to this .safetensors `file`")
 	dtype := fs.String("dtype", "f32", "dtype of the written file: f32 or f16")
-	init := fs.String("init", "", "continue training from this .safetensors `file` (its config wins)")
+	init := fs.String("init", "", "start from this .safetensors `file`'s weights (and config)")
+	resume := fs.String("resume", "", "continue the training of this checkpoint `file` (see --checkpoint); it is also the checkpoint written unless --checkpoint says otherwise")
+	ckpt := fs.String("checkpoint", "", "write the whole training state to this `file`, every --checkpoint-every and at the end")
+	every := fs.String("checkpoint-every", "5m", "checkpoint interval: a number of steps (\"500\") or a duration (\"10m\")")
 	dataDir := fs.String("data", "assets/mnist", "`dir`ectory holding the MNIST idx files (make data)")
 	logEvery := fs.Int("log-every", 100, "steps per JSON line")
 	if err := parse(fs, args); err != nil {
@@ -38,48 +59,88 @@ func trainCmd(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if *logEvery < 1 {
+	switch {
+	case *logEvery < 1:
 		return errors.New("--log-every must be at least 1")
+	case *steps < 0:
+		return fmt.Errorf("--steps %d: give a positive count", *steps)
+	case *steps == 0 && !(*epochs > 0 && *epochs <= 1e6):
+		return fmt.Errorf("--epochs %v: give a positive number (at most 1e6), or --steps", *epochs)
+	case *init != "" && *resume != "":
+		return errors.New("--init starts a new training from a file's weights, --resume continues a checkpoint's training: give one")
 	}
-	var m model.Model
-	done := 0
-	if *init != "" {
-		b, err := readWeights(*init)
-		if err != nil {
-			return err
-		}
-		if m, done, err = model.Decode(b); err != nil {
-			return fmt.Errorf("%s: %w", *init, err)
-		}
-	} else {
-		c, err := config()
-		if err != nil {
-			return err
-		}
-		if m, err = model.New(c); err != nil {
-			return err
+	interval, err := parseEvery(*every)
+	if err != nil {
+		return err
+	}
+	if *resume != "" && *ckpt == "" {
+		*ckpt = *resume
+	}
+	for _, path := range []string{*out, *ckpt} {
+		if path != "" {
+			removeStale(filepath.Dir(path), stderr)
 		}
 	}
 	trainSet, testSet, err := data.LoadMNIST(*dataDir)
 	if err != nil {
 		return err
 	}
-	s, err := train.New(m, trainSet, testSet, done)
-	if err != nil {
-		return err
-	}
-	total := *steps
-	if total <= 0 {
-		if *epochs <= 0 {
-			return errors.New("give --steps or a positive --epochs")
+	var s *train.Session
+	switch {
+	case *resume != "":
+		f, err := readFile(*resume)
+		if err != nil {
+			return err
 		}
+		if s, err = train.Resume(f, trainSet, testSet, config.Retune(*resume, stderr)); err != nil {
+			if errors.Is(err, train.ErrNotCheckpoint) {
+				return fmt.Errorf("%s: %w; to train on from its weights alone, use --init", *resume, err)
+			}
+			return fmt.Errorf("%s: %w", *resume, err)
+		}
+	case *init != "":
+		f, err := readFile(*init)
+		if err != nil {
+			return err
+		}
+		m, done, err := model.FromFile(f, config.Retune(*init, stderr))
+		if err != nil {
+			return fmt.Errorf("%s: %w", *init, err)
+		}
+		if s, err = train.New(m, trainSet, testSet, done); err != nil {
+			return err
+		}
+	default:
+		c, err := config.Config()
+		if err != nil {
+			return err
+		}
+		m, err := model.New(c)
+		if err != nil {
+			return err
+		}
+		if s, err = train.New(m, trainSet, testSet, 0); err != nil {
+			return err
+		}
+	}
+	// total is the steps this run takes.
+	total := *steps
+	if total == 0 {
 		total = int(*epochs * float64(trainSet.N/s.Batch()))
 	}
+	if *resume != "" {
+		if total <= s.Steps {
+			fmt.Fprintf(stderr, "latentlab: %s is at step %d already, of the %d asked for: no training\n", *resume, s.Steps, total)
+		}
+		total = max(0, total-s.Steps)
+	}
+	m := s.Model
 	c := m.Config()
-	fmt.Fprintf(stderr, "latentlab: training %s %v, %d parameters, %d steps of %d\n", c.Model, c.Nets()["encoder"], c.ParamCount(), total, c.Batch)
+	fmt.Fprintf(stderr, "latentlab: training %s %v, %d parameters, %d steps of %d from step %d\n", c.Model, c.Nets()["encoder"], c.ParamCount(), total, c.Batch, s.Steps)
 
 	// The first SIGINT or SIGTERM stops after the current step, still
-	// writes --out and exits 130 or 143; a second one exits at once.
+	// writes the checkpoint and --out and exits 130 or 143; a second one
+	// exits at once.
 	var stop atomic.Value // the os.Signal that asked to stop
 	sig := make(chan os.Signal, 2)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
@@ -98,10 +159,25 @@ func trainCmd(args []string, stdout, stderr io.Writer) error {
 	}()
 	stopped := func() bool { return stop.Load() != nil }
 
+	saved := -1 // the step of the last checkpoint written
+	saveCheckpoint := func() error {
+		if *ckpt == "" || saved == s.Steps {
+			return nil
+		}
+		b, err := s.Checkpoint()
+		if err != nil {
+			return err
+		}
+		if err := writeFile(*ckpt, b); err != nil {
+			return fmt.Errorf("checkpoint: %w", err)
+		}
+		saved = s.Steps
+		return nil
+	}
 	enc := json.NewEncoder(stdout)
 	bar := newProgress(stderr, total)
 	var mean train.Mean
-	start, last := time.Now(), time.Now()
+	start, last, lastSaved := time.Now(), time.Now(), time.Now()
 	lastStep := 0
 	for i := 1; i <= total && !stopped(); i++ {
 		l := s.Step()
@@ -112,6 +188,9 @@ func trainCmd(args []string, stdout, stderr io.Writer) error {
 				if *out != "" {
 					kept = fmt.Sprintf("; %s was not written", *out)
 				}
+				if saved >= 0 {
+					kept += fmt.Sprintf("; %s holds step %d, the last good state", *ckpt, saved)
+				}
 				return fmt.Errorf("training diverged at step %d: loss %s is %v (try a lower learning rate, --lr-recon or --lr-reg)%s", s.Steps, name, l[k], kept)
 			}
 		}
@@ -119,24 +198,31 @@ func trainCmd(args []string, stdout, stderr io.Writer) error {
 		bar.update(i, m.LossNames(), mean.Value())
 		if i%*logEvery == 0 || i == total {
 			now := time.Now()
+			for k, name := range m.LossNames() {
+				s.Curves.Add(name, float64(s.Steps), mean.Value()[k])
+			}
 			if err := enc.Encode(statsOf(s, mean.Value(), float64((i-lastStep)*s.Batch())/now.Sub(last).Seconds(), now.Sub(start))); err != nil {
 				return err
 			}
 			mean.Reset()
 			last, lastStep = now, i
 		}
+		if interval.due(i, time.Since(lastSaved)) && i < total {
+			if err := saveCheckpoint(); err != nil {
+				return err
+			}
+			lastSaved = time.Now()
+		}
 	}
 	bar.finish()
 	if stopped() {
 		fmt.Fprintf(stderr, "latentlab: interrupted at step %d\n", s.Steps)
 	}
-	fmt.Fprintf(stderr, "latentlab: evaluating on %d test digits\n", testSet.N)
-	final := map[string]any{"step": s.Steps, "epoch": s.Epoch(), "elapsed_s": time.Since(start).Seconds()}
-	for k, v := range s.Metrics() {
-		final[k] = finite(v)
-	}
-	if err := enc.Encode(final); err != nil {
+	if err := saveCheckpoint(); err != nil {
 		return err
+	}
+	if saved >= 0 {
+		fmt.Fprintf(stderr, "latentlab: checkpoint %s at step %d\n", *ckpt, saved)
 	}
 	if *out != "" {
 		if err := writeModel(*out, s, dt); err != nil {
@@ -147,7 +233,41 @@ func trainCmd(args []string, stdout, stderr io.Writer) error {
 	if sg, ok := stop.Load().(os.Signal); ok {
 		return exitCode{signalCode(sg), fmt.Sprintf("stopped by %v at step %d", sg, s.Steps)}
 	}
-	return nil
+	fmt.Fprintf(stderr, "latentlab: evaluating on %d test digits\n", testSet.N)
+	final := map[string]any{"step": s.Steps, "epoch": s.Epoch(), "elapsed_s": time.Since(start).Seconds()}
+	for k, v := range s.Metrics() {
+		final[k] = finite(v)
+	}
+	return enc.Encode(final)
+}
+
+// every is a checkpoint interval: steps, or a duration.
+type every struct {
+	steps int
+	dur   time.Duration
+}
+
+func parseEvery(v string) (every, error) {
+	if n, err := strconv.Atoi(v); err == nil {
+		if n < 1 {
+			return every{}, fmt.Errorf("--checkpoint-every %d: give at least 1 step, or a duration such as 10m", n)
+		}
+		return every{steps: n}, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < time.Second {
+		return every{}, fmt.Errorf("--checkpoint-every %q: give a number of steps or a duration of at least 1s, such as 500 or 10m", v)
+	}
+	return every{dur: d}, nil
+}
+
+// due reports whether a checkpoint is due after the run's step i, since
+// the last one.
+func (e every) due(i int, since time.Duration) bool {
+	if e.steps > 0 {
+		return i%e.steps == 0
+	}
+	return since >= e.dur
 }
 
 // exitCode is an error that ends the command with its own exit status.
@@ -189,20 +309,31 @@ func finite(v float64) any {
 	return v
 }
 
-// writeModel writes the session's model to path atomically: a crash or a
-// full disk never leaves a half-written file under that name.
+// writeModel writes the session's model (its weights, a PyTorch state
+// dict) to path atomically (writeFile).
 func writeModel(path string, s *train.Session, dt checkpoint.DType) error {
 	b, err := model.Encode(s.Model, s.Steps, dt)
 	if err != nil {
 		return err
 	}
-	// A temporary file beside path, mode 0644 less the umask (CreateTemp's
-	// 0600 would hide the weights from other users and tools), synced to
-	// disk before it takes path's name.
+	return writeFile(path, b)
+}
+
+// tempPrefix and tempSuffix frame the names of the temporary files
+// writeFile makes: .latentlab-PID-N.tmp.
+const tempPrefix, tempSuffix = ".latentlab-", ".tmp"
+
+// writeFile writes b to path atomically: a crash or a full disk never
+// leaves a half-written file under that name. It writes a temporary file
+// beside path, mode 0644 less the umask (CreateTemp's 0600 would hide the
+// weights from other users and tools), syncs it to disk, renames it to
+// path and syncs the directory.
+func writeFile(path string, b []byte) error {
 	dir := filepath.Dir(path)
 	var tmp *os.File
+	var err error
 	for try := 0; ; try++ {
-		name := filepath.Join(dir, fmt.Sprintf(".latentlab-%d-%d.tmp", os.Getpid(), time.Now().UnixNano()+int64(try)))
+		name := filepath.Join(dir, fmt.Sprintf("%s%d-%d%s", tempPrefix, os.Getpid(), time.Now().UnixNano()+int64(try), tempSuffix))
 		tmp, err = os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 		if err == nil || !errors.Is(err, os.ErrExist) || try > 100 {
 			break
@@ -231,6 +362,28 @@ func writeModel(path string, s *train.Session, dt checkpoint.DType) error {
 		d.Close()
 	}
 	return nil
+}
+
+// removeStale removes the temporary files writeFile left in dir when its
+// process was killed: those whose PID no longer runs. It says so on w.
+func removeStale(dir string, w io.Writer) {
+	names, _ := filepath.Glob(filepath.Join(dir, tempPrefix+"*"+tempSuffix))
+	for _, name := range names {
+		pidPart, _, ok := strings.Cut(strings.TrimPrefix(filepath.Base(name), tempPrefix), "-")
+		pid, err := strconv.Atoi(pidPart)
+		if !ok || err != nil || pid <= 0 || pid == os.Getpid() || running(pid) {
+			continue
+		}
+		if os.Remove(name) == nil {
+			fmt.Fprintf(w, "latentlab: removed %s, left by an interrupted run (process %d)\n", name, pid)
+		}
+	}
+}
+
+// running reports whether a process of that PID exists.
+func running(pid int) bool {
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
 }
 
 // progress draws a progress bar on a terminal, or a line per 10% elsewhere.
@@ -284,6 +437,19 @@ func (p *progress) finish() {
 	if p.tty {
 		fmt.Fprintln(p.w)
 	}
+}
+
+// readFile reads and decodes a .safetensors file (readWeights).
+func readFile(path string) (*checkpoint.File, error) {
+	b, err := readWeights(path)
+	if err != nil {
+		return nil, err
+	}
+	f, err := checkpoint.Decode(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return f, nil
 }
 
 // readWeights reads a .safetensors file, refusing by its size, before

@@ -1,0 +1,143 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"latentlab/core/checkpoint"
+	"latentlab/core/train"
+)
+
+// resumeArgs trains the small AAE of smallArgs by epochs of the subset's
+// 2000 digits (100 steps of 20 an epoch).
+func resumeArgs(epochs string, extra ...string) []string {
+	args := []string{"train", "--data", testdata, "--epochs", epochs, "--encoder", "32", "--discriminator", "16", "--batch", "20", "--log-every", "10"}
+	return append(args, extra...)
+}
+
+func readBytes(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestResumeExact: 0.2 epoch, then --resume to 0.4 (--epochs counts the
+// total), gives the same weight bytes and the same test loss as 0.4
+// straight; the checkpoint is written at the end, --out stays a plain
+// state dict.
+func TestResumeExact(t *testing.T) {
+	dir := t.TempDir()
+	straight, resumed, ckpt := filepath.Join(dir, "straight"), filepath.Join(dir, "resumed"), filepath.Join(dir, "ckpt")
+	want := trainOK(t, resumeArgs("0.4", "--out", straight))
+	first := trainOK(t, resumeArgs("0.2", "--checkpoint", ckpt))
+	if last := first[len(first)-1]; last.Step != 20 {
+		t.Fatalf("0.2 epoch ended at step %d", last.Step)
+	}
+	got := trainOK(t, []string{"train", "--data", testdata, "--resume", ckpt, "--epochs", "0.4", "--log-every", "10", "--out", resumed})
+	w, g := want[len(want)-1], got[len(got)-1]
+	if g.Step != 40 || *g.TestRecon != *w.TestRecon {
+		t.Errorf("resumed: step %d test_recon %v; straight: step %d test_recon %v", g.Step, *g.TestRecon, w.Step, *w.TestRecon)
+	}
+	if string(readBytes(t, straight)) != string(readBytes(t, resumed)) {
+		t.Error("the resumed training's weights differ from the straight one's")
+	}
+	out, err := checkpoint.Decode(readBytes(t, resumed))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if train.IsCheckpoint(out) {
+		t.Error("--out holds the training state")
+	}
+	for _, ts := range out.Tensors {
+		if strings.HasPrefix(ts.Name, "training.") {
+			t.Fatalf("--out has %s", ts.Name)
+		}
+	}
+	// --resume writes its own file unless told otherwise: now at step 40,
+	// with the curve points of both runs.
+	f, err := checkpoint.Decode(readBytes(t, ckpt))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Meta["step"] != "40" || !strings.Contains(f.Meta["training"], `"recon":{"x":[10,20,30,40]`) {
+		t.Errorf("checkpoint after the resume: step %s, %s", f.Meta["step"], f.Meta["training"])
+	}
+	// Asked for no more than it has: nothing to train, still writes --out.
+	code, _, stderr := cli(t, "train", "--data", testdata, "--resume", ckpt, "--epochs", "0.3", "--out", resumed)
+	if code != 0 || !strings.Contains(stderr, "at step 40 already, of the 30 asked for") {
+		t.Errorf("exit %d: %s", code, stderr)
+	}
+}
+
+// TestResumeFlags: with --resume or --init the file's config holds; the
+// learning rates may change, and say so; other config flags that differ,
+// --preset, --config, and both files at once are refused with the flags
+// named, and write nothing.
+func TestResumeFlags(t *testing.T) {
+	dir := t.TempDir()
+	ckpt, weights, out := filepath.Join(dir, "ckpt"), filepath.Join(dir, "weights"), filepath.Join(dir, "out")
+	trainOK(t, resumeArgs("0.1", "--checkpoint", ckpt, "--out", weights))
+	before := readBytes(t, ckpt)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--resume", ckpt, "--batch", "10", "--latent", "5"}, "--batch, --latent conflict with " + ckpt},
+		{[]string{"--init", weights, "--batch", "10"}, "batch 10 (the model has 20)"},
+		{[]string{"--resume", ckpt, "--preset", "paper"}, "--preset: the model in " + ckpt + " has its config"},
+		{[]string{"--init", weights, "--resume", ckpt}, "give one"},
+		{[]string{"--resume", weights}, "no training state (it is no checkpoint); to train on from its weights alone, use --init"},
+		{[]string{"--resume", ckpt, "--checkpoint-every", "0"}, "--checkpoint-every 0"},
+		{[]string{"--resume", ckpt, "--checkpoint-every", "soon"}, `--checkpoint-every "soon"`},
+	} {
+		args := append([]string{"train", "--data", testdata, "--epochs", "0.2", "--out", out}, tc.args...)
+		code, _, stderr := cli(t, args...)
+		if code == 0 || !strings.Contains(stderr, tc.want) {
+			t.Errorf("%v: exit %d, stderr %q, want %q", tc.args, code, stderr, tc.want)
+		}
+		if _, err := os.Stat(out); err == nil {
+			t.Fatalf("%v wrote --out", tc.args)
+		}
+	}
+	if string(readBytes(t, ckpt)) != string(before) {
+		t.Error("a refused resume changed the checkpoint")
+	}
+	// The same value as the file's is no conflict; a new learning rate is
+	// applied and stated.
+	code, _, stderr := cli(t, "train", "--data", testdata, "--resume", ckpt, "--epochs", "0.2", "--batch", "20", "--lr-recon", "0.0005", "--out", out)
+	if code != 0 || !strings.Contains(stderr, "--lr-recon: lr_recon 0.001 → 0.0005") {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if c, step := fileConfig(t, out); c.LRRecon != 0.0005 || c.Batch != 20 || step != "20" {
+		t.Errorf("resumed with a new rate: lr_recon %v, batch %d, step %s", c.LRRecon, c.Batch, step)
+	}
+}
+
+// TestStaleTempRemoved: a temporary file left by a killed run (its PID
+// gone) is removed by the next write to that directory; one of a live
+// process is left alone.
+func TestStaleTempRemoved(t *testing.T) {
+	dir := t.TempDir()
+	stale := filepath.Join(dir, ".latentlab-999999999-1.tmp")
+	live := filepath.Join(dir, ".latentlab-1-1.tmp") // PID 1 always runs
+	for _, p := range []string{stale, live} {
+		if err := os.WriteFile(p, []byte("half a file"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, _, stderr := cli(t, smallArgs(filepath.Join(dir, "m"))...)
+	if _, err := os.Stat(stale); err == nil {
+		t.Errorf("the stale file is still there: %s", stderr)
+	}
+	if _, err := os.Stat(live); err != nil {
+		t.Error("the live process's file was removed")
+	}
+	if !strings.Contains(stderr, "left by an interrupted run (process 999999999)") {
+		t.Errorf("stderr %q", stderr)
+	}
+}
