@@ -3,7 +3,7 @@
 //
 // Usage:
 //
-//	server [-addr :8080] [-dir DIR]
+//	server [-addr :8080] [-dir DIR] [-log] [-max-conns 512]
 //
 // -addr is the address to listen on; "127.0.0.1:0" picks a free port. Once
 // listening, the server prints one line to stdout,
@@ -34,6 +34,10 @@
 //   - File contents, hashes and compressed bytes are cached in memory per
 //     path, keyed by the file's size and modification time, so the embedded
 //     files are read once and a -dir file is re-read when it changes.
-//   - One log line per request goes to stderr: method, path, status, bytes,
-//     duration. A panic in a handler is logged and answered with 500.
+//   - With -log, one line per request goes to stderr: method, path, status,
+//     bytes, duration. Errors are always logged. A panic in a handler is
+//     logged and answered with 500.
+//   - Slow clients are bounded: a read timeout, 64 KB of headers, a write
+//     deadline per response sized by its length, and at most -max-conns
+//     connections at once (later ones wait in the backlog).
 package main

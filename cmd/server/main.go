@@ -33,8 +33,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 	flags.SetOutput(stderr)
 	addr := flags.String("addr", ":8080", "`address` to listen on; port 0 picks a free port")
 	logRequests := flags.Bool("log", false, "log every request to stderr (errors are always logged)")
+	maxConns := flags.Int("max-conns", 512, "most connections served at once; more wait for one to close")
 	dir := flags.String("dir", "", "serve the files under `DIR` (laid out like the module root) instead of the embedded copy")
 	if err := flags.Parse(args); err != nil {
+		return 2
+	}
+	if *maxConns < 1 {
+		fmt.Fprintf(stderr, "latentlab: -max-conns %d: give at least 1\n", *maxConns)
 		return 2
 	}
 	if flags.NArg() > 0 {
@@ -83,7 +88,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	go func() { served <- srv.Serve(limitConns(ln, *maxConns)) }()
 	fmt.Fprintf(stdout, "latentlab: serving on %s\n", serveURL(ln.Addr()))
 
 	select {
