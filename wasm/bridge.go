@@ -170,19 +170,21 @@ func (b *bridge) init(args []js.Value) (any, error) {
 	if err := b.use(m, 0); err != nil {
 		return nil, err
 	}
-	return b.modelInfo(0), nil
+	return b.modelInfo(), nil
 }
 
-// modelInfo describes the current model, which has had steps steps, for
-// init and importWeights: {config, params, step, sharded, caps}.
-func (b *bridge) modelInfo(steps int) map[string]any {
+// modelInfo describes the current model for init and importWeights:
+// {config, params, step, epoch, epochProgress, sharded, caps}.
+func (b *bridge) modelInfo() map[string]any {
 	c := b.s.Model.Config()
 	return map[string]any{
-		"config":  c.JSON(),
-		"params":  c.ParamCount(),
-		"step":    steps,
-		"sharded": b.sharded,
-		"caps":    capsOf(b.s.Model),
+		"config":        c.JSON(),
+		"params":        c.ParamCount(),
+		"step":          b.s.Steps,
+		"epoch":         b.s.Epoch(),
+		"epochProgress": b.s.Progress(),
+		"sharded":       b.sharded,
+		"caps":          capsOf(b.s.Model),
 	}
 }
 
@@ -195,12 +197,17 @@ func (b *bridge) use(m model.Model, steps int) error {
 	if err != nil {
 		return err
 	}
-	sharded, err := b.applyShard(m)
+	return b.useSession(s)
+}
+
+// useSession makes s the current session.
+func (b *bridge) useSession(s *train.Session) error {
+	sharded, err := b.applyShard(s.Model)
 	if err != nil {
 		return err
 	}
 	b.s, b.sharded = s, sharded
-	b.views.reset(m)
+	b.views.reset(s.Model)
 	return nil
 }
 
@@ -318,8 +325,12 @@ func (b *bridge) exportWeights(args []js.Value) (any, error) {
 	return map[string]any{"bytes": bytesToJS(file), "filename": name}, nil
 }
 
-// importWeights(bytes) → {config, params, step, sharded, caps}: replaces the model with the file's,
-// or returns an error and leaves the current model as it was.
+// importWeights(bytes) → {config, params, step, epoch, epochProgress,
+// sharded, caps, curves}: replaces the model with the file's, or returns
+// an error and leaves the current model as it was. A training checkpoint
+// (checkpoint, or the CLI's --checkpoint) resumes exactly, its loss curves
+// in curves (JSON, as checkpoint takes them); a file of weights alone
+// starts a new training of them at the file's step, curves null.
 func (b *bridge) importWeights(args []js.Value) (any, error) {
 	if len(args) != 1 {
 		return nil, errors.New("importWeights wants the file's bytes as a Uint8Array")
@@ -328,14 +339,76 @@ func (b *bridge) importWeights(args []js.Value) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	m, steps, err := model.Decode(raw)
+	if b.trainSet == nil {
+		return nil, errors.New("the MNIST data has not been loaded yet")
+	}
+	f, err := checkpoint.Decode(raw)
 	if err != nil {
 		return nil, err
 	}
-	if err := b.use(m, steps); err != nil {
+	var curves any
+	if train.IsCheckpoint(f) {
+		s, err := train.Resume(f, b.trainSet, b.testSet, nil)
+		if err != nil {
+			return nil, err
+		}
+		if err := b.useSession(s); err != nil {
+			return nil, err
+		}
+		j, err := json.Marshal(s.Curves)
+		if err != nil {
+			return nil, err
+		}
+		curves = string(j)
+	} else {
+		m, steps, err := model.FromFile(f, nil)
+		if err != nil {
+			return nil, err
+		}
+		if err := b.use(m, steps); err != nil {
+			return nil, err
+		}
+	}
+	info := b.modelInfo()
+	info["curves"] = curves
+	return info, nil
+}
+
+// checkpoint(curvesJSON) → {bytes, filename, step}: the whole training
+// state (train.Session.Checkpoint) with the page's loss curves ({name:
+// {x, y}}), which importWeights resumes exactly. Every replica of a
+// sharded model must call it, as for train: their optimizers' parts are
+// gathered; replicas other than 0 return no bytes. Weights that are not
+// finite are refused: there is nothing worth keeping.
+func (b *bridge) checkpoint(args []js.Value) (any, error) {
+	s, err := b.session()
+	if err != nil {
 		return nil, err
 	}
-	return b.modelInfo(steps), nil
+	if len(args) != 1 || args[0].Type() != js.TypeString {
+		return nil, errors.New("checkpoint wants the loss curves as a JSON string")
+	}
+	curves, err := train.ParseCurves([]byte(args[0].String()))
+	if err != nil {
+		return nil, err
+	}
+	if err := model.CheckFinite(s.Model); err != nil {
+		return nil, err
+	}
+	if b.sharded {
+		s.GatherState(b.shard)
+		if b.shard.Index > 0 {
+			return map[string]any{"step": s.Steps}, nil
+		}
+	}
+	s.Curves = curves
+	file, err := s.Checkpoint()
+	if err != nil {
+		return nil, err
+	}
+	c := s.Model.Config()
+	name := fmt.Sprintf("latentlab-%s-z%d-step%d-checkpoint.safetensors", c.Model, c.Latent, s.Steps)
+	return map[string]any{"bytes": bytesToJS(file), "filename": name, "step": s.Steps}, nil
 }
 
 // bytesFromJS copies a Uint8Array into Go in one call.

@@ -192,3 +192,44 @@ func TestGuardTurnsPanicsIntoErrors(t *testing.T) {
 		t.Errorf("error %q", e)
 	}
 }
+
+// TestCheckpointResumes: a checkpoint imported back resumes the training
+// exactly (the same next losses) with its step, epoch and curves; bad
+// curves are refused, and a weights file imports without curves.
+func TestCheckpointResumes(t *testing.T) {
+	b := loaded(t)
+	if _, e := call("init", b.init, small()); e != "" {
+		t.Fatal(e)
+	}
+	call("train", b.train, 3, 1e6)
+	if _, e := call("checkpoint", b.checkpoint, `{"recon": {"x": [1, 2], "y": [3]}}`); !strings.Contains(e, "2 steps for 1 values") {
+		t.Errorf("unequal curve: %q", e)
+	}
+	if _, e := call("checkpoint", b.checkpoint, 7); !strings.Contains(e, "JSON string") {
+		t.Errorf("curves as a number: %q", e)
+	}
+	ck, e := call("checkpoint", b.checkpoint, `{"recon": {"x": [1, 3], "y": [550.5, 540.25]}}`)
+	if e != "" {
+		t.Fatal(e)
+	}
+	if ck.Get("step").Int() != 3 || !strings.HasSuffix(ck.Get("filename").String(), "-step3-checkpoint.safetensors") {
+		t.Errorf("checkpoint step %d, filename %q", ck.Get("step").Int(), ck.Get("filename").String())
+	}
+	went, _ := call("train", b.train, 2, 1e6)
+	r, e := call("importWeights", b.importWeights, ck.Get("bytes"))
+	if e != "" {
+		t.Fatal(e)
+	}
+	if r.Get("step").Int() != 3 || r.Get("epoch").Int() != 0 || r.Get("epochProgress").Float() != 0.5 ||
+		r.Get("curves").String() != `{"recon":{"x":[1,3],"y":[550.5,540.25]}}` {
+		t.Errorf("imported step %d, epoch %d + %v, curves %s", r.Get("step").Int(), r.Get("epoch").Int(), r.Get("epochProgress").Float(), r.Get("curves").String())
+	}
+	again, _ := call("train", b.train, 2, 1e6)
+	if a, b := went.Get("losses").Get("recon").Float(), again.Get("losses").Get("recon").Float(); a != b {
+		t.Errorf("after the checkpoint: recon %v went on, %v resumed", a, b)
+	}
+	exp, _ := call("exportWeights", b.exportWeights, "F32")
+	if r, e := call("importWeights", b.importWeights, exp.Get("bytes")); e != "" || !r.Get("curves").IsNull() {
+		t.Errorf("weights alone: curves %v, error %q", r.Get("curves"), e)
+	}
+}

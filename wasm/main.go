@@ -36,6 +36,7 @@ func main() {
 		"evaluate":      b.evaluate,
 		"exportWeights": b.exportWeights,
 		"importWeights": b.importWeights,
+		"checkpoint":    b.checkpoint,
 		"setShard":      b.setShard,
 	} {
 		api.Set(name, js.FuncOf(guard(name, f)))

@@ -37,7 +37,11 @@ func (s *Session) Checkpoint() ([]byte, error) {
 	if !ok {
 		return nil, fmt.Errorf("train: a %s model cannot save its training state", s.Model.Config().Model)
 	}
-	meta, err := json.Marshal(trainingMeta{Curves: s.Curves})
+	curves, err := json.Marshal(s.Curves)
+	if err != nil {
+		return nil, err
+	}
+	meta, err := json.Marshal(trainingMeta{Curves: curves})
 	if err != nil {
 		return nil, err
 	}
@@ -62,7 +66,7 @@ func (s *Session) Checkpoint() ([]byte, error) {
 
 // trainingMeta is the JSON of a checkpoint's "training" metadata.
 type trainingMeta struct {
-	Curves Curves `json:"curves"`
+	Curves json.RawMessage `json:"curves"`
 }
 
 // IsCheckpoint reports whether f holds a training state (Checkpoint), not
@@ -90,7 +94,8 @@ func Resume(f *checkpoint.File, train, test *data.Set, retune func(model.Config)
 	if err := json.Unmarshal([]byte(f.Meta["training"]), &meta); err != nil {
 		return nil, fmt.Errorf("train: the checkpoint's training metadata: %v", err)
 	}
-	if err := meta.Curves.check(); err != nil {
+	curves, err := ParseCurves(meta.Curves)
+	if err != nil {
 		return nil, err
 	}
 	m, step, err := model.FromFile(f, retune)
@@ -143,7 +148,7 @@ func Resume(f *checkpoint.File, train, test *data.Set, retune func(model.Config)
 	if err := r.TrainState().SetState(state); err != nil {
 		return nil, fmt.Errorf("train: the checkpoint's training state: %w", err)
 	}
-	s.Curves = meta.Curves
+	s.Curves = curves
 	return s, nil
 }
 

@@ -1,6 +1,7 @@
 package train
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 )
@@ -69,4 +70,14 @@ func (cs Curves) check() error {
 		}
 	}
 	return nil
+}
+
+// ParseCurves reads curves from their JSON ({name: {"x": [...], "y":
+// [...]}}), refusing what check refuses.
+func ParseCurves(b []byte) (Curves, error) {
+	var cs Curves
+	if err := json.Unmarshal(b, &cs); err != nil {
+		return nil, fmt.Errorf("train: loss curves: %v", err)
+	}
+	return cs, cs.check()
 }
