@@ -283,9 +283,18 @@ async function runSteps(query, steps) {
   return {page: p, weights: tensors(fs.readFileSync(file)), loss: stats.loss, testRecon};
 }
 
+/** downloadF32 downloads the model of page p as F32 weights and returns its tensors. */
+async function downloadF32(p, name) {
+  await p.selectOption('#dtype', 'F32');
+  const [download] = await Promise.all([p.waitForEvent('download'), p.click('#download')]);
+  const file = path.join(tmp, name);
+  await download.saveAs(file);
+  return tensors(fs.readFileSync(file));
+}
+
 test('data-parallel workers', async t => {
   const STEPS = 30;
-  let one;
+  let one, two;
   await t.test(`1 worker: ${STEPS} steps`, async () => {
     one = await runSteps('preset=default&workers=1', STEPS);
     assert.equal(await one.page.evaluate(() => window.latentlab.workers()), 1);
@@ -293,7 +302,7 @@ test('data-parallel workers', async t => {
   });
 
   await t.test(`2 workers: ${STEPS} steps follow the 1-worker run; replicas are bit-identical`, async () => {
-    const two = await runSteps('preset=default&workers=2', STEPS);
+    two = await runSteps('preset=default&workers=2', STEPS);
     assert.equal(await two.page.evaluate(() => window.latentlab.workers()), 2);
     assert.equal(await two.page.textContent('#workers-count'), '(2 workers)');
     // Both replicas hash their own weights: any difference at all would show.
@@ -336,6 +345,44 @@ test('data-parallel workers', async t => {
       `test recon over 1000 digits: 1 worker ${one.testRecon}, 2 workers ${two.testRecon}`);
   });
 
+  await t.test('a reload continues the saved training exactly: 20 steps, reload, 10 more are the 30 straight', async () => {
+    for (const [workers, straight] of [[1, one], [2, two]]) {
+      const p = await context.newPage();
+      p.on('pageerror', e => console.error('page error:', e.message));
+      await p.goto(`${baseURL}?preset=default&workers=${workers}&steps=20&autostart=1`);
+      await p.waitForFunction(() => document.body.dataset.savedStep === '20', null, {timeout: 90_000});
+      assert.match(await p.textContent('#saved-note'), /Saved in this browser at step 20/);
+      const curve = (await p.evaluate(() => window.latentlab.losses())).recon;
+      // No ?preset: the saved model comes back, and ?steps=10 trains on from it.
+      await p.goto(`${baseURL}?workers=${workers}&steps=10&autostart=1`);
+      await p.waitForFunction(() => ['paused', 'error'].includes(document.body.dataset.state) && document.body.dataset.savedStep === '30', null, {timeout: 90_000})
+        .catch(async e => { throw new Error(`${e.message}: ${await p.textContent('#error-text')}`); });
+      assert.equal(await p.evaluate(() => document.body.dataset.restoredStep), '20');
+      assert.equal(await p.isVisible('#restored'), true);
+      assert.match(await p.textContent('#restored-text'), /Restored to the model saved in this browser at step 20/);
+      assert.equal(Number(await p.getAttribute('#step', 'data-value')), 30);
+      const after = (await p.evaluate(() => window.latentlab.losses())).recon;
+      assert.deepEqual(after.x.slice(0, curve.x.length), curve.x, 'the loss curve comes back with the model');
+      assert.ok(after.x.at(-1) === 30, `the curve goes on to step 30: ${after.x}`);
+      const w = await downloadF32(p, `resumed-${workers}.safetensors`);
+      let differ = 0;
+      for (const [name, a] of Object.entries(straight.weights)) {
+        const b = w[name];
+        for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) differ++;
+      }
+      assert.equal(differ, 0, `${workers} worker(s): ${differ} weights differ between 20 + reload + 10 steps and 30 straight`);
+      await p.click('#start-fresh');
+      await p.waitForFunction(() => document.body.dataset.state === 'ready' && !document.body.dataset.savedStep, null, {timeout: 30_000});
+      assert.equal(Number(await p.getAttribute('#step', 'data-value')), 0);
+      assert.equal(await p.isVisible('#restored'), false);
+      await p.goto(`${baseURL}?workers=${workers}`);
+      await p.waitForFunction(() => ['ready', 'paused', 'error'].includes(document.body.dataset.state), null, {timeout: 90_000});
+      assert.equal(await p.evaluate(() => document.body.dataset.restoredStep), undefined, 'Start fresh forgot the saved model');
+      assert.equal(await p.evaluate(() => document.body.dataset.state), 'ready');
+      await p.close();
+    }
+  });
+
   await t.test('live views off: trains without snapshots, draws the views on pause', async () => {
     const p = await context.newPage();
     await p.goto(`${baseURL}?preset=default&live=0&steps=20&autostart=1`);
@@ -349,24 +396,32 @@ test('data-parallel workers', async t => {
     await p.close();
   });
 
-  await t.test('a diverging training pauses and says what to do', async () => {
+  await t.test('a diverging training pauses, says what to do, and reverts to the last saved step', async () => {
+    // SGD at a learning rate of 10 makes the default AAE's losses NaN within
+    // a few steps: the CLI trains 2 (still finite) and checkpoints them; the
+    // page imports the checkpoint (and saves it), then trains on into NaN.
+    const ckpt = path.join(tmp, 'diverging.safetensors');
+    await promisify(execFile)(CLI, ['train', '--optimizer', 'sgd', '--lr-recon', '10', '--steps', '2', '--checkpoint', ckpt], {cwd: ROOT, timeout: 60_000});
     const p = await context.newPage();
-    await p.goto(baseURL);
+    await p.goto(`${baseURL}?preset=default&steps=300`);
     await p.waitForFunction(() => ['ready', 'error'].includes(document.body.dataset.state), null, {timeout: 90_000});
-    // SGD at a learning rate of 10 makes the default AAE's losses NaN within a few steps.
-    await p.evaluate(() => localStorage.setItem('latentlab.config.v1', JSON.stringify({optimizer: 'sgd', lr_recon: 10})));
-    try {
-      await p.goto(`${baseURL}?autostart=1&steps=300`);
-      await p.waitForFunction(() => document.body.dataset.state === 'paused' || document.body.dataset.state === 'error', null, {timeout: 90_000});
-      const diverged = await p.evaluate(() => document.body.dataset.diverged);
-      assert.ok(diverged && Number(diverged) < 300, `paused at step ${await p.getAttribute('#step', 'data-value')} without a divergence mark`);
-      assert.equal(await p.isVisible('#error'), true);
-      assert.match(await p.textContent('#error-text'), /diverged by step .*Lower the learning rates/);
-      assert.equal(await p.evaluate(() => document.body.dataset.state), 'paused');
-    } finally {
-      await p.evaluate(() => localStorage.removeItem('latentlab.config.v1'));
-      await p.close();
-    }
+    await p.setInputFiles('#import', ckpt);
+    await p.waitForFunction(() => document.body.dataset.savedStep === '2', null, {timeout: 30_000});
+    assert.equal(Number(await p.getAttribute('#step', 'data-value')), 2, 'the CLI checkpoint imports at its step');
+    assert.equal(await p.evaluate(() => document.body.dataset.state), 'paused');
+    await p.click('#train');
+    await p.waitForFunction(() => document.body.dataset.diverged && document.body.dataset.state === 'paused', null, {timeout: 90_000});
+    const diverged = Number(await p.evaluate(() => document.body.dataset.diverged));
+    assert.ok(diverged > 2 && diverged < 300, `diverged by step ${diverged}`);
+    assert.equal(await p.isVisible('#error'), true);
+    assert.match(await p.textContent('#error-text'), /diverged by step .*Lower the learning rates.*at step 2 is saved in this browser/);
+    assert.equal(await p.evaluate(() => document.body.dataset.savedStep), '2', 'diverged weights are never saved');
+    assert.equal(await p.textContent('#error-revert'), 'Revert to step 2');
+    await p.click('#error-revert');
+    await p.waitForFunction(() => document.body.dataset.restoredStep === '2' && document.body.dataset.state === 'paused', null, {timeout: 30_000});
+    assert.equal(Number(await p.getAttribute('#step', 'data-value')), 2);
+    assert.match(await p.textContent('#restored-text'), /Reverted to the model saved in this browser at step 2/);
+    await p.close();
   });
 
   await t.test('?workers=99 stops at the core count, and so does the select', async () => {

@@ -45,6 +45,7 @@
 // snapshot.
 import * as ui from './ui.js';
 import {compileWasm, fetchData} from './assets.js';
+import {Persistence} from './persist.js';
 
 const APP_T0 = performance.now(); // app.js starts running
 
@@ -143,6 +144,7 @@ let presets = {};            // name → config
 let kinds = {};              // kind name → {name, doc, nets, caps} from the Go core
 let features = {};           // what this build of the Go core offers beyond the basics (score: sample quality)
 let model = null;            // {config, params, sharded, caps} of the model in the workers
+let modelId = 0;             // bumped whenever the model is replaced (build, import)
 let active = 1;              // workers training the model: all if it is sharded (a model.Sharder), else worker 0 alone
 let snap = null;             // last snapshot
 let evaluating = false;
@@ -183,6 +185,18 @@ const METRICS = {
 };
 const LOSS_COLORS = ['#4f46e5', '#d97706', '#059669', '#db2777', '#0891b2', '#65a30d', '#7c3aed', '#b91c1c'];
 const $ = id => document.getElementById(id);
+
+// The model and its training state, saved in the browser as it trains
+// (js/persist.js): a reload finds it again.
+const persist = new Persistence({
+  store: async () => (await requestActive('save', () => ({curves: curvesJSON()})))[0],
+  current: () => model && {id: modelId, step: stepNow()},
+});
+
+/** checkpoint returns the whole training state from the workers: {bytes, filename, step}. */
+async function checkpoint() {
+  return (await requestActive('checkpoint', () => ({curves: curvesJSON()})))[0];
+}
 const timing = [];           // the start-up phases: {name, start, end} in ms since navigation (page and workers)
 const timingLog = params.get('timing') === '1';
 
@@ -438,6 +452,11 @@ async function load() {
     // With autostart the first snapshot waits for the first training round (trainLoop takes it).
     const autostart = params.get('autostart') === '1';
     let failed = null;
+    // The model saved in this browser comes back, unless the address asks for a preset.
+    if (preset === null && await restoreSaved()) {
+      if (autostart) startTraining();
+      return;
+    }
     if (stored) {
       try {
         await buildModel(stored, {draw: !autostart});
@@ -516,6 +535,7 @@ async function trainLoop() {
         // Spend at most about a fifth of the time drawing pictures.
         nextSnapshot = now + Math.max(SNAPSHOT_EVERY_MS, 4 * (now - t));
       }
+      if (running && persist.due()) await autosave();
     }
   } catch (e) {
     running = false;
@@ -528,6 +548,7 @@ async function trainLoop() {
   }
   loop = null;
   if (state() === 'training') setState(stepNow() > 0 ? 'paused' : 'ready');
+  await autosave().catch(e => died(e.message));
   await refreshSnapshot();
 }
 
@@ -573,8 +594,11 @@ function onRound(rs, n, wall) {
   if (bad !== undefined && running) {
     running = false;
     document.body.dataset.diverged = String(r.step);
+    const good = persist.saved && persist.saved.id === modelId ? persist.saved.step : null;
     ui.showError(`Training diverged by step ${ui.fmtInt(r.step)}: the ${lossLabel(bad)} loss is no longer a number. ` +
-      'Lower the learning rates (lr_recon, lr_reg) and press Reset; these weights cannot be trusted, and a Download of them would be refused on Import.');
+      'Lower the learning rates (lr_recon, lr_reg) and press Reset; these weights cannot be trusted, and a Download of them would be refused on Import.' +
+      (good !== null ? ` The model as it was at step ${ui.fmtInt(good)} is saved in this browser.` : ''),
+    good !== null ? {revert: {label: `Revert to step ${ui.fmtInt(good)}`, run: () => restoreSaved({revert: true})}} : {});
   }
 }
 
@@ -613,6 +637,7 @@ async function buildModel(config, {draw = true} = {}) {
 /** adoptModel makes r (an init or import result) the page's model and lays out its views. */
 function adoptModel(r) {
   model = {config: JSON.parse(r.config), params: r.params, sharded: r.sharded, caps: r.caps};
+  modelId++;
   snap = null;
   showWorkerCount();
   layoutViews();
@@ -1343,7 +1368,7 @@ async function onLatentClick(ev) {
 async function onDownload() {
   const dtype = $('dtype').value;
   try {
-    const r = await request(0, 'export', {dtype});
+    const r = dtype === 'checkpoint' ? await checkpoint() : await request(0, 'export', {dtype});
     const url = URL.createObjectURL(new Blob([r.bytes], {type: 'application/octet-stream'}));
     const a = document.createElement('a');
     a.href = url;
@@ -1367,17 +1392,94 @@ async function importInto(bytes) {
   return r;
 }
 
-/** adoptImported shows the model the workers took from a file. */
+/**
+ * adoptImported shows the model the workers took from a file: its step and
+ * epoch and, from a training checkpoint, its loss curves.
+ */
 async function adoptImported(r, {clear}) {
-  if (clear) clearReadouts();
+  if (clear || r.curves) clearReadouts();
   adoptModel(r);
   const config = model.config;
   setForm(config);
   saveConfig(config);
   ui.setValue('params', model.params ? ui.fmtInt(model.params) : '–', model.params);
   ui.setValue('step', ui.fmtInt(r.step), r.step);
+  ui.setValue('epoch', String(r.epoch), r.epoch);
+  $('epoch-pct').textContent = `${Math.floor(r.epochProgress * 100)} %`;
+  ui.setBar('epoch-progress', r.epochProgress);
+  if (r.curves) {
+    for (const [key, c] of Object.entries(JSON.parse(r.curves) || {})) {
+      const h = loss[key] = new ui.History();
+      h.x = c.x;
+      h.y = c.y;
+    }
+    const first = model.caps.lossNames.find(k => loss[k] && loss[k].last !== null);
+    if (first !== undefined) ui.setValue('recon-loss', fmtNum(loss[first].last), loss[first].last);
+    scheduleDraw();
+  }
   setState(r.step > 0 ? 'paused' : 'ready');
   await refreshSnapshot();
+}
+
+/** curvesJSON is the loss curves shown, as the Go core keeps them in a checkpoint ({name: {x, y}}). */
+function curvesJSON() {
+  return JSON.stringify(Object.fromEntries(Object.entries(loss).map(([k, h]) => [k, {x: h.x, y: h.y}])));
+}
+
+/**
+ * autosave saves the model in the browser if it has trained since it was
+ * last saved (or force), and says so in the Weights card; a failure (a full
+ * storage quota) is shown once, and training goes on.
+ */
+async function autosave(opts) {
+  const r = await persist.save(opts);
+  if (!r) return;
+  if (r.error) {
+    $('saved-note').textContent = `Not saved in this browser: ${r.error}. Download the model to keep it.`;
+    $('saved-note').classList.add('warn');
+    if (r.first) ui.showError(`The model could not be saved in this browser (${r.error}); training goes on. Download it to keep it.`);
+    return;
+  }
+  $('saved-note').classList.remove('warn');
+  $('saved-note').textContent = `Saved in this browser at step ${ui.fmtInt(r.step)} (${new Date(r.at).toLocaleTimeString()}); a reload continues from there.`;
+  document.body.dataset.savedStep = String(r.step);
+}
+
+/**
+ * restoreSaved loads the model saved in this browser into the workers and
+ * shows it, with a note and a Start fresh button; it resolves to whether
+ * it did. A saved model that no longer loads is removed, and said so.
+ */
+async function restoreSaved({revert = false} = {}) {
+  let rec;
+  try {
+    await stopTraining();
+    rec = await request(0, 'restore');
+    if (rec === null) return false;
+    await replicate('restore', () => ({}), rec);
+    await adoptImported(rec, {clear: true});
+  } catch (e) {
+    if (e.fatal) throw e;
+    await persist.forget();
+    ui.showError(`The model saved in this browser could not be restored (${e.message}); it was removed.`);
+    return false;
+  }
+  persist.adopt(rec.step, rec.savedAt);
+  document.body.dataset.savedStep = String(rec.step);
+  document.body.dataset.restoredStep = String(rec.step);
+  $('restored-text').textContent = `${revert ? 'Reverted' : 'Restored'} to the model saved in this browser at step ${ui.fmtInt(rec.step)} (${new Date(rec.savedAt).toLocaleString()}).`;
+  $('restored').hidden = false;
+  $('saved-note').textContent = `Saved in this browser at step ${ui.fmtInt(rec.step)}.`;
+  return true;
+}
+
+/** onStartFresh forgets the saved model and builds a new one from the form's configuration. */
+async function onStartFresh() {
+  $('restored').hidden = true;
+  await persist.forget();
+  delete document.body.dataset.savedStep;
+  $('saved-note').textContent = '';
+  await onReset();
 }
 
 async function onImport() {
@@ -1395,6 +1497,7 @@ async function onImport() {
   try {
     await stopTraining();
     await adoptImported(await importInto(bytes), {clear: true});
+    await autosave({force: true});
   } catch (e) {
     if (!e.fatal) {
       if (state() === 'training') setState(stepNow() > 0 ? 'paused' : 'ready');
@@ -1405,8 +1508,9 @@ async function onImport() {
 
 /**
  * onWorkersChange restarts the workers with the chosen count and carries the
- * model over: its weights are exported from worker 0 and imported into the
- * new workers (the optimizer's moments start afresh, as after any import).
+ * model over: its training checkpoint (the weights alone if it has none worth
+ * keeping) goes from the old workers into the new ones, so that training
+ * continues with its optimizer's moments, batch order and curves.
  */
 async function onWorkersChange() {
   const k = clampWorkers(Number($('workers').value));
@@ -1415,7 +1519,10 @@ async function onWorkersChange() {
   let bytes = null;
   try {
     await stopTraining();
-    if (model) bytes = (await request(0, 'export', {dtype: 'F32'})).bytes;
+    if (model) bytes = await checkpoint().then(r => r.bytes, e => {
+      if (e.fatal) throw e;
+      return request(0, 'export', {dtype: 'F32'}).then(r => r.bytes);
+    });
   } catch (e) {
     if (!e.fatal) ui.showError(`Could not keep the model: ${e.message}`);
     return;
@@ -1486,6 +1593,21 @@ $('evaluate').onclick = onEvaluate;
 $('download').onclick = onDownload;
 $('import').onchange = onImport;
 $('error-dismiss').onclick = ui.hideError;
+$('start-fresh').onclick = onStartFresh;
+$('restored-dismiss').onclick = () => { $('restored').hidden = true; };
+// Leaving: save what trained since the last save (the worker may not finish
+// once the page is gone; the autosave every few seconds is what counts), and
+// ask before closing a tab whose training is not saved.
+document.addEventListener('visibilitychange', () => {
+  if (document.visibilityState === 'hidden' && model) autosave().catch(() => {});
+});
+addEventListener('pagehide', () => { if (model) autosave().catch(() => {}); });
+addEventListener('beforeunload', e => {
+  if (!persist.dirty()) return;
+  autosave().catch(() => {});
+  e.preventDefault();
+  e.returnValue = '';
+});
 $('draw-samples').onclick = drawSamples;
 $('score').onclick = onScore;
 $('latent-canvas').onclick = onLatentClick;

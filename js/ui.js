@@ -407,15 +407,18 @@ export function setStatus(state) {
 
 /**
  * showError shows message in the dismissable error banner; actions may offer
- * {retry: fn} and/or {restart: fn} buttons.
+ * {retry: fn} and/or {restart: fn} buttons, and {revert: {label, run}}.
  */
 export function showError(message, actions = {}) {
   const banner = document.getElementById('error');
   document.getElementById('error-text').textContent = message;
-  for (const [name, id] of [['retry', 'error-retry'], ['restart', 'error-restart']]) {
+  for (const [name, id] of [['retry', 'error-retry'], ['restart', 'error-restart'], ['revert', 'error-revert']]) {
     const b = document.getElementById(id);
-    b.hidden = !actions[name];
-    b.onclick = actions[name] ? () => { hideError(); actions[name](); } : null;
+    const a = actions[name];
+    const run = a && (a.run || a);
+    b.hidden = !a;
+    if (a && a.label) b.textContent = a.label;
+    b.onclick = a ? () => { hideError(); run(); } : null;
   }
   banner.hidden = false;
 }

@@ -16,7 +16,8 @@
 //     data {data}                   the four MNIST idx files (Uint8Arrays); waits for start → {train, test}
 //     shard {index, count}          make this worker replica index of count (count 1: whole)
 //     reducer {sab, slotBytes}      the shared buffer for the gradient sums of the current model
-//     init {config} | import {bytes}     replace the model → {config, params, step, sharded, caps}
+//     init {config} | import {bytes}     replace the model → {config, params, step, epoch, epochProgress, sharded, caps,
+//                                   curves (import of a checkpoint: its loss curves as JSON, else null)}
 //     train {steps}                 exactly `steps` training steps → the Go core's train result, memory,
 //                                   time {train, reduce, wait}: ms in it, in gradient sums, at their barrier
 //     phase {phase, count}          `count` runs of one phase of the step (a GAN's step controls)
@@ -27,7 +28,11 @@
 //     metrics                       train.Session.Metrics over the test set
 //     scorer {bytes}                load the sample-quality classifier (assets/classifier.safetensors)
 //     score                         the current model's samples scored by it
-//     evaluate {chunk} | export {dtype} | checksum | memory
+//     save {curves} | restore       the checkpoint into / out of the browser's store (js/store.js); replica 0 writes,
+//                                   every replica reads → {step, savedAt} | {error}; import's result + savedAt, or null
+//     checkpoint {curves}           the whole training state (train.Session.Checkpoint) with the loss
+//                                   curves (JSON); every replica is asked, replica 0 returns {bytes, filename, step}
+//     evaluate {chunk} | export {dtype} | checksum
 //   worker → page   {type: 'evalProgress', done, total}
 //                   {type: 'sampleProgress', id, pixels, n, done} between chunks of a sample
 /* global Go, latentlab */
@@ -191,17 +196,20 @@ function info() {
  * replicas get the same bits, into stage[lo, hi).
  *
  * gather(stage, n, lo, hi): stage[lo, hi) holds this replica's updated
- * part; it goes into the same range of the replica's own slot (the range
- * only this replica read in reduce), and after the barrier every other
- * replica's part comes from that replica's slot into stage.
+ * part; it goes into the same range of the replica's own slot, and after
+ * the barrier every other replica's part comes from that replica's slot
+ * into stage.
  *
- * The slots come in two sets, used by the parity of the update (reduce
- * counts them; its gather uses the same set; every replica makes the same
- * calls in the same order, so they agree on it). A replica that has passed
- * update c's gather barrier may run ahead to update c+1 and write its slot
- * there, but that is in the other set, which nobody is reading; it cannot
- * write set p again (update c+2) before passing the reduce barrier of c+1,
- * which needs every replica there, that is, done reading update c's set p.
+ * The slots come in two sets, used by the parity of the call (reduce and
+ * gather each count one; every replica makes the same calls in the same
+ * order, so they agree on it). A replica that has passed call c's barrier
+ * may run ahead to call c+1 and write its slot there, but that is in the
+ * other set; it cannot write call c's set again (call c+2) before passing
+ * the barrier of c+1, which needs every replica there, that is, done
+ * reading call c's set. (Gathers follow each other without a sum between
+ * them when a checkpoint gathers the optimizers' moments: with one set for
+ * both, a replica's next part would overwrite the one a slower replica was
+ * still reading.)
  */
 function reduce(stage, n, lo, hi) {
   const r = reducer;
@@ -227,10 +235,14 @@ function reduce(stage, n, lo, hi) {
 
 function gather(stage, n, lo, hi) {
   const r = reducer;
-  if (!r || r.base === undefined) throw new Error('worker: the Go core asked to gather parameters before any sum');
+  if (!r) throw new Error('worker: the Go core asked to gather parameters, but the page gave no shared buffer');
   checkPart(r, n, lo, hi);
   const {index, count} = shard;
   const t0 = performance.now();
+  // A set of slots of its own, as every sum has: a replica that gathers
+  // again (a checkpoint gathers each optimizer's moments in turn) must not
+  // write its part where a slower one still reads the last gather's.
+  r.base = HEADER_BYTES + (r.calls++ & 1) * count * r.slotBytes;
   new Uint8Array(r.sab, r.base + index * r.slotBytes + lo, hi - lo).set(stage.subarray(lo, hi));
   const t1 = performance.now();
   barrier(r.ctl, count);
@@ -327,6 +339,12 @@ function hex(buf) {
 
 // ---- requests ------------------------------------------------------------------------
 
+/** store loads js/store.js (IndexedDB), once. */
+let storeModule = null;
+function store() {
+  return storeModule || (storeModule = import('./store.js'));
+}
+
 function replaced(r) {
   generation++;
   if (reducer) reducer.calls = 0;
@@ -376,12 +394,27 @@ const handlers = {
   score() { return call('score'); },
   evaluate({chunk}) { return evaluate(chunk || 500); },
   export({dtype}) { return call('exportWeights', dtype); },
+  /** checkpoint: the training state with the page's curves; every replica is asked (they gather their optimizer parts), replica 0 returns the bytes. */
+  checkpoint({curves}) { return call('checkpoint', curves); },
+  /** save: the checkpoint, as checkpoint, written to the browser's store by replica 0 → {step, savedAt} or {error}. */
+  async save({curves}) {
+    const r = call('checkpoint', curves);
+    if (!r.bytes) return {step: r.step};
+    const s = await (await store()).save({bytes: r.bytes, step: r.step});
+    return s.error ? s : {step: r.step, savedAt: s.savedAt};
+  },
+  /** restore: the model saved in the browser, imported as by import → its result and savedAt, or null if none is saved. */
+  async restore() {
+    const rec = await (await store()).load();
+    if (rec === null) return null;
+    if (rec.error) throw new Error(`could not read the saved model: ${rec.error}`);
+    return {...replaced(call('importWeights', rec.bytes)), savedAt: rec.savedAt};
+  },
   /** checksum: SHA-256 of the model's F32 file, to check that replicas are identical. */
   async checksum() {
     const r = call('exportWeights', 'F32');
     return {sha256: hex(await crypto.subtle.digest('SHA-256', r.bytes)), bytes: r.bytes.byteLength};
   },
-  memory() { return {wasmBytes: instance ? instance.exports.mem.buffer.byteLength : 0}; },
 };
 
 onmessage = async (ev) => {
@@ -393,7 +426,9 @@ onmessage = async (ev) => {
   }
   try {
     const result = await h(msg);
-    postMessage({type: 'reply', id: msg.id, ok: true, result, timing: timings.splice(0)});
+    // A file's bytes move to the page rather than being copied.
+    const transfer = result && result.bytes instanceof Uint8Array ? [result.bytes.buffer] : [];
+    postMessage({type: 'reply', id: msg.id, ok: true, result, timing: timings.splice(0)}, transfer);
   } catch (e) {
     postMessage({type: 'reply', id: msg.id, ok: false, error: e.message, fatal: e instanceof GoDied, timing: timings.splice(0)});
   }

@@ -178,3 +178,55 @@ func TestGatherState(t *testing.T) {
 		t.Error("replicas' checkpoints differ after GatherState")
 	}
 }
+
+// TestShardedResume: replicas that gather their state, checkpoint and
+// resume as replicas take the same steps as replicas that went on.
+func TestShardedResume(t *testing.T) {
+	c := small()
+	tr, te := subset(t)
+	shard := func(ss []*train.Session) []*model.Shard {
+		group := replicas.Group(len(ss))
+		for r, sh := range group {
+			if err := ss[r].Model.(model.Sharder).SetShard(sh); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return group
+	}
+	run := func(ss []*train.Session, f func(r int, s *train.Session)) {
+		var wg sync.WaitGroup
+		for r, s := range ss {
+			wg.Go(func() { f(r, s) })
+		}
+		wg.Wait()
+	}
+	went := []*train.Session{session(t, c), session(t, c)}
+	group := shard(went)
+	run(went, func(_ int, s *train.Session) {
+		for range 3 {
+			s.Step()
+		}
+	})
+	var b []byte
+	run(went, func(r int, s *train.Session) {
+		s.GatherState(group[r])
+		if r == 0 {
+			b = checkpointOf(t, s)
+		}
+	})
+	var resumed []*train.Session
+	for range 2 {
+		s, err := train.Resume(decodeFile(t, b), tr, te, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resumed = append(resumed, s)
+	}
+	shard(resumed)
+	want, got := make([]model.Losses, 2), make([]model.Losses, 2)
+	run(went, func(r int, s *train.Session) { want[r] = s.Step() })
+	run(resumed, func(r int, s *train.Session) { got[r] = s.Step() })
+	if want[0] != got[0] || want[1] != got[1] {
+		t.Errorf("losses %v went on, %v resumed", want, got)
+	}
+}
