@@ -220,7 +220,7 @@ test('Latent Lab in the browser', async t => {
     assert.ok(Math.abs(cli.test_recon - testLoss) <= 0.01, `CLI test_recon ${cli.test_recon} vs page ${testLoss}`);
   });
 
-  await t.test('rejects a corrupt import, keeps the model, trains on', async () => {
+  await t.test('rejects a corrupt import and a NaN file, keeps the model, trains on', async () => {
     const buf = fs.readFileSync(weights);
     const bad = path.join(tmp, 'truncated.safetensors');
     fs.writeFileSync(bad, buf.subarray(0, Math.floor(buf.length / 2)));
@@ -234,6 +234,19 @@ test('Latent Lab in the browser', async t => {
     assert.equal(await readout('step'), before, 'a failed import leaves the model alone');
     assert.equal(await page.evaluate(() => document.body.dataset.state), 'paused');
 
+    await page.click('#error-dismiss');
+    // A well-formed file whose weights diverged (a NaN in the first tensor)
+    // is refused too, saying why.
+    const header = parseSafetensors(buf);
+    const nan = Buffer.from(buf);
+    const first = Object.entries(header).find(([k]) => k !== '__metadata__')[1];
+    nan.writeFloatLE(NaN, 8 + Number(buf.readBigUInt64LE(0)) + first.data_offsets[0]);
+    const nanFile = path.join(tmp, 'nan.safetensors');
+    fs.writeFileSync(nanFile, nan);
+    await page.setInputFiles('#import', nanFile);
+    await page.waitForSelector('#error', {state: 'visible', timeout: 15_000});
+    assert.match(await page.textContent('#error-text'), /nan\.safetensors.*holds NaN.*diverged/);
+    assert.equal(await readout('step'), before, 'a refused NaN file leaves the model alone');
     await page.click('#error-dismiss');
     assert.equal(await page.isVisible('#error'), false);
     await page.click('#train');

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"latentlab/core/data"
+	"latentlab/core/model"
 	"latentlab/core/perf"
 	"latentlab/core/tensor"
 )
@@ -35,8 +36,22 @@ func benchCmd(args []string, stdout, stderr io.Writer) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *batch < 0 {
-		return fmt.Errorf("--batch %d: want a positive batch size, or 0 for the models' own", *batch)
+	switch {
+	case *batch < 0 || *batch > model.MaxBatch:
+		return fmt.Errorf("--batch %d: want a batch size of 1 to %d, or 0 for the models' own", *batch, model.MaxBatch)
+	case !(*seconds > 0 && *seconds <= 3600):
+		return fmt.Errorf("--seconds %v: want more than 0, at most 3600", *seconds)
+	case !(*kernelSeconds > 0 && *kernelSeconds <= 60):
+		return fmt.Errorf("--kernel-seconds %v: want more than 0, at most 60", *kernelSeconds)
+	}
+	var known []string
+	for _, m := range perf.Models() {
+		known = append(known, m.Name)
+	}
+	for _, name := range strings.Split(*models, ",") {
+		if !slices.Contains(known, name) {
+			return fmt.Errorf("--models: no reference model %q (want %s)", name, strings.Join(known, ", "))
+		}
 	}
 	trainSet, _, err := data.LoadMNIST(*dataDir)
 	if err != nil {

@@ -12,6 +12,10 @@ import (
 	"latentlab/core/train"
 )
 
+// maxSamples is the most digits eval draws to score (its default is the
+// usual 10,000).
+const maxSamples = 1_000_000
+
 func evalCmd(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("eval --weights FILE", "Prints one JSON object evaluating a .safetensors model on the 10,000 MNIST\ntest digits: what its kind allows of test_recon (reconstruction loss, BCE\nsummed over the 784 pixels, nats per image), test_nll and bits_per_pixel,\ntest_error and cluster_error; and n, step, params and config.\n\n"+
 		"For a model that generates (a generator or a sampler) it also scores\n"+
@@ -31,8 +35,8 @@ func evalCmd(args []string, stdout, stderr io.Writer) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *samples < 0 {
-		return errors.New("--samples must not be negative")
+	if *samples < 0 || *samples > maxSamples {
+		return fmt.Errorf("--samples %d: want 0 to %d", *samples, maxSamples)
 	}
 	explicit := false
 	fs.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "classifier" })
