@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"image/color"
 	"image/png"
 	"io"
@@ -588,6 +589,16 @@ func TestDivergenceStops(t *testing.T) {
 	left, _ := filepath.Glob(filepath.Join(filepath.Dir(out), ".latentlab-*"))
 	if len(left) != 0 {
 		t.Errorf("temporary files left: %v", left)
+	}
+	// Checkpointing every step, the checkpoint keeps the last finite state.
+	ckpt := filepath.Join(t.TempDir(), "ckpt")
+	_, _, stderr = cli(t, smallArgs(out, "--optimizer", "sgd", "--lr-recon", "10", "--checkpoint", ckpt, "--checkpoint-every", "1")...)
+	var good int
+	if _, err := fmt.Sscanf(stderr[strings.Index(stderr, ckpt+" holds step")+len(ckpt):], " holds step %d", &good); err != nil {
+		t.Fatalf("stderr %q: %v", clip(stderr), err)
+	}
+	if s := resumeFile(t, ckpt); s.Steps != good || model.CheckFinite(s.Model) != nil {
+		t.Errorf("checkpoint at step %d (stderr said %d), finite: %v", s.Steps, good, model.CheckFinite(s.Model))
 	}
 }
 

@@ -174,6 +174,17 @@ func trainCmd(args []string, stdout, stderr io.Writer) error {
 		saved = s.Steps
 		return nil
 	}
+	// kept says what a diverged run leaves as it was.
+	kept := func() string {
+		k := ""
+		if *out != "" {
+			k = fmt.Sprintf("; %s was not written", *out)
+		}
+		if saved >= 0 {
+			k += fmt.Sprintf("; %s holds step %d, the last good state", *ckpt, saved)
+		}
+		return k
+	}
 	enc := json.NewEncoder(stdout)
 	bar := newProgress(stderr, total)
 	var mean train.Mean
@@ -184,19 +195,17 @@ func trainCmd(args []string, stdout, stderr io.Writer) error {
 		for k, name := range m.LossNames() {
 			if math.IsNaN(l[k]) || math.IsInf(l[k], 0) {
 				bar.finish()
-				kept := ""
-				if *out != "" {
-					kept = fmt.Sprintf("; %s was not written", *out)
-				}
-				if saved >= 0 {
-					kept += fmt.Sprintf("; %s holds step %d, the last good state", *ckpt, saved)
-				}
-				return fmt.Errorf("training diverged at step %d: loss %s is %v (try a lower learning rate, --lr-recon or --lr-reg)%s", s.Steps, name, l[k], kept)
+				return fmt.Errorf("training diverged at step %d: loss %s is %v (try a lower learning rate, --lr-recon or --lr-reg)%s", s.Steps, name, l[k], kept())
 			}
 		}
 		mean.Add(l)
 		bar.update(i, m.LossNames(), mean.Value())
 		if i%*logEvery == 0 || i == total {
+			// Finite losses can hide parameters that overflowed.
+			if err := model.CheckFinite(m); err != nil {
+				bar.finish()
+				return fmt.Errorf("training diverged by step %d: %v%s", s.Steps, err, kept())
+			}
 			now := time.Now()
 			for k, name := range m.LossNames() {
 				s.Curves.Add(name, float64(s.Steps), mean.Value()[k])
