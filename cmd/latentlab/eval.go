@@ -26,11 +26,18 @@ func evalCmd(args []string, stdout, stderr io.Writer) error {
 		"classifier's features to the test digits') and sample_classes. A missing\n"+
 		"default classifier file only leaves the scores out, with a note on\n"+
 		"stderr; a --classifier given but missing, or a bad file, is an error.\n\n"+
+		"--parzen adds the Parzen-window log-likelihood of the test digits\n"+
+		"(parzen_ll, parzen_se, parzen_sigma, parzen_valid_ll): the AAE paper's\n"+
+		"Table 1 measure, over --parzen-samples samples, σ from logspace(-1, 0, 10)\n"+
+		"chosen on the last --parzen-valid training digits.\n\n"+
 		"--png FILE writes a grid of 100 samples to look at.", stderr)
 	weights := fs.String("weights", "", "the .safetensors `file` to evaluate")
 	dataDir := fs.String("data", "assets/mnist", "`dir`ectory holding the MNIST idx files (make data)")
 	clfPath := fs.String("classifier", defaultClassifier, "the classifier `file` that scores samples")
 	samples := fs.Int("samples", 10000, "digits to draw and score if the model generates (0: none)")
+	parzen := fs.Bool("parzen", false, "also estimate the test digits' log-likelihood with a Parzen window over the model's samples (Goodfellow et al. 2014, as the AAE paper's Table 1): parzen_ll ± parzen_se nats, σ chosen on held-out digits")
+	parzenSamples := fs.Int("parzen-samples", 10000, "samples the Parzen window is built on")
+	parzenValid := fs.Int("parzen-valid", 1000, "the last N training digits choose the window's σ (the model must not have trained on them for an honest figure)")
 	pngPath := fs.String("png", "", "also write a 10×10 grid of the model's samples (the first the score sees) to this PNG `file`")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -70,6 +77,15 @@ func evalCmd(args []string, stdout, stderr io.Writer) error {
 	}
 	for k, v := range scores {
 		out[k] = v
+	}
+	if *parzen {
+		pz, err := parzenScores(m, trainSet, testSet, *parzenSamples, *parzenValid, stderr)
+		if err != nil {
+			return err
+		}
+		for k, v := range pz {
+			out[k] = v
+		}
 	}
 	if *pngPath != "" {
 		if err := writeSampleGrid(*pngPath, m); err != nil {

@@ -625,3 +625,40 @@ func TestHugeWeightsRefusedBySize(t *testing.T) {
 		t.Errorf("a directory as weights: exit %d, %q", code, clip(stderr))
 	}
 }
+
+// TestEvalParzen: --parzen adds the Parzen-window figures (finite, σ one
+// of the protocol's widths); a model that draws nothing, or counts out of
+// range, are refused naming the flag.
+func TestEvalParzen(t *testing.T) {
+	dir := t.TempDir()
+	aae, clf := filepath.Join(dir, "aae"), filepath.Join(dir, "clf")
+	trainOK(t, smallArgs(aae))
+	if code, _, stderr := cli(t, "train", "--data", testdata, "--preset", "classifier", "--encoder", "16", "--steps", "2", "--out", clf); code != 0 {
+		t.Fatal(stderr)
+	}
+	out, stderr := evalJSON(t, "--weights", aae, "--samples", "0", "--parzen", "--parzen-samples", "300", "--parzen-valid", "100")
+	for _, k := range []string{"parzen_ll", "parzen_se", "parzen_sigma", "parzen_valid_ll"} {
+		if v, ok := out[k].(float64); !ok || math.IsNaN(v) {
+			t.Errorf("%s = %v", k, out[k])
+		}
+	}
+	if s := out["parzen_sigma"].(float64); s < 0.1 || s > 1 || out["parzen_samples"].(float64) != 300 {
+		t.Errorf("σ %v, %v samples", s, out["parzen_samples"])
+	}
+	if !strings.Contains(stderr, "Parzen window over 300 samples: σ") {
+		t.Errorf("stderr %q", clip(stderr))
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--weights", clf, "--parzen"}, "--parzen: a classifier model draws no samples"},
+		{[]string{"--weights", aae, "--parzen", "--parzen-samples", "0"}, "--parzen-samples 0"},
+		{[]string{"--weights", aae, "--parzen", "--parzen-valid", "5000"}, "--parzen-valid 5000: want 1 to the 2000 training digits"},
+	} {
+		code, _, stderr := cli(t, append([]string{"eval", "--data", testdata, "--samples", "0"}, tc.args...)...)
+		if code != 1 || !strings.Contains(stderr, tc.want) {
+			t.Errorf("%v: exit %d, %q", tc.args, code, clip(stderr))
+		}
+	}
+}
