@@ -97,6 +97,8 @@ const FIELDS = {
     tip: 'Size of the noise fed with x to a universal-approximator encoder'},
   labels: {label: 'Labelled digits', min: 0, step: 1,
     tip: 'Training digits whose labels training may use (0: none)'},
+  valid: {label: 'Held-out digits', min: 0, step: 1,
+    tip: 'The last N training digits, never trained on: validation (the Parzen window chooses its width on them)'},
   classes: {label: 'Classes', min: 2, step: 1, show: k => cap(k, 'classifier'),
     tip: 'Categories of y: 10 digits, or K clusters'},
   dropout: {label: 'Dropout', min: 0, step: 'any', show: k => !cap(k, 'sampler') || cap(k, 'generator'),

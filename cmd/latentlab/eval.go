@@ -29,7 +29,8 @@ func evalCmd(args []string, stdout, stderr io.Writer) error {
 		"--parzen adds the Parzen-window log-likelihood of the test digits\n"+
 		"(parzen_ll, parzen_se, parzen_sigma, parzen_valid_ll): the AAE paper's\n"+
 		"Table 1 measure, over --parzen-samples samples, σ from logspace(-1, 0, 10)\n"+
-		"chosen on the last --parzen-valid training digits.\n\n"+
+		"chosen on the digits the model's config held out from training (valid),\n"+
+		"or on the last --parzen-valid training digits.\n\n"+
 		"--png FILE writes a grid of 100 samples to look at.", stderr)
 	weights := fs.String("weights", "", "the .safetensors `file` to evaluate")
 	dataDir := fs.String("data", "assets/mnist", "`dir`ectory holding the MNIST idx files (make data)")
@@ -37,7 +38,7 @@ func evalCmd(args []string, stdout, stderr io.Writer) error {
 	samples := fs.Int("samples", 10000, "digits to draw and score if the model generates (0: none)")
 	parzen := fs.Bool("parzen", false, "also estimate the test digits' log-likelihood with a Parzen window over the model's samples (Goodfellow et al. 2014, as the AAE paper's Table 1): parzen_ll ± parzen_se nats, σ chosen on held-out digits")
 	parzenSamples := fs.Int("parzen-samples", 10000, "samples the Parzen window is built on")
-	parzenValid := fs.Int("parzen-valid", 1000, "the last N training digits choose the window's σ (the model must not have trained on them for an honest figure)")
+	parzenValid := fs.Int("parzen-valid", 0, "choose the window's σ on the last N training digits (0: the digits the model's config held out, its valid, else the last 1000, which it trained on)")
 	pngPath := fs.String("png", "", "also write a 10×10 grid of the model's samples (the first the score sees) to this PNG `file`")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -79,7 +80,7 @@ func evalCmd(args []string, stdout, stderr io.Writer) error {
 		out[k] = v
 	}
 	if *parzen {
-		pz, err := parzenScores(m, trainSet, testSet, *parzenSamples, *parzenValid, stderr)
+		pz, err := parzenScores(s, *parzenSamples, *parzenValid, stderr)
 		if err != nil {
 			return err
 		}

@@ -499,7 +499,7 @@ func TestEvalScoresSamples(t *testing.T) {
 		{[]string{"--classifier", filepath.Join(dir, "absent")}, "absent"},
 		{[]string{"--classifier", aeFile}, `holds a "aae" model, not a classifier`},
 		{[]string{"--classifier", shippedClassifier, "--samples", "1"}, "at least 2 samples"},
-		{[]string{"--classifier", shippedClassifier, "--samples", "-5"}, "--samples must not be negative"},
+		{[]string{"--classifier", shippedClassifier, "--samples", "-5"}, "--samples -5: want 0 to 1000000"},
 	} {
 		code, stdout, stderr := cli(t, append([]string{"eval", "--data", testdata, "--weights", aeFile}, tc.args...)...)
 		if code != 1 || stdout != "" || !strings.Contains(stderr, tc.want) {
@@ -645,8 +645,15 @@ func TestEvalParzen(t *testing.T) {
 	if s := out["parzen_sigma"].(float64); s < 0.1 || s > 1 || out["parzen_samples"].(float64) != 300 {
 		t.Errorf("σ %v, %v samples", s, out["parzen_samples"])
 	}
-	if !strings.Contains(stderr, "Parzen window over 300 samples: σ") {
-		t.Errorf("stderr %q", clip(stderr))
+	if !strings.Contains(stderr, "Parzen window over 300 samples: σ") || out["parzen_valid_held_out"] != false {
+		t.Errorf("stderr %q, held out %v", clip(stderr), out["parzen_valid_held_out"])
+	}
+	// A model that held digits out has σ chosen on them.
+	held := filepath.Join(dir, "held")
+	trainOK(t, smallArgs(held, "--valid", "500"))
+	out, _ = evalJSON(t, "--weights", held, "--samples", "0", "--parzen", "--parzen-samples", "300")
+	if out["parzen_valid_held_out"] != true || out["parzen_valid_digits"].(float64) != 500 {
+		t.Errorf("held out %v, %v validation digits", out["parzen_valid_held_out"], out["parzen_valid_digits"])
 	}
 	for _, tc := range []struct {
 		args []string

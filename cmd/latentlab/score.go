@@ -10,6 +10,7 @@ import (
 	"latentlab/core/data"
 	"latentlab/core/model"
 	"latentlab/core/score"
+	"latentlab/core/train"
 )
 
 // defaultClassifier is the shipped classifier that scores samples (make
@@ -60,11 +61,22 @@ func sampleScores(m model.Model, test *data.Set, clfPath string, explicit bool, 
 	}, nil
 }
 
-// parzenScores estimates m's log-likelihood of the test digits with a
-// Parzen window over n of its samples (score.ParzenEstimate), the kernel
-// width chosen on the last nvalid training digits, and returns the
-// figures for eval's JSON. Progress goes to stderr, a line per tenth.
-func parzenScores(m model.Model, trainSet, testSet *data.Set, n, nvalid int, stderr io.Writer) (map[string]any, error) {
+// parzenScores estimates the log-likelihood of s's test digits under its
+// model with a Parzen window over n of its samples
+// (score.ParzenEstimate), the kernel width chosen on the last nvalid
+// training digits, or with nvalid 0 on those the model held out (s.Valid)
+// or else the last 1000, and returns the figures for eval's JSON.
+// Progress goes to stderr, a line per tenth.
+func parzenScores(s *train.Session, n, nvalid int, stderr io.Writer) (map[string]any, error) {
+	m, trainSet, testSet := s.Model, s.Train, s.Test
+	heldOut := nvalid == 0 && s.Valid != nil
+	switch {
+	case heldOut:
+		nvalid = s.Valid.N
+	case nvalid == 0:
+		nvalid = 1000
+		fmt.Fprintf(stderr, "latentlab: --parzen: the model held out no digits (config valid 0): σ is chosen on the last %d training digits, which it trained on\n", nvalid)
+	}
 	if !score.CanGenerate(m) {
 		return nil, fmt.Errorf("--parzen: a %s model draws no samples to estimate a density with", m.Config().Model)
 	}
@@ -109,5 +121,6 @@ func parzenScores(m model.Model, trainSet, testSet *data.Set, n, nvalid int, std
 		"parzen_valid_ll":     finite(r.Valid),
 		"parzen_samples":      n,
 		"parzen_valid_digits": nvalid,
+		"parzen_valid_held_out": heldOut,
 	}, nil
 }

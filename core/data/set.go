@@ -127,6 +127,16 @@ func (s *Set) Subset(n int) *Set {
 	return &Set{N: n, Rows: s.Rows, Cols: s.Cols, Pix: s.Pix[: n*d : n*d], Labels: s.Labels[:n:n]}
 }
 
+// Range returns images [lo, hi) of s as a Set sharing s's memory. It
+// panics unless 0 ≤ lo ≤ hi ≤ s.N.
+func (s *Set) Range(lo, hi int) *Set {
+	if lo < 0 || lo > hi || hi > s.N {
+		panic(fmt.Sprintf("data: Range(%d, %d) of a set of %d images", lo, hi, s.N))
+	}
+	d := s.Dim()
+	return &Set{N: hi - lo, Rows: s.Rows, Cols: s.Cols, Pix: s.Pix[lo*d : hi*d : hi*d], Labels: s.Labels[lo:hi:hi]}
+}
+
 // Fill stores images idx[0], idx[1], ... of s in x, as consecutive rows of
 // Dim values byte/255, and their labels in labels unless labels is nil:
 //

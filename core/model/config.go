@@ -27,6 +27,7 @@ type Config struct {
 	Posterior     string  `json:"posterior"`     // AAE encoder: deterministic, gaussian or universal
 	Noise         int     `json:"noise"`         // size of the noise η fed with x to a universal-approximator encoder
 	Labels        int     `json:"labels"`        // training digits whose labels training may use (0: none)
+	Valid         int     `json:"valid"`         // the last training digits held out, never trained on, for validation (0: none)
 	Classes       int     `json:"classes"`       // categories of a classifying model (10 digits; K clusters)
 	Dropout       float64 `json:"dropout"`       // dropout rate after each hidden activation (0: off)
 	BatchNorm     bool    `json:"batchnorm"`     // batch normalisation before each hidden activation
@@ -63,6 +64,7 @@ func Defaults() Config {
 		Posterior:     "deterministic",
 		Noise:         0,
 		Labels:        0,
+		Valid:         0,
 		Classes:       10,
 		Dropout:       0,
 		BatchNorm:     false,
@@ -89,6 +91,7 @@ const (
 	MaxLatent = 1024
 	MaxBatch  = 4096
 	MaxParams = 50_000_000
+	MaxValid  = 50_000
 )
 
 // ParseConfig reads a config from JSON. Fields it leaves out keep their
@@ -177,6 +180,8 @@ func (c Config) Validate() error {
 		return bad("noise size %d is outside 0..%d", c.Noise, MaxLatent)
 	case c.Labels < 0:
 		return bad("labels %d is negative (0 uses none)", c.Labels)
+	case c.Valid < 0 || c.Valid > MaxValid:
+		return bad("valid %d: hold out 0 to %d training digits", c.Valid, MaxValid)
 	case c.Classes < 2 || c.Classes > 256:
 		return bad("classes %d is outside 2..256", c.Classes)
 	case !(c.Dropout >= 0 && c.Dropout < 1):

@@ -60,6 +60,8 @@ func TestParseConfigErrors(t *testing.T) {
 		{`{"disc_steps": 0}`, "disc_steps 0"},
 		{`{"levels": 1}`, "levels 1"},
 		{`{"labels": -1}`, "labels -1"},
+		{`{"valid": -1}`, "valid -1"},
+		{`{"valid": 60000}`, "valid 60000: hold out 0 to 50000"},
 		{`{"noise": -2}`, "noise size -2"},
 		{`{"adv_weight": -1}`, "adv_weight -1"},
 		{`{"latent": 3} {}`, "trailing"},

@@ -230,3 +230,29 @@ func TestShardedResume(t *testing.T) {
 		t.Errorf("losses %v went on, %v resumed", want, got)
 	}
 }
+
+// TestValidHeldOut: Config.Valid holds out the last digits of the training
+// set: the session's Valid, which batches never draw (an epoch is the
+// rest), and a checkpoint of it resumes.
+func TestValidHeldOut(t *testing.T) {
+	c := small()
+	c.Valid = 1000
+	s := session(t, c)
+	if s.Valid == nil || s.Valid.N != 1000 || s.Train.N != 2000 {
+		t.Fatalf("valid %v of %d", s.Valid, s.Train.N)
+	}
+	for range 20 { // 1000 digits left, 50 a batch
+		s.Step()
+	}
+	if s.Epoch() != 1 {
+		t.Errorf("20 steps of 50 over 1000 digits: epoch %d", s.Epoch())
+	}
+	tr, te := subset(t)
+	if _, err := train.Resume(decodeFile(t, checkpointOf(t, s)), tr, te, nil); err != nil {
+		t.Error(err)
+	}
+	c.Valid = 2000
+	if _, err := train.New(newModel(t, c), tr, te, 0); err == nil || !strings.Contains(err.Error(), "holds out all") {
+		t.Errorf("valid of the whole set: %v", err)
+	}
+}

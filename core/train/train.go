@@ -17,6 +17,9 @@ import (
 type Session struct {
 	Model       model.Model
 	Train, Test *data.Set
+	// Valid is the training digits the config holds out (Config.Valid,
+	// the last of Train), never trained on; nil when it holds none.
+	Valid *data.Set
 	Steps       int    // training steps taken, counting those of a loaded file
 	Curves      Curves // the losses logged so far, which checkpoints keep
 
@@ -28,9 +31,10 @@ type Session struct {
 	z        []float32     // (batch, Latent) codes of an evaluation chunk
 }
 
-// New returns a session training m on train and evaluating on test, which
-// must hold 28×28 digits. steps is how many steps m has already had. The
-// batch order derives from m's seed.
+// New returns a session training m on train, less the last Config.Valid
+// digits it holds out, and evaluating on test, which must hold 28×28
+// digits. steps is how many steps m has already had. The batch order
+// derives from m's seed.
 func New(m model.Model, train, test *data.Set, steps int) (*Session, error) {
 	for _, s := range []*data.Set{train, test} {
 		if s == nil || s.N == 0 {
@@ -41,17 +45,27 @@ func New(m model.Model, train, test *data.Set, steps int) (*Session, error) {
 		}
 	}
 	c := m.Config()
+	all := train
+	if c.Valid > 0 {
+		if c.Valid >= train.N {
+			return nil, fmt.Errorf("train: valid %d holds out all of the %d training images", c.Valid, train.N)
+		}
+		train = all.Range(0, all.N-c.Valid)
+	}
 	if train.N < c.Batch {
 		return nil, fmt.Errorf("train: batch %d is larger than the %d training images", c.Batch, train.N)
 	}
 	s := &Session{
 		Model: m,
-		Train: train,
+		Train: all,
 		Test:  test,
 		Steps: steps,
 		x:     make([]float32, c.Batch*model.Pixels),
 		idx:   make([]int, c.Batch),
 		z:     make([]float32, c.Batch*c.Latent),
+	}
+	if c.Valid > 0 {
+		s.Valid = all.Range(train.N, all.N)
 	}
 	s.batch.X = make([]float32, c.Batch*model.Pixels)
 	s.batch.Labels = make([]uint8, c.Batch)
