@@ -126,7 +126,7 @@ func trainCmd(args []string, stdout, stderr io.Writer) error {
 	// total is the steps this run takes.
 	total := *steps
 	if total == 0 {
-		total = int(*epochs * float64(trainSet.N/s.Batch()))
+		total = int(*epochs * float64(s.StepsPerEpoch()))
 	}
 	if *resume != "" {
 		if total <= s.Steps {

@@ -78,6 +78,9 @@ func (b *Batcher) Progress() float64 { return float64(b.pos) / float64(b.perEpoc
 // Batch returns the batch size.
 func (b *Batcher) Batch() int { return b.batch }
 
+// PerEpoch returns the batches of an epoch.
+func (b *Batcher) PerEpoch() int { return b.perEpoch }
+
 // shuffle permutes b.perm in place (Fisher–Yates, Knuth TAOCP vol. 2 §3.4.2,
 // Algorithm P).
 func (b *Batcher) shuffle() {

@@ -244,8 +244,8 @@ func TestValidHeldOut(t *testing.T) {
 	for range 20 { // 1000 digits left, 50 a batch
 		s.Step()
 	}
-	if s.Epoch() != 1 {
-		t.Errorf("20 steps of 50 over 1000 digits: epoch %d", s.Epoch())
+	if s.Epoch() != 1 || s.StepsPerEpoch() != 20 {
+		t.Errorf("20 steps of 50 over 1000 digits: epoch %d, %d steps an epoch", s.Epoch(), s.StepsPerEpoch())
 	}
 	tr, te := subset(t)
 	if _, err := train.Resume(decodeFile(t, checkpointOf(t, s)), tr, te, nil); err != nil {

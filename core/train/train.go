@@ -134,6 +134,9 @@ func (s *Session) GatherState(sh *model.Shard) {
 	}
 }
 
+// StepsPerEpoch returns the steps of one pass over the digits trained on.
+func (s *Session) StepsPerEpoch() int { return s.batcher.PerEpoch() }
+
 // Batch returns the number of images per step.
 func (s *Session) Batch() int { return s.batcher.Batch() }
 
