@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"latentlab/core/checkpoint"
+	"latentlab/core/data"
 	"latentlab/core/train"
 )
 
@@ -140,4 +141,22 @@ func TestStaleTempRemoved(t *testing.T) {
 	if !strings.Contains(stderr, "left by an interrupted run (process 999999999)") {
 		t.Errorf("stderr %q", stderr)
 	}
+}
+
+// resumeFile resumes the checkpoint at path on the test subset.
+func resumeFile(t *testing.T, path string) *train.Session {
+	t.Helper()
+	f, err := readFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, te, err := data.LoadMNIST(testdata)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := train.Resume(f, tr, te, nil)
+	if err != nil {
+		t.Fatalf("%s does not resume: %v", path, err)
+	}
+	return s
 }

@@ -13,9 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"latentlab/core/data"
 	"latentlab/core/model"
-	"latentlab/core/train"
 )
 
 // TestMain lets a test run the command in a process of its own (the test
@@ -110,24 +108,6 @@ func TestSignalWritesAndExits(t *testing.T) {
 	if s := resumeFile(t, ckpt); s.Steps != steps {
 		t.Errorf("the checkpoint is at step %d, --out at %d", s.Steps, steps)
 	}
-}
-
-// resumeFile resumes the checkpoint at path on the test subset.
-func resumeFile(t *testing.T, path string) *train.Session {
-	t.Helper()
-	f, err := readFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr, te, err := data.LoadMNIST(testdata)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := train.Resume(f, tr, te, nil)
-	if err != nil {
-		t.Fatalf("%s does not resume: %v", path, err)
-	}
-	return s
 }
 
 // TestKilledLeavesCheckpoint: kill -9 during a training that checkpoints
