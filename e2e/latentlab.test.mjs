@@ -220,7 +220,7 @@ test('Latent Lab in the browser', async t => {
     assert.ok(Math.abs(cli.test_recon - testLoss) <= 0.01, `CLI test_recon ${cli.test_recon} vs page ${testLoss}`);
   });
 
-  await t.test('rejects a corrupt import and a NaN file, keeps the model, trains on', async () => {
+  await t.test('rejects a corrupt import and a NaN file, keeps the model, trains on (Space)', async () => {
     const buf = fs.readFileSync(weights);
     const bad = path.join(tmp, 'truncated.safetensors');
     fs.writeFileSync(bad, buf.subarray(0, Math.floor(buf.length / 2)));
@@ -249,9 +249,13 @@ test('Latent Lab in the browser', async t => {
     assert.equal(await readout('step'), before, 'a refused NaN file leaves the model alone');
     await page.click('#error-dismiss');
     assert.equal(await page.isVisible('#error'), false);
-    await page.click('#train');
+    // Space trains and pauses, as Train's title says (the keyboard off any control).
+    assert.match(await page.getAttribute('#train', 'title'), /Space/);
+    await page.click('h1');
+    await page.keyboard.press('Space');
     await page.waitForFunction(b => Number(document.getElementById('step').dataset.value) > b, before, {timeout: 15_000});
-    await page.click('#train');
+    assert.equal(await page.evaluate(() => document.body.dataset.state), 'training');
+    await page.keyboard.press('Space');
     await page.waitForFunction(() => document.body.dataset.state === 'paused');
   });
 });
@@ -497,6 +501,8 @@ test('every preset: views draw, losses are finite and fall, weights round-trip',
   await p.goto(`${baseURL}?preset=default`);
   await p.waitForFunction(() => ['ready', 'error'].includes(document.body.dataset.state), null, {timeout: 90_000});
   assert.equal(await p.evaluate(() => document.body.dataset.state), 'ready', await p.textContent('#error-text'));
+  // The first model's views are drawn before the presets' counts begin.
+  await snapshotAfter(p, 0);
   // PRESETS=a,b runs only those (while working on the page).
   const only = process.env.PRESETS ? process.env.PRESETS.split(',') : null;
   const names = (await p.$$eval('#preset option', os => os.map(o => o.value).filter(v => v !== 'custom')))
@@ -515,9 +521,19 @@ test('every preset: views draw, losses are finite and fall, weights round-trip',
       await p.selectOption('#preset', name);
       const doc = await p.textContent('#kind-doc');
       let snaps = Number(await p.evaluate(() => document.body.dataset.snapshots || 0));
-      await p.click('#reset');
+      // Reset, and Train in the same moment: the model being built is not
+      // trained (Train is refused until it is ready), and nothing fails.
+      const during = await p.evaluate(() => {
+        document.getElementById('reset').click();
+        document.getElementById('train').click();
+        return [document.body.dataset.state, document.getElementById('train').disabled];
+      });
+      assert.deepEqual(during, ['building', true], `${name}: state and Train's disabled right after Reset`);
+      await p.waitForFunction(() => document.body.dataset.state !== 'building', null, {timeout: 60_000});
       snaps = await snapshotAfter(p, snaps);
       assert.equal(await p.evaluate(() => document.body.dataset.state), 'ready', await p.textContent('#error-text'));
+      assert.equal(await p.isVisible('#error'), false, `${name}: ${await p.textContent('#error-text')}`);
+      assert.equal(await readout('step', p), 0, `${name}: the new model did not train before it was ready`);
       const m = await p.evaluate(() => window.latentlab.model());
       const caps = m.caps;
       assert.equal(doc, kinds[m.config.model].doc, 'the preset shows its kind\'s doc');
@@ -691,4 +707,47 @@ test('every preset: views draw, losses are finite and fall, weights round-trip',
     });
   }
   await p.close();
+});
+
+test('the address carries the set-up: a link rebuilds it in a fresh profile, a reload restores the trained model', async () => {
+  const {context: a, profile: pa} = await launchChromium(chromium, {viewport: {width: 1280, height: 800}});
+  profiles.push(pa);
+  try {
+    const p = a.pages()[0] || await a.newPage();
+    await p.goto(`${baseURL}?preset=default`);
+    await p.waitForFunction(() => document.body.dataset.state === 'ready', null, {timeout: 90_000});
+    await p.selectOption('#preset', 'vae');
+    await p.fill('#cfg-latent', '3');
+    await p.click('#reset');
+    await p.waitForFunction(() => document.body.dataset.state === 'ready' && window.latentlab.model().config.model === 'vae', null, {timeout: 60_000});
+    const url = new URL(p.url());
+    assert.equal(url.searchParams.get('preset'), 'vae', `address ${p.url()}`);
+    assert.equal(url.searchParams.get('latent'), '3', `address ${p.url()}`);
+    // Trained and paused, then reloaded: the saved model comes back.
+    await p.click('#train');
+    await p.waitForFunction(() => Number(document.getElementById('step').dataset.value) >= 3, null, {timeout: 60_000});
+    await p.click('#train');
+    await p.waitForFunction(() => document.body.dataset.state === 'paused' && document.body.dataset.savedStep === document.getElementById('step').dataset.value, null, {timeout: 60_000});
+    const step = await p.evaluate(() => document.body.dataset.savedStep);
+    await p.reload();
+    await p.waitForFunction(() => document.body.dataset.restoredStep, null, {timeout: 90_000});
+    assert.equal(await p.evaluate(() => document.body.dataset.restoredStep), step, 'a reload restores the trained model');
+
+    const {context: b, profile: pb} = await launchChromium(chromium, {viewport: {width: 1280, height: 800}});
+    profiles.push(pb);
+    try {
+      const q = b.pages()[0] || await b.newPage();
+      await q.goto(url.href);
+      await q.waitForFunction(() => document.body.dataset.state === 'ready', null, {timeout: 90_000});
+      const c = (await q.evaluate(() => window.latentlab.model())).config;
+      assert.equal(c.model, 'vae');
+      assert.equal(c.latent, 3);
+      assert.equal(await q.inputValue('#cfg-latent'), '3');
+      assert.equal(await q.isVisible('#error'), false, await q.textContent('#error-text'));
+    } finally {
+      await b.close();
+    }
+  } finally {
+    await a.close();
+  }
 });

@@ -448,14 +448,17 @@ async function load() {
     kinds = Object.fromEntries((r.kinds || []).map(k => [k.name, k]));
     features = r.features || {};
     buildForm();
-    const preset = params.get('preset');
-    if (preset !== null && !presets[preset]) ui.showError(`Unknown preset "${preset}" in the address; known: ${Object.keys(presets).join(', ')}.`);
-    const stored = preset !== null && presets[preset] ? {...defaults, ...presets[preset]} : readStoredConfig();
+    const address = addressConfig();
+    const stored = address ? address.config : readStoredConfig();
     // With autostart the first snapshot waits for the first training round (trainLoop takes it).
     const autostart = params.get('autostart') === '1';
     let failed = null;
-    // The model saved in this browser comes back, unless the address asks for a preset.
-    if (preset === null && await restoreSaved()) {
+    // The model saved in this browser comes back when the address names no
+    // set-up, and on a reload (or back, forward) of one it has; a link or
+    // typed address with a set-up builds that set-up afresh (the saved
+    // model stays saved until the new one trains).
+    const nav = (performance.getEntriesByType('navigation')[0] || {}).type;
+    if ((!address || nav !== 'navigate') && await restoreSaved({want: address && address.want})) {
       if (autostart) startTraining();
       return;
     }
@@ -491,7 +494,7 @@ function showLoadProgress({phase, files}) {
 // ---- training rounds ----------------------------------------------------------------
 
 function startTraining() {
-  if (running || !workers.length) return;
+  if (running || !workers.length || !['ready', 'paused'].includes(state())) return;
   if (stepsLeft <= 0) stepsLeft = Infinity; // ?steps=N is done: Resume trains on
   running = true;
   setState('training');
@@ -616,30 +619,52 @@ function fmtNum(v) {
  * the normalized config and, if draw, the views show the untrained model.
  */
 async function buildModel(config, {draw = true} = {}) {
-  await stopTraining();
-  const json = JSON.stringify(config);
-  const t0 = performance.now();
-  let r;
-  if (model === null && workerCount > 1) {
-    r = await initAll(json);
-  } else {
-    r = await request(0, 'init', {config: json});
-    await replicate('init', () => ({config: json}), r);
+  return building(async () => {
+    await stopTraining();
+    const json = JSON.stringify(config);
+    const t0 = performance.now();
+    let r;
+    if (model === null && workerCount > 1) {
+      r = await initAll(json);
+    } else {
+      r = await request(0, 'init', {config: json});
+      await replicate('init', () => ({config: json}), r);
+    }
+    if (!document.body.dataset.firstStepMs) span('page: init model', t0);
+    adoptModel(r);
+    setForm(model.config);
+    saveConfig(model.config);
+    clearReadouts();
+    ui.setValue('params', ui.fmtInt(r.params), r.params);
+    setState('ready');
+    if (draw) await refreshSnapshot();
+  });
+}
+
+/**
+ * building runs fn, which replaces the model (build, import, restore), with
+ * the page in state 'building', set before fn's first await: every button
+ * that starts another transition is disabled until fn settles, so Train
+ * pressed right after Reset cannot train a model being replaced. fn leaves
+ * the state it reaches; if it fails, the page goes back to the state it
+ * had (paused or ready for a training that fn stopped).
+ */
+async function building(fn) {
+  const was = state() === 'training' ? (stepNow() > 0 ? 'paused' : 'ready') : state();
+  setState('building');
+  try {
+    return await fn();
+  } catch (e) {
+    if (state() === 'building') setState(was);
+    throw e;
   }
-  if (!document.body.dataset.firstStepMs) span('page: init model', t0);
-  adoptModel(r);
-  setForm(model.config);
-  saveConfig(model.config);
-  clearReadouts();
-  ui.setValue('params', ui.fmtInt(r.params), r.params);
-  setState('ready');
-  if (draw) await refreshSnapshot();
 }
 
 /** adoptModel makes r (an init or import result) the page's model and lays out its views. */
 function adoptModel(r) {
   model = {config: JSON.parse(r.config), params: r.params, sharded: r.sharded, caps: r.caps};
   modelId++;
+  writeAddress(model.config);
   snap = null;
   showWorkerCount();
   layoutViews();
@@ -1125,10 +1150,7 @@ async function onReset() {
   try {
     await buildModel(config);
   } catch (e) {
-    if (!e.fatal) {
-      if (state() === 'training') setState(stepNow() > 0 ? 'paused' : 'ready');
-      ui.showError(`Bad configuration: ${e.message}. The previous model is kept.`);
-    }
+    if (!e.fatal) ui.showError(`Bad configuration: ${e.message}. The previous model is kept.`);
   }
 }
 
@@ -1448,19 +1470,74 @@ async function autosave(opts) {
 }
 
 /**
+ * addressConfig returns the config the address asks for: ?preset=NAME
+ * (else the defaults) with any config field given as ?key=value on top
+ * (lists comma-separated), and the fields it names; null if it names none.
+ * Unknown presets and values the form would refuse are shown as an error
+ * and left out.
+ */
+function addressConfig() {
+  const name = params.get('preset');
+  const keys = Object.keys(defaults).filter(k => params.has(k));
+  if (name === null && !keys.length) return null;
+  const want = {};
+  if (name !== null) {
+    if (presets[name]) Object.assign(want, presets[name]);
+    else ui.showError(`Unknown preset "${name}" in the address; known: ${Object.keys(presets).join(', ')}.`);
+  }
+  const bad = [];
+  for (const k of keys) {
+    const def = defaults[k], raw = params.get(k);
+    const v = Array.isArray(def) ? (raw.trim() === '' ? [] : raw.split(',').map(Number))
+      : typeof def === 'number' ? Number(raw) : typeof def === 'boolean' ? raw === 'true' : raw;
+    const ok = Array.isArray(def) ? v.every(n => Number.isInteger(n) && n > 0)
+      : typeof def === 'number' ? raw.trim() !== '' && Number.isFinite(v)
+      : typeof def === 'boolean' ? raw === 'true' || raw === 'false' : true;
+    if (ok) want[k] = v;
+    else bad.push(k);
+  }
+  if (bad.length) ui.showError(`The address gives ${bad.join(', ')} values that are not valid; they were left out.`);
+  return {config: {...defaults, ...want}, want};
+}
+
+/**
+ * writeAddress puts the model's set-up in the address (history.replaceState):
+ * the preset it differs least from and the fields it changes, so that the
+ * link builds the same model. Other parameters stay.
+ */
+function writeAddress(config) {
+  const diff = base => Object.keys(defaults).filter(k => JSON.stringify(config[k]) !== JSON.stringify(base[k]));
+  let best = null;
+  for (const name of presetNames()) {
+    const d = diff({...defaults, ...presets[name]});
+    if (!best || d.length < best.d.length) best = {name, d};
+  }
+  const q = new URLSearchParams(location.search);
+  for (const k of Object.keys(defaults)) q.delete(k);
+  q.set('preset', best.name);
+  for (const k of best.d) q.set(k, Array.isArray(config[k]) ? config[k].join(',') : String(config[k]));
+  const url = `${location.pathname}?${q}${location.hash}`;
+  if (url !== location.pathname + location.search + location.hash) history.replaceState(null, '', url);
+}
+
+/**
  * restoreSaved loads the model saved in this browser into the workers and
  * shows it, with a note and a Start fresh button; it resolves to whether
  * it did. A saved model that no longer loads is removed, and said so.
  */
-async function restoreSaved({revert = false} = {}) {
+async function restoreSaved({revert = false, want = null} = {}) {
   let rec;
   try {
-    await stopTraining();
-    rec = await request(0, 'restore');
-    if (rec === null) return false;
-    await replicate('restore', () => ({}), rec);
-    await adoptImported(rec, {clear: true});
+    rec = await building(async () => {
+      await stopTraining();
+      const r = await request(0, 'restore', {want});
+      if (r === null || r.differs) throw Object.assign(new Error('nothing saved'), {none: true});
+      await replicate('restore', () => ({want}), r);
+      await adoptImported(r, {clear: true});
+      return r;
+    });
   } catch (e) {
+    if (e.none) return false;
     if (e.fatal) throw e;
     await persist.forget();
     ui.showError(`The model saved in this browser could not be restored (${e.message}); it was removed.`);
@@ -1497,14 +1574,13 @@ async function onImport() {
     return;
   }
   try {
-    await stopTraining();
-    await adoptImported(await importInto(bytes), {clear: true});
+    await building(async () => {
+      await stopTraining();
+      await adoptImported(await importInto(bytes), {clear: true});
+    });
     await autosave({force: true});
   } catch (e) {
-    if (!e.fatal) {
-      if (state() === 'training') setState(stepNow() > 0 ? 'paused' : 'ready');
-      ui.showError(`Import of ${file.name} failed: ${e.message}. The current model is unchanged.`);
-    }
+    if (!e.fatal) ui.showError(`Import of ${file.name} failed: ${e.message}. The current model is unchanged.`);
   }
 }
 
@@ -1590,6 +1666,14 @@ window.latentlab = Object.freeze({
 // ---- start -------------------------------------------------------------------------------
 
 $('train').onclick = onTrain;
+// Space trains and pauses, as the Train button's title says, unless a
+// control has the keyboard (a form field, a select, a button of its own).
+addEventListener('keydown', e => {
+  if (e.code !== 'Space' || e.repeat || e.ctrlKey || e.metaKey || e.altKey) return;
+  if (e.target.closest && e.target.closest('input, select, textarea, button, a, label, [contenteditable]')) return;
+  e.preventDefault();
+  if (!$('train').disabled) onTrain();
+});
 $('reset').onclick = onReset;
 $('evaluate').onclick = onEvaluate;
 $('download').onclick = onDownload;

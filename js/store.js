@@ -4,7 +4,7 @@
 // the checkpoint's bytes never cross the page's thread; the page only
 // forgets it. One
 // record, replaced at every save: the checkpoint bytes the Go core wrote
-// (train.Session.Checkpoint), its step and when it was saved.
+// (train.Session.Checkpoint), its step, its config and when it was saved.
 //
 // Every function resolves; none throws. A failure (no IndexedDB, a private
 // window, the storage quota) resolves to {error} with a message for the
@@ -53,20 +53,20 @@ function message(e) {
 }
 
 /**
- * save replaces the stored model by record {bytes (Uint8Array), step}; it
- * resolves to {savedAt} or {error}.
+ * save replaces the stored model by record {bytes (Uint8Array), step,
+ * config (its JSON)}; it resolves to {savedAt} or {error}.
  */
-export async function save({bytes, step}) {
+export async function save({bytes, step, config}) {
   const savedAt = Date.now();
   try {
-    await run('readwrite', s => s.put({bytes, step, savedAt}, KEY));
+    await run('readwrite', s => s.put({bytes, step, config, savedAt}, KEY));
     return {savedAt};
   } catch (e) {
     return {error: message(e)};
   }
 }
 
-/** load resolves to the stored record {bytes, step, savedAt}, null if there is none, or {error}. */
+/** load resolves to the stored record {bytes, step, config, savedAt}, null if there is none, or {error}. */
 export async function load() {
   try {
     const r = await run('readonly', s => s.get(KEY));

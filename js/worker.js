@@ -28,8 +28,9 @@
 //     metrics                       train.Session.Metrics over the test set
 //     scorer {bytes}                load the sample-quality classifier (assets/classifier.safetensors)
 //     score                         the current model's samples scored by it
-//     save {curves} | restore       the checkpoint into / out of the browser's store (js/store.js); replica 0 writes,
-//                                   every replica reads → {step, savedAt} | {error}; import's result + savedAt, or null
+//     save {curves} | restore {want}   the checkpoint into / out of the browser's store (js/store.js); replica 0
+//                                   writes, every replica reads → {step, savedAt} | {error}; import's result +
+//                                   savedAt, null (none saved) or {differs} (its config lacks want's values)
 //     checkpoint {curves}           the whole training state (train.Session.Checkpoint) with the loss
 //                                   curves (JSON); every replica is asked, replica 0 returns {bytes, filename, step}
 //     evaluate {chunk} | export {dtype} | checksum
@@ -400,14 +401,24 @@ const handlers = {
   async save({curves}) {
     const r = call('checkpoint', curves);
     if (!r.bytes) return {step: r.step};
-    const s = await (await store()).save({bytes: r.bytes, step: r.step});
+    const s = await (await store()).save({bytes: r.bytes, step: r.step, config: r.config});
     return s.error ? s : {step: r.step, savedAt: s.savedAt};
   },
-  /** restore: the model saved in the browser, imported as by import → its result and savedAt, or null if none is saved. */
-  async restore() {
+  /**
+   * restore: the model saved in the browser, imported as by import → its
+   * result and savedAt; null if none is saved; {differs: true}, importing
+   * nothing, if want (config fields) names a value the saved model's
+   * config does not have.
+   */
+  async restore({want}) {
     const rec = await (await store()).load();
     if (rec === null) return null;
     if (rec.error) throw new Error(`could not read the saved model: ${rec.error}`);
+    if (want) {
+      let c = {};
+      try { c = JSON.parse(rec.config); } catch { /* an older record: no config to compare */ }
+      if (Object.entries(want).some(([k, v]) => JSON.stringify(c[k]) !== JSON.stringify(v))) return {differs: true};
+    }
     return {...replaced(call('importWeights', rec.bytes)), savedAt: rec.savedAt};
   },
   /** checksum: SHA-256 of the model's F32 file, to check that replicas are identical. */

@@ -374,7 +374,7 @@ func (b *bridge) importWeights(args []js.Value) (any, error) {
 	return info, nil
 }
 
-// checkpoint(curvesJSON) → {bytes, filename, step}: the whole training
+// checkpoint(curvesJSON) → {bytes, filename, step, config}: the whole training
 // state (train.Session.Checkpoint) with the page's loss curves ({name:
 // {x, y}}), which importWeights resumes exactly. Every replica of a
 // sharded model must call it, as for train: their optimizers' parts are
@@ -408,7 +408,7 @@ func (b *bridge) checkpoint(args []js.Value) (any, error) {
 	}
 	c := s.Model.Config()
 	name := fmt.Sprintf("latentlab-%s-z%d-step%d-checkpoint.safetensors", c.Model, c.Latent, s.Steps)
-	return map[string]any{"bytes": bytesToJS(file), "filename": name, "step": s.Steps}, nil
+	return map[string]any{"bytes": bytesToJS(file), "filename": name, "step": s.Steps, "config": c.JSON()}, nil
 }
 
 // bytesFromJS copies a Uint8Array into Go in one call.
