@@ -69,6 +69,7 @@ type stats struct {
 	SamplesPerSec float64  `json:"samples_per_sec"`
 	ElapsedSec    float64  `json:"elapsed_s"`
 	TestRecon     *float64 `json:"test_recon"`
+	ValidRecon    *float64 `json:"valid_recon"`
 }
 
 // evalResult is what eval prints for an AAE.

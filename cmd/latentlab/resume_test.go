@@ -160,3 +160,29 @@ func resumeFile(t *testing.T, path string) *train.Session {
 	}
 	return s
 }
+
+// TestEvalEveryAndMaxTime: --eval-every adds lines of test metrics (and
+// valid_recon with held-out digits) between the loss lines; --max-time
+// stops early like a last step: the checkpoint resumes at the step it
+// reached, and the final line has the metrics.
+func TestEvalEveryAndMaxTime(t *testing.T) {
+	lines := trainOK(t, resumeArgs("0.3", "--valid", "500", "--eval-every", "10"))
+	var evals []stats
+	for _, l := range lines {
+		if l.TestRecon != nil {
+			evals = append(evals, l)
+		}
+	}
+	// 1500 digits trained on, 75 steps an epoch: 22 steps, evaluated at 10, 20 and the end.
+	if len(evals) != 3 || evals[0].Step != 10 || evals[1].Step != 20 || evals[2].Step != 22 || evals[0].ValidRecon == nil {
+		t.Fatalf("evaluation lines %+v", evals)
+	}
+	ckpt := filepath.Join(t.TempDir(), "ckpt")
+	code, stdout, stderr := cli(t, "train", "--data", testdata, "--steps", "1000000", "--encoder", "256", "--batch", "20", "--log-every", "1000", "--max-time", "500ms", "--checkpoint", ckpt)
+	if code != 0 || !strings.Contains(stderr, "--max-time 500ms reached at step") || !strings.Contains(stdout, "test_recon") {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, clip(stdout), clip(stderr))
+	}
+	if s := resumeFile(t, ckpt); s.Steps < 1 || s.Steps >= 1000000 {
+		t.Errorf("checkpoint at step %d", s.Steps)
+	}
+}

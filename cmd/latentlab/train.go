@@ -52,6 +52,8 @@ func trainCmd(args []string, stdout, stderr io.Writer) error {
 	every := fs.String("checkpoint-every", "5m", "checkpoint interval: a number of steps (\"500\") or a duration (\"10m\")")
 	dataDir := fs.String("data", "assets/mnist", "`dir`ectory holding the MNIST idx files (make data)")
 	logEvery := fs.Int("log-every", 100, "steps per JSON line")
+	evalEvery := fs.Int("eval-every", 0, "every N steps also print a JSON line of test metrics (and valid_recon on the held-out digits); 0: at the end only")
+	maxTime := fs.Duration("max-time", 0, "stop after this long (\"90m\"), as after the last step: checkpoint, --out, final metrics; 0: no limit")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -62,6 +64,10 @@ func trainCmd(args []string, stdout, stderr io.Writer) error {
 	switch {
 	case *logEvery < 1:
 		return errors.New("--log-every must be at least 1")
+	case *evalEvery < 0:
+		return fmt.Errorf("--eval-every %d: give a number of steps, or 0", *evalEvery)
+	case *maxTime < 0:
+		return fmt.Errorf("--max-time %v: give a duration, or 0 for no limit", *maxTime)
 	case *steps < 0:
 		return fmt.Errorf("--steps %d: give a positive count", *steps)
 	case *steps == 0 && !(*epochs > 0 && *epochs <= 1e6):
@@ -190,7 +196,12 @@ func trainCmd(args []string, stdout, stderr io.Writer) error {
 	var mean train.Mean
 	start, last, lastSaved := time.Now(), time.Now(), time.Now()
 	lastStep := 0
+	outOfTime := false
 	for i := 1; i <= total && !stopped(); i++ {
+		if *maxTime > 0 && time.Since(start) >= *maxTime {
+			outOfTime = true
+			break
+		}
 		l := s.Step()
 		for k, name := range m.LossNames() {
 			if math.IsNaN(l[k]) || math.IsInf(l[k], 0) {
@@ -216,6 +227,13 @@ func trainCmd(args []string, stdout, stderr io.Writer) error {
 			mean.Reset()
 			last, lastStep = now, i
 		}
+		if *evalEvery > 0 && i%*evalEvery == 0 && i < total {
+			line := evalLine(s)
+			line["elapsed_s"] = time.Since(start).Seconds()
+			if err := enc.Encode(line); err != nil {
+				return err
+			}
+		}
 		if interval.due(i, time.Since(lastSaved)) && i < total {
 			if err := saveCheckpoint(); err != nil {
 				return err
@@ -226,6 +244,9 @@ func trainCmd(args []string, stdout, stderr io.Writer) error {
 	bar.finish()
 	if stopped() {
 		fmt.Fprintf(stderr, "latentlab: interrupted at step %d\n", s.Steps)
+	}
+	if outOfTime {
+		fmt.Fprintf(stderr, "latentlab: --max-time %v reached at step %d\n", *maxTime, s.Steps)
 	}
 	if err := saveCheckpoint(); err != nil {
 		return err
@@ -243,11 +264,24 @@ func trainCmd(args []string, stdout, stderr io.Writer) error {
 		return exitCode{signalCode(sg), fmt.Sprintf("stopped by %v at step %d", sg, s.Steps)}
 	}
 	fmt.Fprintf(stderr, "latentlab: evaluating on %d test digits\n", testSet.N)
-	final := map[string]any{"step": s.Steps, "epoch": s.Epoch(), "elapsed_s": time.Since(start).Seconds()}
-	for k, v := range s.Metrics() {
-		final[k] = finite(v)
-	}
+	final := evalLine(s)
+	final["elapsed_s"] = time.Since(start).Seconds()
 	return enc.Encode(final)
+}
+
+// evalLine is the JSON line of test metrics (train.Session.Metrics) at the
+// session's step, with valid_recon over the digits the config holds out.
+func evalLine(s *train.Session) map[string]any {
+	line := map[string]any{"step": s.Steps, "epoch": s.Epoch()}
+	for k, v := range s.Metrics() {
+		line[k] = finite(v)
+	}
+	if s.Valid != nil {
+		if v := s.ValidLoss(); !math.IsNaN(v) {
+			line["valid_recon"] = finite(v)
+		}
+	}
+	return line
 }
 
 // every is a checkpoint interval: steps, or a duration.

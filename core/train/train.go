@@ -6,6 +6,7 @@ package train
 
 import (
 	"fmt"
+	"math"
 	"slices"
 
 	"latentlab/core/data"
@@ -223,11 +224,30 @@ func (s *Session) Reconstruct(x, xhat []float32, count int) {
 // eachTestChunk calls f on consecutive chunks of at most one batch of test
 // images covering [offset, offset+count) clipped to the test set.
 func (s *Session) eachTestChunk(offset, count int, f func(x []float32, k int)) {
+	s.eachChunk(s.Test, offset, count, f)
+}
+
+// ValidLoss returns the mean reconstruction loss, nats per image, over the
+// digits the config holds out (Valid); NaN when it holds none or the model
+// is no model.Autoencoder.
+func (s *Session) ValidLoss() float64 {
+	ae, ok := s.Model.(model.Autoencoder)
+	if !ok || s.Valid == nil {
+		return math.NaN()
+	}
+	var sum float64
+	s.eachChunk(s.Valid, 0, s.Valid.N, func(x []float32, k int) { sum += ae.ReconLoss(nil, x, k) })
+	return sum / float64(s.Valid.N)
+}
+
+// eachChunk calls f on consecutive chunks of at most one batch of set's
+// images covering [offset, offset+count) clipped to the set.
+func (s *Session) eachChunk(set *data.Set, offset, count int, f func(x []float32, k int)) {
 	// [offset, offset+count) ∩ [0, N), without overflowing int.
-	if count <= 0 || offset >= s.Test.N {
+	if count <= 0 || offset >= set.N {
 		return
 	}
-	end := s.Test.N
+	end := set.N
 	if offset < 0 || count < end-offset {
 		end = min(end, offset+count)
 	}
@@ -236,7 +256,7 @@ func (s *Session) eachTestChunk(offset, count int, f func(x []float32, k int)) {
 		for j := range k {
 			s.idx[j] = i + j
 		}
-		s.Test.Fill(s.x[:k*model.Pixels], nil, s.idx[:k])
+		set.Fill(s.x[:k*model.Pixels], nil, s.idx[:k])
 		f(s.x, k)
 	}
 }
