@@ -118,6 +118,8 @@ const FIELDS = {
   lr_recon: {label: 'Learning rate', min: 0, step: 'any', tip: 'Learning rate of the main phase (reconstruction, likelihood or classification; a GAN\'s generator)'},
   lr_reg: {label: 'LR regularisation', min: 0, step: 'any', show: k => hasNet(k, /disc/),
     tip: 'Learning rate of the adversarial phases (discriminator, then encoder or generator)'},
+  lr_schedule: {label: 'LR schedule', full: true, text: true, placeholder: 'constant; or step:50,100:0.1, exp:0.99',
+    tip: 'The learning rates\' factor by epoch: empty for constant, step:E1,E2:F (×F at each listed epoch), exp:F (F to the epoch)'},
   beta1: {label: 'Adam β₁', min: 0, step: 'any', show: (k, c) => c.optimizer === 'adam', tip: 'Adam first-moment decay'},
   beta2: {label: 'Adam β₂', min: 0, step: 'any', show: (k, c) => c.optimizer === 'adam', tip: 'Adam second-moment decay'},
   momentum: {label: 'Momentum', min: 0, step: 'any', show: (k, c) => c.optimizer === 'sgd', tip: 'SGD momentum'},
@@ -952,6 +954,10 @@ function buildForm() {
         o.title = k.doc;
         input.add(o);
       }
+    } else if (meta.text) {
+      input = document.createElement('input');
+      input.type = 'text';
+      input.placeholder = meta.placeholder || '';
     } else if (meta.options || (typeof def === 'string' && !meta.list) || typeof def === 'boolean') {
       input = document.createElement('select');
       const opts = meta.options || (typeof def === 'boolean' ? {false: 'off', true: 'on'} : {[def]: def});

@@ -33,7 +33,7 @@ at the end; --resume continues it to the bit, and there --steps and
 --epochs count the total, the steps before included. --init starts a new
 training from a file's weights; --steps and --epochs count the steps to
 add. With --init or --resume the model keeps the file's config: the flags
-` + "--lr-recon, --lr-reg, --beta1, --beta2 and --momentum" + ` change it, any other
+` + "--lr-recon, --lr-reg, --lr-schedule, --beta1, --beta2 and --momentum" + ` change it, any other
 config flag that differs from the file is refused.
 
 The first SIGINT or SIGTERM stops after the current step, writes the

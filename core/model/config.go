@@ -39,6 +39,7 @@ type Config struct {
 	Optimizer     string  `json:"optimizer"`     // adam or sgd
 	LRRecon       float64 `json:"lr_recon"`      // learning rate of the reconstruction phase
 	LRReg         float64 `json:"lr_reg"`        // learning rate of the regularisation phases
+	LRSchedule    string  `json:"lr_schedule"`   // learning rates' factor by epoch: "" constant, "step:E1,E2:F", "exp:F" (see Schedule)
 	Beta1         float64 `json:"beta1"`         // Adam β1
 	Beta2         float64 `json:"beta2"`         // Adam β2
 	Momentum      float64 `json:"momentum"`      // SGD momentum
@@ -160,6 +161,9 @@ func (c Config) Validate() error {
 		return bad("beta2 %v must be in [0, 1)", c.Beta2)
 	case !(c.Momentum >= 0 && c.Momentum < 1):
 		return bad("momentum %v must be in [0, 1)", c.Momentum)
+	case !validSchedule(c.LRSchedule):
+		_, err := ParseSchedule(c.LRSchedule)
+		return bad("%v", err)
 	case c.Optimizer != "adam" && c.Optimizer != "sgd":
 		return bad("unknown optimizer %q (want adam or sgd)", c.Optimizer)
 	case c.Seed > 1<<53:
@@ -250,7 +254,12 @@ func (c Config) LR() (recon, reg float32) {
 // Tunable lists the config fields a training may change as it continues
 // from a file: how it steps, not what the model is, what its state holds
 // or how its batches are drawn.
-var Tunable = []string{"lr_recon", "lr_reg", "beta1", "beta2", "momentum"}
+var Tunable = []string{"lr_recon", "lr_reg", "lr_schedule", "beta1", "beta2", "momentum"}
+
+func validSchedule(s string) bool {
+	_, err := ParseSchedule(s)
+	return err == nil
+}
 
 // Retune compares asked with c, the config a model was built with: it
 // returns the Tunable fields in which they differ, or an error naming

@@ -27,6 +27,7 @@ type Training struct {
 type namedOptimizer struct {
 	name string
 	o    optim.Optimizer
+	lr   float32 // its learning rate before any schedule
 }
 
 type namedRand struct {
@@ -52,8 +53,16 @@ func (t *Training) Optimizer(name string, c Config, net *nn.MLP, lr float32) opt
 	} else {
 		o = optim.NewAdam(len(net.Params), lr, float32(c.Beta1), float32(c.Beta2), 1e-8)
 	}
-	t.opts = append(t.opts, namedOptimizer{name, o})
+	t.opts = append(t.opts, namedOptimizer{name, o, lr})
 	return o
+}
+
+// ScaleLR sets every optimizer's learning rate to the one it was built
+// with times f (a schedule's factor).
+func (t *Training) ScaleLR(f float64) {
+	for _, o := range t.opts {
+		o.o.SetLR(float32(float64(o.lr) * f))
+	}
 }
 
 // Rand returns the generator of stream (see NewRand) of c, recorded under

@@ -37,6 +37,7 @@ func checkpointOf(t *testing.T, s *train.Session) []byte {
 func TestResumeAcrossEpochs(t *testing.T) {
 	c := small()
 	c.Prior, c.Labels = "mixture", 500
+	c.LRSchedule = "step:1:0.5" // halved from epoch 1: the resumed run must halve at the same step
 	s := session(t, c)
 	for range 38 { // 40 steps an epoch
 		s.Step()
@@ -254,5 +255,26 @@ func TestValidHeldOut(t *testing.T) {
 	c.Valid = 2000
 	if _, err := train.New(newModel(t, c), tr, te, 0); err == nil || !strings.Contains(err.Error(), "holds out all") {
 		t.Errorf("valid of the whole set: %v", err)
+	}
+}
+
+// TestScheduleApplies: a schedule leaves the first epoch as it is and
+// changes the steps after its epoch boundary.
+func TestScheduleApplies(t *testing.T) {
+	c := small()
+	plain := session(t, c)
+	c.LRSchedule = "step:1:0.1"
+	decayed := session(t, c)
+	for i := range 45 { // 40 steps an epoch
+		a, b := plain.Step(), decayed.Step()
+		switch {
+		case i < 40 && a != b:
+			t.Fatalf("step %d, epoch 0: %v without a schedule, %v with", i+1, a, b)
+		case i == 44 && a == b:
+			t.Fatal("the schedule changed nothing after its epoch")
+		}
+	}
+	if f := decayed.LRFactor(); f != 0.1 {
+		t.Errorf("factor %v in epoch 1", f)
 	}
 }

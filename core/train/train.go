@@ -24,6 +24,9 @@ type Session struct {
 	Steps       int    // training steps taken, counting those of a loaded file
 	Curves      Curves // the losses logged so far, which checkpoints keep
 
+	schedule model.Schedule
+	lrEpoch  int // the epoch whose schedule factor the optimizers have; -1 before the first step
+
 	batcher  *data.Batcher
 	lbatcher *data.Batcher // over the labelled subset; nil without one
 	batch    model.Batch   // the step's batch, buffers made once
@@ -90,6 +93,11 @@ func New(m model.Model, train, test *data.Set, steps int) (*Session, error) {
 		s.batch.LN = lb
 	}
 	s.batcher = data.NewBatcher(batchSet, c.Batch, c.Seed)
+	var err error
+	if s.schedule, err = model.ParseSchedule(c.LRSchedule); err != nil {
+		return nil, fmt.Errorf("train: %v", err)
+	}
+	s.lrEpoch = -1
 	s.batch.N = c.Batch
 	return s, nil
 }
@@ -97,6 +105,7 @@ func New(m model.Model, train, test *data.Set, steps int) (*Session, error) {
 // Step trains on the next batch (and labelled batch) and returns its
 // losses.
 func (s *Session) Step() model.Losses {
+	s.applySchedule()
 	s.batcher.Next(s.batch.X, s.batch.Labels)
 	if s.lbatcher != nil {
 		s.lbatcher.Next(s.batch.LX, s.batch.LLabels)
@@ -104,6 +113,20 @@ func (s *Session) Step() model.Losses {
 	s.Steps++
 	return s.Model.Step(&s.batch)
 }
+
+// applySchedule gives the optimizers the learning rates of the current
+// epoch's schedule factor when the epoch has changed (or at the first step).
+func (s *Session) applySchedule() {
+	if e := s.batcher.Epoch(); e != s.lrEpoch {
+		s.lrEpoch = e
+		if r, ok := s.Model.(model.Resumable); ok {
+			r.TrainState().ScaleLR(s.schedule.Factor(e))
+		}
+	}
+}
+
+// LRFactor returns the schedule's factor of the learning rates now.
+func (s *Session) LRFactor() float64 { return s.schedule.Factor(s.batcher.Epoch()) }
 
 // Epoch returns the number of completed passes over the training set since
 // the session began, and Progress the fraction of the current one done.
@@ -118,6 +141,7 @@ func (s *Session) StepPhase(phase string) (model.Losses, error) {
 	if !ok || !slices.Contains(p.Phases(), phase) {
 		return model.Losses{}, fmt.Errorf("train: model %q has no phase %q", s.Model.Config().Model, phase)
 	}
+	s.applySchedule()
 	s.batcher.Next(s.batch.X, s.batch.Labels)
 	if s.lbatcher != nil {
 		s.lbatcher.Next(s.batch.LX, s.batch.LLabels)
