@@ -60,8 +60,7 @@ const ROUND_TARGET_MS = 80;     // wall time of one training round
 const ROUND_MAX_STEPS = 1000;
 const STEPS_ROUND = 10;         // round size under ?steps=N
 const SNAPSHOT_EVERY_MS = 2000; // at least; more if snapshots are slow
-const HEADER_BYTES = 64;        // control words at the start of the reducer buffer (see worker.js)
-const CTL_GEN = 1, CTL_ABORT = 2;
+let layout = null;             // the reducer buffer's layout, from the workers' start reply (worker.js owns it)
 
 // How each config field is shown, and for which kinds of model (show(kind,
 // config), kind being {name, doc, nets, caps} from the Go core; no show: every
@@ -77,54 +76,43 @@ const POSTERIOR_KINDS = ['aae', 'ae', 'vae', 'supervised', 'semisupervised', 'cl
 // The kind that weighs an adversarial loss beside reconstruction (a BiGAN
 // has the same capabilities but no such weight).
 const ADV_WEIGHT_KINDS = ['aegan'];
-const FIELDS = {
-  model: {label: 'Model', full: true, tip: 'The kind of model (its description is under the preset)'},
-  latent: {label: 'Latent dims', min: 1, step: 1, show: k => cap(k, 'encoder') || cap(k, 'generator'),
-    tip: 'Size of the code z, or of a generator\'s noise (2 can be plotted directly)'},
-  encoder: {label: 'Hidden widths', list: true, full: true,
-    tip: 'Hidden layer widths, input side first, comma separated; a decoder or generator mirrors them'},
-  discriminator: {label: 'Discriminator widths', list: true, full: true, show: k => hasNet(k, /disc/),
-    tip: 'Hidden layer widths of the discriminator(s), comma separated'},
-  activation: {label: 'Activation', options: {relu: 'ReLU', leakyrelu: 'LeakyReLU (0.2)', tanh: 'tanh', sigmoid: 'sigmoid'},
-    tip: 'Hidden-layer nonlinearity (a decoder\'s output is always a sigmoid)'},
-  prior: {label: 'Prior', options: {gaussian: 'Gaussian', mixture: '10 Gaussians', swissroll: 'Swiss roll', uniform: 'Uniform'},
-    show: k => cap(k, 'generator'), tip: 'Distribution of the codes (prior samples in grey on the latent plot)'},
-  prior_std: {label: 'Prior scale', min: 0, step: 'any', show: k => cap(k, 'generator'),
-    tip: 'Scale of the prior: σ of the Gaussian, the others scaled alike'},
-  posterior: {label: 'Posterior', options: {deterministic: 'Deterministic', gaussian: 'Gaussian', universal: 'Universal approx.'},
-    show: k => !k || POSTERIOR_KINDS.includes(k.name), tip: 'Encoder q(z|x): deterministic, Gaussian, or fed noise η beside x (universal approximator)'},
-  noise: {label: 'Noise η size', min: 0, step: 1, show: (k, c) => (!k || POSTERIOR_KINDS.includes(k.name)) && c.posterior === 'universal',
-    tip: 'Size of the noise fed with x to a universal-approximator encoder'},
-  labels: {label: 'Labelled digits', min: 0, step: 1,
-    tip: 'Training digits whose labels training may use (0: none)'},
-  valid: {label: 'Held-out digits', min: 0, step: 1,
-    tip: 'The last N training digits, never trained on: validation (the Parzen window chooses its width on them)'},
-  classes: {label: 'Classes', min: 2, step: 1, show: k => cap(k, 'classifier'),
-    tip: 'Categories of y: 10 digits, or K clusters'},
-  dropout: {label: 'Dropout', min: 0, step: 'any', show: k => !cap(k, 'sampler') || cap(k, 'generator'),
-    tip: 'Dropout rate after each hidden activation (0: off)'},
-  batchnorm: {label: 'Batch norm', options: {false: 'off', true: 'on'}, show: k => !cap(k, 'sampler') || cap(k, 'generator'),
-    tip: 'Batch normalisation before each hidden activation'},
-  gan_loss: {label: 'GAN loss', options: {nonsaturating: 'Non-saturating', minimax: 'Minimax', ml: 'Max. likelihood', lsgan: 'Least squares'},
-    show: k => phase(k, /^disc/), tip: 'The generator\'s adversarial loss'},
-  disc_steps: {label: 'Disc. steps (k)', min: 1, step: 1, show: k => phase(k, /^disc/) && !cap(k, 'encoder'),
-    tip: 'Discriminator steps per generator step, on slices of the batch (the step controls\' disc button runs all k)'},
-  adv_weight: {label: 'Adversarial weight', min: 0, step: 'any', show: k => !k || ADV_WEIGHT_KINDS.includes(k.name),
-    tip: 'Weight of the adversarial loss beside reconstruction'},
-  levels: {label: 'Intensity levels', min: 2, step: 1, show: k => cap(k, 'density') || cap(k, 'sampler'),
-    tip: 'Intensity levels of each pixel of an autoregressive model'},
-  batch: {label: 'Batch size', min: 1, step: 1, tip: 'Images per training step'},
-  optimizer: {label: 'Optimizer', options: {adam: 'Adam', sgd: 'SGD + momentum'}, tip: 'Update rule for every phase'},
-  lr_recon: {label: 'Learning rate', min: 0, step: 'any', tip: 'Learning rate of the main phase (reconstruction, likelihood or classification; a GAN\'s generator)'},
-  lr_reg: {label: 'LR regularisation', min: 0, step: 'any', show: k => hasNet(k, /disc/),
-    tip: 'Learning rate of the adversarial phases (discriminator, then encoder or generator)'},
-  lr_schedule: {label: 'LR schedule', full: true, text: true, placeholder: 'constant; or step:50,100:0.1, exp:0.99',
-    tip: 'The learning rates\' factor by epoch: empty for constant, step:E1,E2:F (×F at each listed epoch), exp:F (F to the epoch)'},
-  beta1: {label: 'Adam β₁', min: 0, step: 'any', show: (k, c) => c.optimizer === 'adam', tip: 'Adam first-moment decay'},
-  beta2: {label: 'Adam β₂', min: 0, step: 'any', show: (k, c) => c.optimizer === 'adam', tip: 'Adam second-moment decay'},
-  momentum: {label: 'Momentum', min: 0, step: 'any', show: (k, c) => c.optimizer === 'sgd', tip: 'SGD momentum'},
-  seed: {label: 'Seed', min: 0, step: 1, tip: 'Seeds the weights, the batch order and the prior samples'},
+// Which form fields a kind uses, and how they are laid out. What each
+// field is (label, doc, allowed values, bounds) is the Go core's option
+// table (model.Options), from the workers' start reply: see field().
+const LAYOUT = {
+  model: {full: true},
+  latent: {show: k => cap(k, 'encoder') || cap(k, 'generator')},
+  encoder: {full: true},
+  discriminator: {full: true, show: k => hasNet(k, /disc/)},
+  prior: {show: k => cap(k, 'generator')},
+  prior_std: {show: k => cap(k, 'generator')},
+  posterior: {show: k => !k || POSTERIOR_KINDS.includes(k.name)},
+  noise: {show: (k, c) => (!k || POSTERIOR_KINDS.includes(k.name)) && c.posterior === 'universal'},
+  classes: {show: k => cap(k, 'classifier')},
+  dropout: {show: k => !cap(k, 'sampler') || cap(k, 'generator')},
+  batchnorm: {show: k => !cap(k, 'sampler') || cap(k, 'generator')},
+  gan_loss: {show: k => phase(k, /^disc/)},
+  disc_steps: {show: k => phase(k, /^disc/) && !cap(k, 'encoder')},
+  adv_weight: {show: k => !k || ADV_WEIGHT_KINDS.includes(k.name)},
+  levels: {show: k => cap(k, 'density') || cap(k, 'sampler')},
+  lr_reg: {show: k => hasNet(k, /disc/)},
+  lr_schedule: {full: true},
+  beta1: {show: (k, c) => c.optimizer === 'adam'},
+  beta2: {show: (k, c) => c.optimizer === 'adam'},
+  momentum: {show: (k, c) => c.optimizer === 'sgd'},
 };
+let optionTable = [];          // model.Options: [{key, label, doc, choices, min, integer, list, text, example}]
+
+/** field returns the form's description of config field key: the Go core's option and its layout here. */
+function field(key) {
+  const o = optionTable.find(x => x.key === key) || {key, label: key, doc: key};
+  return {
+    label: o.label, tip: o.doc, list: !!o.list, text: !!o.text, placeholder: o.example || '',
+    options: o.choices ? Object.fromEntries(o.choices.map(c => [c.value, c.label])) : undefined,
+    min: o.min, step: o.integer ? 1 : 'any',
+    ...LAYOUT[key],
+  };
+}
 
 const params = new URLSearchParams(location.search);
 const forceNoShared = params.get('noshared') === '1';
@@ -255,9 +243,9 @@ function startWorkers(k) {
 function stopWorkers() {
   running = false;
   if (reducerSab) {
-    const ctl = new Int32Array(reducerSab, 0, HEADER_BYTES / 4);
-    Atomics.store(ctl, CTL_ABORT, 1);
-    Atomics.notify(ctl, CTL_GEN);
+    const ctl = new Int32Array(reducerSab, 0, layout.headerBytes / 4);
+    Atomics.store(ctl, layout.ctlAbort, 1);
+    Atomics.notify(ctl, layout.ctlGen);
     reducerSab = null;
   }
   for (const w of workers) w.terminate();
@@ -365,6 +353,7 @@ async function loadWorkers() {
   });
   const [starts] = await Promise.all([started, fed]);
   span('page: workers have the Go core and MNIST', t0);
+  layout = starts[0].reducer;
   if (workerCount > 1) await requestAll('shard', i => ({index: i, count: workerCount}));
   return starts[0];
 }
@@ -394,7 +383,7 @@ async function replicate(type, payload, r) {
 async function newReducer(params) {
   // Each slot holds one network's gradient: at most the whole model's parameters.
   const slotBytes = Math.ceil(params * 4 / 64) * 64;
-  reducerSab = new SharedArrayBuffer(HEADER_BYTES + 2 * workerCount * slotBytes);
+  reducerSab = new SharedArrayBuffer(layout.headerBytes + 2 * workerCount * slotBytes);
   await requestAll('reducer', () => ({sab: reducerSab, slotBytes}));
 }
 
@@ -449,6 +438,7 @@ async function load() {
     presets = r.presets || {};
     kinds = Object.fromEntries((r.kinds || []).map(k => [k.name, k]));
     features = r.features || {};
+    optionTable = r.options || [];
     buildForm();
     const address = addressConfig();
     const stored = address ? address.config : readStoredConfig();
@@ -937,9 +927,9 @@ function scheduleDraw() {
 function buildForm() {
   const form = $('config');
   form.replaceChildren();
-  const known = Object.keys(FIELDS).filter(k => k in defaults);
-  for (const key of [...known, ...Object.keys(defaults).filter(k => !(k in FIELDS))]) {
-    const meta = FIELDS[key] || {label: key};
+  const known = optionTable.map(o => o.key).filter(k => k in defaults);
+  for (const key of [...known, ...Object.keys(defaults).filter(k => !known.includes(k))]) {
+    const meta = field(key);
     const def = defaults[key];
     const wrap = document.createElement('label');
     wrap.className = 'field' + (meta.full ? ' full' : '');
@@ -1017,7 +1007,7 @@ function readForm() {
   const bad = [];
   for (const key of Object.keys(defaults)) {
     const input = $(`cfg-${key}`);
-    const meta = FIELDS[key] || {label: key};
+    const meta = field(key);
     const def = defaults[key];
     const text = input.value.trim();
     if (Array.isArray(def)) {
@@ -1055,11 +1045,11 @@ function updateFormHints() {
   } catch {
     c = null;
   }
-  // Show the fields the chosen kind uses (see FIELDS).
+  // Show the fields the chosen kind uses (see LAYOUT).
   const kindName = $('cfg-model') ? $('cfg-model').value : defaults.model;
   const kind = kinds[kindName];
   const form = {optimizer: $('cfg-optimizer') ? $('cfg-optimizer').value : '', posterior: $('cfg-posterior') ? $('cfg-posterior').value : ''};
-  for (const [key, meta] of Object.entries(FIELDS)) {
+  for (const [key, meta] of Object.entries(LAYOUT)) {
     const input = $(`cfg-${key}`);
     if (!input) continue;
     input.parentElement.hidden = !!meta.show && !meta.show(kind, form);

@@ -42,6 +42,12 @@ func (b *bridge) defaults(args []js.Value) (any, error) {
 	return model.Defaults().JSON(), nil
 }
 
+// options() → JSON [{key, label, doc, choices, min, integer, list, text,
+// example}]: model.Options, what each config field is, for the page's form.
+func (b *bridge) options(args []js.Value) (any, error) {
+	return model.OptionsJSON(), nil
+}
+
 func (b *bridge) presets(args []js.Value) (any, error) {
 	out, err := json.Marshal(model.Presets())
 	return string(out), err

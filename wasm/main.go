@@ -21,6 +21,7 @@ func main() {
 	for name, f := range map[string]func(args []js.Value) (any, error){
 		"defaults":      b.defaults,
 		"presets":       b.presets,
+		"options":       b.options,
 		"setData":       b.setData,
 		"init":          b.init,
 		"train":         b.train,

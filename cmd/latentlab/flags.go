@@ -41,13 +41,45 @@ func configFlags(fs *flag.FlagSet) *configSet {
 	}
 	slices.Sort(keys)
 	for _, key := range keys {
-		usage := fmt.Sprintf("config %s (default %s)", key, show(cs.defaults[key]))
+		usage := optionUsage(key, show(cs.defaults[key]))
 		fs.Func(flagName(key), usage, func(v string) error {
 			cs.set[key] = v
 			return nil
 		})
 	}
 	return cs
+}
+
+// optionUsage is a config flag's help, from model.Options: what it does,
+// its allowed values, its default.
+func optionUsage(key, def string) string {
+	o, ok := model.OptionOf(key)
+	if !ok {
+		return fmt.Sprintf("config %s (default %s)", key, def)
+	}
+	u := o.Doc
+	switch {
+	case key == "model":
+		u += " One of: " + strings.Join(model.Kinds(), ", ") + "."
+	case o.Choices != nil:
+		var vs []string
+		for _, c := range o.Choices {
+			vs = append(vs, c.Value)
+		}
+		u += " One of: " + strings.Join(vs, ", ") + "."
+	case o.List:
+		u += " Comma-separated widths, e.g. " + o.Example + "."
+	case o.Text && o.Example != "":
+		u += " E.g. " + o.Example + "."
+	case o.Min != nil && o.Integer:
+		u += fmt.Sprintf(" An integer, at least %v.", *o.Min)
+	case o.Min != nil:
+		u += fmt.Sprintf(" At least %v.", *o.Min)
+	}
+	if def == "" {
+		def = `""`
+	}
+	return fmt.Sprintf("%s (config %s; default %s)", u, key, def)
 }
 
 // configSet is the config flags of a command, once parsed.

@@ -115,12 +115,12 @@ func parzenScores(s *train.Session, n, nvalid int, stderr io.Writer) (map[string
 	fmt.Fprintf(stderr, "latentlab: Parzen window over %d samples: σ %.4f (validation %.2f on %d training digits), test %.2f ± %.2f nats in %v\n",
 		n, r.Sigma, r.Valid, nvalid, r.Test, r.TestSE, time.Since(start).Round(time.Millisecond))
 	return map[string]any{
-		"parzen_ll":           finite(r.Test),
-		"parzen_se":           finite(r.TestSE),
-		"parzen_sigma":        r.Sigma,
-		"parzen_valid_ll":     finite(r.Valid),
-		"parzen_samples":      n,
-		"parzen_valid_digits": nvalid,
+		"parzen_ll":             finite(r.Test),
+		"parzen_se":             finite(r.TestSE),
+		"parzen_sigma":          r.Sigma,
+		"parzen_valid_ll":       finite(r.Valid),
+		"parzen_samples":        n,
+		"parzen_valid_digits":   nvalid,
 		"parzen_valid_held_out": heldOut,
 	}, nil
 }

@@ -169,14 +169,9 @@ func (c Config) Validate() error {
 	case c.Seed > 1<<53:
 		return bad("seed %d is above 2^53, which JavaScript cannot represent exactly", c.Seed)
 	}
-	for _, e := range []struct{ field, value, allowed string }{
-		{"activation", c.Activation, "relu leakyrelu sigmoid tanh"},
-		{"prior", c.Prior, "gaussian mixture swissroll uniform"},
-		{"posterior", c.Posterior, "deterministic gaussian universal"},
-		{"gan_loss", c.GANLoss, "minimax nonsaturating ml lsgan"},
-	} {
-		if allowed := strings.Fields(e.allowed); !slices.Contains(allowed, e.value) {
-			return bad("unknown %s %q (want %s)", e.field, e.value, strings.Join(allowed, ", "))
+	for _, f := range [][2]string{{"activation", c.Activation}, {"prior", c.Prior}, {"posterior", c.Posterior}, {"gan_loss", c.GANLoss}} {
+		if err := checkChoice(f[0], f[1]); err != nil {
+			return bad("%v", err)
 		}
 	}
 	switch {

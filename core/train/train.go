@@ -20,9 +20,9 @@ type Session struct {
 	Train, Test *data.Set
 	// Valid is the training digits the config holds out (Config.Valid,
 	// the last of Train), never trained on; nil when it holds none.
-	Valid *data.Set
-	Steps       int    // training steps taken, counting those of a loaded file
-	Curves      Curves // the losses logged so far, which checkpoints keep
+	Valid  *data.Set
+	Steps  int    // training steps taken, counting those of a loaded file
+	Curves Curves // the losses logged so far, which checkpoints keep
 
 	schedule model.Schedule
 	lrEpoch  int // the epoch whose schedule factor the optimizers have; -1 before the first step
