@@ -544,6 +544,7 @@ test('every preset: views draw, losses are finite and fall, weights round-trip',
       if (workers > 1 && !caps.sharder) {
         assert.equal(await p.isVisible('#workers-note'), true, 'a non-sharder says it trains in one worker');
         assert.match(await p.textContent('#workers-note'), /one worker/);
+        assert.doesNotMatch(await p.textContent('#workers-note'), /Sharder|model\.[A-Z]/, 'no Go names reach the visitor');
       }
       // Views by capability: the cards shown are the ones the capabilities allow.
       const visible = async id => !(await p.evaluate(id => document.getElementById(id).hidden, id));

@@ -424,7 +424,10 @@ function showWorkerCount() {
   if (!sharedOK) return; // the fallback note (setupWorkersSelect) stays
   const one = model && workerCount > 1 && active === 1;
   note.hidden = !one;
-  note.textContent = one ? `one worker: a ${model.config.model} model cannot split its batches among workers (it is no model.Sharder), so worker 1 trains it alone` : '';
+  const why = model && (model.config.batchnorm || model.config.dropout > 0)
+    ? 'its batch normalisation or dropout needs each batch whole'
+    : 'its training step cannot be split among workers';
+  note.textContent = one ? `one worker: a ${model.config.model} model trains in worker 1 alone (${why})` : '';
 }
 
 // ---- loading ------------------------------------------------------------------
