@@ -18,7 +18,7 @@ MNIST       := $(addprefix assets/mnist/,$(addsuffix .gz,$(MNIST_FILES)))
 GO_SOURCES  := $(shell find . -name '*.go' -not -path './e2e/*' -not -path './.cache/*') go.mod go.sum
 WEB_SOURCES := index.html $(wildcard js/*.js js/*.css)
 
-.PHONY: all run data wasm build test test-go test-wasm test-e2e bench torch clean
+.PHONY: all run data wasm build test test-go test-wasm test-e2e bench torch reproduce clean
 
 all: build
 
@@ -98,6 +98,14 @@ bench: build bin/latentlab.wasm torch
 torch:
 	@$(TORCH_PY) -c 'import torch' 2>/dev/null && [ -e /usr/lib/x86_64-linux-gnu/openblas-pthread ] || \
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-torch libopenblas0-pthread >/dev/null; }
+
+# make reproduce ROW=parzen runs one row of the AAE paper's table in
+# resumable chunks (REPRODUCTION.md), its checkpoint, weights and results in
+# RUNS (outside the repository by default); run it again to continue.
+ROW  ?= parzen
+RUNS ?= ../runs
+reproduce: build data
+	./bin/latentlab reproduce $(ROW) --dir $(RUNS)
 
 bin/latentlab.wasm: $(GO_SOURCES)
 	$(WASM_ENV) $(GO) build -trimpath -o $@ ./cmd/latentlab

@@ -4,6 +4,7 @@
 //	latentlab train [flags]          train; progress on stderr, JSON lines on stdout
 //	latentlab eval --weights FILE    print the test-set reconstruction loss as JSON
 //	latentlab bench [--json]         print samples/s and kernel GFLOP/s
+//	latentlab reproduce ROW          a row of the paper's table, in resumable chunks
 //
 // Run `latentlab train -h` for the flags.
 package main
@@ -23,6 +24,7 @@ const usage = `usage:
   latentlab train [flags]        train a model (latentlab train -h for flags)
   latentlab eval --weights FILE  evaluate a .safetensors file on the test set
   latentlab bench [flags]        measure training speed (samples/s, GFLOP/s)
+  latentlab reproduce ROW        run a row of the AAE paper's table in resumable chunks
 `
 
 // run is the whole command, so tests can call it; it returns the exit code.
@@ -39,6 +41,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = evalCmd(args[1:], stdout, stderr)
 	case "bench":
 		err = benchCmd(args[1:], stdout, stderr)
+	case "reproduce":
+		err = reproduceCmd(args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -184,5 +186,46 @@ func TestEvalEveryAndMaxTime(t *testing.T) {
 	}
 	if s := resumeFile(t, ckpt); s.Steps < 1 || s.Steps >= 1000000 {
 		t.Errorf("checkpoint at step %d", s.Steps)
+	}
+}
+
+// TestReproduce: a row runs in chunks, each measured and appended to the
+// results; run again with a larger budget, it continues from its
+// checkpoint with the next chunk only. An unknown row is refused.
+func TestReproduce(t *testing.T) {
+	rows["tiny"] = row{
+		start:  []string{"--encoder", "32", "--discriminator", "16", "--batch", "20", "--valid", "500"},
+		epochs: 0.2, chunk: 0.1,
+		eval:   []string{"--samples", "0", "--parzen", "--parzen-samples", "200"},
+		report: []string{"test_recon", "parzen_ll"},
+	}
+	defer delete(rows, "tiny")
+	dir := t.TempDir()
+	code, stdout, stderr := cli(t, "reproduce", "tiny", "--data", testdata, "--dir", dir)
+	if code != 0 || strings.Count(stdout, "\n") != 2 {
+		t.Fatalf("exit %d, stdout %q\n%s", code, stdout, clip(stderr))
+	}
+	code, stdout, stderr = cli(t, "reproduce", "tiny", "--data", testdata, "--dir", dir, "--epochs", "0.3")
+	if code != 0 || strings.Count(stdout, "\n") != 1 || !strings.Contains(stdout, `"epochs":0.3`) {
+		t.Fatalf("continued: exit %d, stdout %q\n%s", code, stdout, clip(stderr))
+	}
+	b := readBytes(t, filepath.Join(dir, "tiny-results.jsonl"))
+	var steps []float64
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		var r map[string]any
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := r["parzen_ll"].(float64); !ok {
+			t.Errorf("line %s has no parzen_ll", line)
+		}
+		steps = append(steps, r["step"].(float64))
+	}
+	// 1500 digits trained on, 20 a batch: 75 steps an epoch.
+	if want := []float64{7, 15, 22}; !reflect.DeepEqual(steps, want) {
+		t.Errorf("steps %v, want %v", steps, want)
+	}
+	if code, _, stderr := cli(t, "reproduce", "nosuch", "--dir", dir); code != 1 || !strings.Contains(stderr, `unknown row "nosuch" (want parzen`) {
+		t.Errorf("unknown row: exit %d, %q", code, clip(stderr))
 	}
 }

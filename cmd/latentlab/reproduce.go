@@ -1,0 +1,161 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// A row of the paper's table (REPRODUCTION.md) as a run: how to start its
+// training, how long, and how to evaluate it.
+type row struct {
+	doc    string
+	start  []string // train flags of a fresh run (config and --valid)
+	epochs float64  // default budget
+	chunk  float64  // epochs between evaluations
+	eval   []string // eval flags that measure the row
+	report []string // the keys of eval's JSON the row reports
+}
+
+// rows are the table's rows that can be run.
+var rows = map[string]row{
+	"parzen": {
+		doc:    "Parzen-window log-likelihood of the MNIST test digits (Table 1; the paper: 340 ± 2)",
+		start:  []string{"--preset", "paper", "--valid", "1000"},
+		epochs: 32, chunk: 4,
+		eval:   []string{"--samples", "0", "--parzen"},
+		report: []string{"test_recon", "parzen_ll", "parzen_se", "parzen_sigma", "parzen_valid_ll"},
+	},
+}
+
+func rowNames() []string {
+	var names []string
+	for k := range rows {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	return names
+}
+
+func reproduceCmd(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("reproduce ROW", "Runs one row of the AAE paper's table ("+strings.Join(rowNames(), ", ")+") in chunks: trains\n"+
+		"--chunk epochs at a time, continuing exactly from DIR/ROW.ckpt, evaluates each\n"+
+		"chunk's weights, and appends a JSON line per chunk to --results. Run it\n"+
+		"again to continue where it stopped; --epochs is the total budget.", stderr)
+	dir := fs.String("dir", "runs", "`dir`ectory for the checkpoint, weights and logs (keep it outside the repository)")
+	results := fs.String("results", "", "append each chunk's figures to this JSON-lines `file` (default DIR/ROW-results.jsonl)")
+	epochs := fs.Float64("epochs", 0, "total epochs (default the row's budget)")
+	chunk := fs.Float64("chunk", 0, "epochs between evaluations (default the row's)")
+	dataDir := fs.String("data", "assets/mnist", "`dir`ectory holding the MNIST idx files (make data)")
+	var name string
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		name, args = args[0], args[1:]
+	}
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	r, ok := rows[name]
+	if !ok {
+		fs.Usage()
+		return fmt.Errorf("reproduce: unknown row %q (want %s)", name, strings.Join(rowNames(), ", "))
+	}
+	if *epochs == 0 {
+		*epochs = r.epochs
+	}
+	if *chunk == 0 {
+		*chunk = r.chunk
+	}
+	if !(*epochs > 0 && *epochs <= 1e4) || !(*chunk > 0 && *chunk <= *epochs) {
+		return fmt.Errorf("reproduce: --epochs %v and --chunk %v: want 0 < chunk ≤ epochs ≤ 10000", *epochs, *chunk)
+	}
+	if err := os.MkdirAll(*dir, 0o755); err != nil {
+		return err
+	}
+	if *results == "" {
+		*results = filepath.Join(*dir, name+"-results.jsonl")
+	}
+	ckpt := filepath.Join(*dir, name+".ckpt")
+	logFile, err := os.OpenFile(filepath.Join(*dir, name+".log"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
+	defer logFile.Close()
+	log := io.MultiWriter(stderr, logFile)
+	start := time.Now()
+	for done := lastEpochs(*results, name); done < *epochs; {
+		target := min(done+*chunk, *epochs)
+		out := filepath.Join(*dir, fmt.Sprintf("%s-%s.safetensors", name, strconv.FormatFloat(target, 'f', -1, 64)))
+		args := []string{"--data", *dataDir, "--epochs", strconv.FormatFloat(target, 'f', -1, 64), "--checkpoint", ckpt, "--out", out, "--log-every", "1000000"}
+		if _, err := os.Stat(ckpt); err == nil {
+			args = append(args, "--resume", ckpt)
+		} else {
+			args = append(args, r.start...)
+		}
+		fmt.Fprintf(log, "latentlab: reproduce %s: training to epoch %v\n", name, target)
+		var trained bytes.Buffer
+		if err := trainCmd(args, &trained, log); err != nil {
+			return fmt.Errorf("reproduce %s: %w", name, err)
+		}
+		var evaluated bytes.Buffer
+		if err := evalCmd(append([]string{"--data", *dataDir, "--weights", out}, r.eval...), &evaluated, log); err != nil {
+			return fmt.Errorf("reproduce %s: %w", name, err)
+		}
+		var figures map[string]any
+		if err := json.Unmarshal(evaluated.Bytes(), &figures); err != nil {
+			return fmt.Errorf("reproduce %s: eval printed %q: %v", name, evaluated.String(), err)
+		}
+		line := map[string]any{"row": name, "epochs": target, "step": figures["step"], "weights": out, "elapsed_s": time.Since(start).Seconds()}
+		for _, k := range r.report {
+			line[k] = figures[k]
+		}
+		b, _ := json.Marshal(line)
+		if err := appendLine(*results, b); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%s\n", b)
+		done = target
+	}
+	return nil
+}
+
+// lastEpochs returns the epochs of the last line of the results file, the
+// chunks already measured; 0 when there are none. A checkpoint ahead of
+// it (a run stopped during an evaluation) is fine: training to the next
+// target then takes no steps, and the chunk is measured.
+func lastEpochs(results, name string) float64 {
+	b, err := os.ReadFile(results)
+	if err != nil {
+		return 0
+	}
+	done := 0.0
+	for _, line := range strings.Split(string(b), "\n") {
+		var r struct {
+			Row    string  `json:"row"`
+			Epochs float64 `json:"epochs"`
+		}
+		if json.Unmarshal([]byte(line), &r) == nil && r.Row == name {
+			done = max(done, r.Epochs)
+		}
+	}
+	return done
+}
+
+func appendLine(path string, b []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(append(b, '\n')); err != nil {
+		f.Close()
+		return err
+	}
+	return errors.Join(f.Sync(), f.Close())
+}
