@@ -554,6 +554,7 @@ test('every preset: views draw, losses are finite and fall, weights round-trip',
       assert.equal(await visible('card-labels'), caps.labelGenerator, 'label grid iff a label generator');
       assert.equal(await visible('card-clusters'), caps.classifier, 'classes iff a classifier');
       assert.equal(await visible('phase-controls'), caps.phases.length > 0, 'step controls iff a phase stepper');
+      assert.equal(await visible('test-recon-stat'), !!(caps.autoencoder || caps.density || caps.classifier), 'a 1000-digit figure iff the kind has one (no empty box for a GAN)');
 
       // Train for a few seconds (and at least a few steps).
       const start = await p.evaluate(() => performance.now());

@@ -762,6 +762,8 @@ function layoutViews() {
   // Stats strip: the first loss; a figure over 1000 test digits.
   $('train-loss-label').textContent = `${lossLabel(c.lossNames[0])} · training batches`;
   $('test-recon-label').textContent = `${testFigure(c).label} · 1000 test digits`;
+  // A model with no such figure (a GAN) shows no empty box for it.
+  $('test-recon-stat').hidden = testFigure(c).key === null;
   $('test-loss-label').textContent = `${headlineMetricLabel(c)} · all 10,000 test digits`;
   $('kind-doc').textContent = kinds[model.config.model] ? kinds[model.config.model].doc : '';
   buildPhaseControls();
