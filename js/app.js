@@ -1006,6 +1006,28 @@ function setForm(config) {
   updateFormHints();
 }
 
+/**
+ * parseValue reads the text of a config field (a form input, an address
+ * parameter) as the type of its default def: a list of positive integers
+ * (comma-separated), a number, a boolean, or the text itself. It returns
+ * {value} or, for text that is none of these, {wrong: what was expected}.
+ */
+function parseValue(def, raw) {
+  const text = raw.trim();
+  if (Array.isArray(def)) {
+    const nums = text === '' ? [] : text.split(',').map(s => Number(s.trim()));
+    return nums.every(n => Number.isInteger(n) && n > 0) ? {value: nums} : {wrong: `expected comma-separated positive integers, got "${text}"`};
+  }
+  if (typeof def === 'number') {
+    const n = Number(text);
+    return text !== '' && Number.isFinite(n) ? {value: n} : {wrong: `expected a number, got "${text}"`};
+  }
+  if (typeof def === 'boolean') {
+    return text === 'true' || text === 'false' ? {value: text === 'true'} : {wrong: `expected true or false, got "${text}"`};
+  }
+  return {value: raw};
+}
+
 /** readForm returns the config the form describes, or throws an Error naming the bad fields. */
 function readForm() {
   const config = {};
@@ -1014,21 +1036,9 @@ function readForm() {
     const input = $(`cfg-${key}`);
     const meta = field(key);
     const def = defaults[key];
-    const text = input.value.trim();
-    if (Array.isArray(def)) {
-      const parts = text === '' ? [] : text.split(',').map(s => s.trim());
-      const nums = parts.map(Number);
-      if (!nums.every(n => Number.isInteger(n) && n > 0)) bad.push(`${meta.label}: expected comma-separated positive integers, got "${text}"`);
-      config[key] = nums;
-    } else if (typeof def === 'number') {
-      const n = Number(text);
-      if (text === '' || !Number.isFinite(n)) bad.push(`${meta.label}: expected a number, got "${text}"`);
-      config[key] = n;
-    } else if (typeof def === 'boolean') {
-      config[key] = text === 'true';
-    } else {
-      config[key] = input.value;
-    }
+    const {value, wrong} = parseValue(def, input.value);
+    if (wrong) bad.push(`${meta.label}: ${wrong}`);
+    config[key] = value;
   }
   if (bad.length) throw new Error(bad.join('; '));
   return config;
@@ -1488,14 +1498,9 @@ function addressConfig() {
   }
   const bad = [];
   for (const k of keys) {
-    const def = defaults[k], raw = params.get(k);
-    const v = Array.isArray(def) ? (raw.trim() === '' ? [] : raw.split(',').map(Number))
-      : typeof def === 'number' ? Number(raw) : typeof def === 'boolean' ? raw === 'true' : raw;
-    const ok = Array.isArray(def) ? v.every(n => Number.isInteger(n) && n > 0)
-      : typeof def === 'number' ? raw.trim() !== '' && Number.isFinite(v)
-      : typeof def === 'boolean' ? raw === 'true' || raw === 'false' : true;
-    if (ok) want[k] = v;
-    else bad.push(k);
+    const {value, wrong} = parseValue(defaults[k], params.get(k));
+    if (wrong) bad.push(k);
+    else want[k] = value;
   }
   if (bad.length) ui.showError(`The address gives ${bad.join(', ')} values that are not valid; they were left out.`);
   return {config: {...defaults, ...want}, want};

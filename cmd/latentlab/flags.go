@@ -8,7 +8,6 @@ import (
 	"io"
 	"math"
 	"os"
-	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -160,15 +159,17 @@ func (cs *configSet) Retune(file string, stderr io.Writer) func(model.Config) (m
 			return model.Config{}, err
 		}
 		changed, err := model.Retune(c, asked)
-		if err != nil {
-			var flags []string
-			for key := range cs.set {
-				if !slices.Contains(model.Tunable, key) && !reflect.DeepEqual(jsonFields(c.JSON())[key], jsonFields(asked.JSON())[key]) {
-					flags = append(flags, "--"+flagName(key))
-				}
+		var re *model.RetuneError
+		if errors.As(err, &re) {
+			// Only flags can make asked differ from the file's config.
+			flags := make([]string, len(re.Fields))
+			for i, key := range re.Fields {
+				flags[i] = "--" + flagName(key)
 			}
-			slices.Sort(flags)
 			return model.Config{}, fmt.Errorf("%s conflict with %s: %w", strings.Join(flags, ", "), file, err)
+		}
+		if err != nil {
+			return model.Config{}, err
 		}
 		was, now := jsonFields(c.JSON()), jsonFields(asked.JSON())
 		for _, key := range changed {

@@ -22,7 +22,7 @@ import (
 	"latentlab/core/train"
 )
 
-const trainSummary = `Trains a model on MNIST. Progress goes to stderr; a JSON line of
+var trainSummary = `Trains a model on MNIST. Progress goes to stderr; a JSON line of
 mean losses per log interval goes to stdout, and a last line with the
 test-set metrics. Same config and seed, same losses.
 
@@ -33,7 +33,7 @@ at the end; --resume continues it to the bit, and there --steps and
 --epochs count the total, the steps before included. --init starts a new
 training from a file's weights; --steps and --epochs count the steps to
 add. With --init or --resume the model keeps the file's config: the flags
-` + "--lr-recon, --lr-reg, --lr-schedule, --beta1, --beta2 and --momentum" + ` change it, any other
+` + tunableFlags() + ` change it, any other
 config flag that differs from the file is refused.
 
 The first SIGINT or SIGTERM stops after the current step, writes the
@@ -43,7 +43,7 @@ func trainCmd(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("train", trainSummary, stderr)
 	config := configFlags(fs)
 	steps := fs.Int("steps", 0, "training steps (batches); overrides --epochs")
-	epochs := fs.Float64("epochs", 1, "passes over the 60,000 training digits")
+	epochs := fs.Float64("epochs", 1, "passes over the training digits (the 60,000 less those the config's valid holds out)")
 	out := fs.String("out", "", "write the trained model to this .safetensors `file`")
 	dtype := fs.String("dtype", "f32", "dtype of the written file: f32 or f16")
 	init := fs.String("init", "", "start from this .safetensors `file`'s weights (and config)")
@@ -218,10 +218,11 @@ func trainCmd(args []string, stdout, stderr io.Writer) error {
 				return fmt.Errorf("training diverged by step %d: %v%s", s.Steps, err, kept())
 			}
 			now := time.Now()
+			means := mean.Value()
 			for k, name := range m.LossNames() {
-				s.Curves.Add(name, float64(s.Steps), mean.Value()[k])
+				s.Curves.Add(name, float64(s.Steps), means[k])
 			}
-			if err := enc.Encode(statsOf(s, mean.Value(), float64((i-lastStep)*s.Batch())/now.Sub(last).Seconds(), now.Sub(start))); err != nil {
+			if err := enc.Encode(statsOf(s, means, float64((i-lastStep)*s.Batch())/now.Sub(last).Seconds(), now.Sub(start))); err != nil {
 				return err
 			}
 			mean.Reset()
@@ -311,6 +312,15 @@ func (e every) due(i int, since time.Duration) bool {
 		return i%e.steps == 0
 	}
 	return since >= e.dur
+}
+
+// tunableFlags lists the flags of model.Tunable, for the help.
+func tunableFlags() string {
+	flags := make([]string, len(model.Tunable))
+	for i, key := range model.Tunable {
+		flags[i] = "--" + flagName(key)
+	}
+	return strings.Join(flags[:len(flags)-1], ", ") + " and " + flags[len(flags)-1]
 }
 
 // exitCode is an error that ends the command with its own exit status.

@@ -119,13 +119,7 @@ func readIdx(dir, base string) (string, []byte, error) {
 
 // Subset returns the first n images of s as a Set sharing s's memory.
 // It panics if n is not in 0..s.N.
-func (s *Set) Subset(n int) *Set {
-	if n < 0 || n > s.N {
-		panic(fmt.Sprintf("data: Subset(%d) of a set of %d images", n, s.N))
-	}
-	d := s.Dim()
-	return &Set{N: n, Rows: s.Rows, Cols: s.Cols, Pix: s.Pix[: n*d : n*d], Labels: s.Labels[:n:n]}
-}
+func (s *Set) Subset(n int) *Set { return s.Range(0, n) }
 
 // Range returns images [lo, hi) of s as a Set sharing s's memory. It
 // panics unless 0 ≤ lo ≤ hi ≤ s.N.

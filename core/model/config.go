@@ -256,10 +256,19 @@ func validSchedule(s string) bool {
 	return err == nil
 }
 
+// RetuneError is Retune's error: the fields, not Tunable, in which the
+// config asked for differs from the model's.
+type RetuneError struct {
+	Fields []string
+	msg    string
+}
+
+func (e *RetuneError) Error() string { return e.msg }
+
 // Retune compares asked with c, the config a model was built with: it
-// returns the Tunable fields in which they differ, or an error naming
-// every other field that differs (with both values), which a model cannot
-// change as it continues.
+// returns the Tunable fields in which they differ, or a *RetuneError
+// naming every other field that differs (with both values), which a model
+// cannot change as it continues.
 func Retune(c, asked Config) (changed []string, err error) {
 	var was, now map[string]json.RawMessage
 	if err := json.Unmarshal([]byte(c.JSON()), &was); err != nil {
@@ -273,7 +282,7 @@ func Retune(c, asked Config) (changed []string, err error) {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	var refused []string
+	var fields, refused []string
 	for _, k := range keys {
 		if bytes.Equal(was[k], now[k]) {
 			continue
@@ -281,12 +290,13 @@ func Retune(c, asked Config) (changed []string, err error) {
 		if slices.Contains(Tunable, k) {
 			changed = append(changed, k)
 		} else {
+			fields = append(fields, k)
 			refused = append(refused, fmt.Sprintf("%s %s (the model has %s)", k, now[k], was[k]))
 		}
 	}
 	if len(refused) > 0 {
-		return nil, fmt.Errorf("model: a model continues with the config it was built with, but for %s; only %s may change",
-			strings.Join(refused, ", "), strings.Join(Tunable, ", "))
+		return nil, &RetuneError{fields, fmt.Sprintf("model: a model continues with the config it was built with, but for %s; only %s may change",
+			strings.Join(refused, ", "), strings.Join(Tunable, ", "))}
 	}
 	return changed, nil
 }

@@ -20,14 +20,19 @@ const FileFormat = "latentlab/1"
 // metadata its config (key "config", JSON), kind ("model"), the number of
 // training steps it has had ("step") and FileFormat ("format").
 func Encode(m Model, step int, dtype checkpoint.DType) ([]byte, error) {
+	return checkpoint.Encode(m.Tensors(), FileMeta(m, step), dtype)
+}
+
+// FileMeta is the metadata Encode writes for m at step; a training
+// checkpoint adds its own keys to it.
+func FileMeta(m Model, step int) map[string]string {
 	c := m.Config()
-	meta := map[string]string{
+	return map[string]string{
 		"format": FileFormat,
 		"model":  c.Model,
 		"config": c.JSON(),
 		"step":   strconv.Itoa(step),
 	}
-	return checkpoint.Encode(m.Tensors(), meta, dtype)
 }
 
 // StatePrefix begins the names of the tensors a training checkpoint holds

@@ -54,14 +54,9 @@ func (s *Session) Checkpoint() ([]byte, error) {
 	if s.lbatcher != nil {
 		ts = append(ts, batcherTensors("labelled.", s.lbatcher)...)
 	}
-	c := s.Model.Config()
-	return checkpoint.Encode(ts, map[string]string{
-		"format":   model.FileFormat,
-		"model":    c.Model,
-		"config":   c.JSON(),
-		"step":     fmt.Sprint(s.Steps),
-		"training": string(meta),
-	}, checkpoint.F32)
+	fileMeta := model.FileMeta(s.Model, s.Steps)
+	fileMeta["training"] = string(meta)
+	return checkpoint.Encode(ts, fileMeta, checkpoint.F32)
 }
 
 // trainingMeta is the JSON of a checkpoint's "training" metadata.
@@ -182,10 +177,7 @@ func setBatcher(b *data.Batcher, f *checkpoint.File, what string) error {
 		return fmt.Errorf("train: the checkpoint's %s (is it of the same training set?): %w", what, err)
 	}
 	for i, v := range ts[0].Ints {
-		st.Order[i] = int(v) // out of range values are refused by SetState
-		if int64(st.Order[i]) != v {
-			st.Order[i] = -1
-		}
+		st.Order[i] = int(v) // SetState refuses what is no index of the set
 	}
 	st.Rand = [2]uint64{uint64(ts[1].Ints[0]), uint64(ts[1].Ints[1])}
 	pos, epoch := ts[2].Ints[0], ts[2].Ints[1]
