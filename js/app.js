@@ -174,6 +174,8 @@ const METRICS = {
   bits_per_pixel: {label: 'Bits per pixel', unit: 'bits', digits: 4},
   test_error: {label: 'Test error', percent: true},
   cluster_error: {label: 'Cluster error', percent: true},
+  cluster_error_valid: {label: 'Cluster error (labelled by held-out digits)', percent: true},
+  valid_error: {label: 'Held-out error', percent: true},
 };
 const LOSS_COLORS = ['#4f46e5', '#d97706', '#059669', '#db2777', '#0891b2', '#65a30d', '#7c3aed', '#b91c1c'];
 const $ = id => document.getElementById(id);

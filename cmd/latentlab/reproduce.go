@@ -29,11 +29,44 @@ type row struct {
 var rows = map[string]row{
 	"parzen": {
 		doc:    "Parzen-window log-likelihood of the MNIST test digits (Table 1; the paper: 340 ± 2)",
-		start:  []string{"--preset", "paper", "--valid", "1000"},
+		start:  []string{"--preset", "paper-parzen"},
 		epochs: 32, chunk: 4,
 		eval:   []string{"--samples", "0", "--parzen"},
 		report: []string{"test_recon", "parzen_ll", "parzen_se", "parzen_sigma", "parzen_valid_ll"},
 	},
+	"semisup-100":  semisupRow(100, "1.90 ± 0.10 %"),
+	"semisup-1000": semisupRow(1000, "1.60 %, to confirm"),
+	"semisup-all":  semisupRow(0, "0.85 %"),
+	"cluster-16":   clusterRow(16, "9.55 %, to confirm"),
+	"cluster-30":   clusterRow(30, "4.10 %, to confirm"),
+}
+
+// semisupRow is the semi-supervised error with labels labelled digits (0:
+// all of them), preset paper-semisup-N.
+func semisupRow(labels int, paper string) row {
+	name := "all"
+	if labels > 0 {
+		name = strconv.Itoa(labels)
+	}
+	return row{
+		doc:    "semi-supervised test error with " + name + " labels (§6; the paper: " + paper + ")",
+		start:  []string{"--preset", "paper-semisup-" + name},
+		epochs: 40, chunk: 2,
+		eval:   []string{"--samples", "0"},
+		report: []string{"test_error", "valid_error", "test_recon"},
+	}
+}
+
+// clusterRow is the clustering error with k clusters, each labelled by the
+// held-out digit it is most confident of (§7), preset paper-cluster-K.
+func clusterRow(k int, paper string) row {
+	return row{
+		doc:    fmt.Sprintf("clustering test error with %d clusters (§7; the paper: %s)", k, paper),
+		start:  []string{"--preset", fmt.Sprintf("paper-cluster-%d", k)},
+		epochs: 40, chunk: 2,
+		eval:   []string{"--samples", "0"},
+		report: []string{"cluster_error_valid", "cluster_error", "test_recon"},
+	}
 }
 
 func rowNames() []string {
@@ -46,10 +79,14 @@ func rowNames() []string {
 }
 
 func reproduceCmd(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("reproduce ROW", "Runs one row of the AAE paper's table ("+strings.Join(rowNames(), ", ")+") in chunks: trains\n"+
-		"--chunk epochs at a time, continuing exactly from DIR/ROW.ckpt, evaluates each\n"+
-		"chunk's weights, and appends a JSON line per chunk to --results. Run it\n"+
-		"again to continue where it stopped; --epochs is the total budget.", stderr)
+	var list strings.Builder
+	for _, n := range rowNames() {
+		fmt.Fprintf(&list, "\n  %-13s %s, %v epochs", n, rows[n].doc, rows[n].epochs)
+	}
+	fs := newFlagSet("reproduce ROW", "Runs one row of the AAE paper's table in chunks: trains --chunk epochs at a\n"+
+		"time, continuing exactly from DIR/ROW.ckpt, evaluates each chunk's weights,\n"+
+		"and appends a JSON line per chunk to --results. Run it again to continue\n"+
+		"where it stopped; --epochs is the total budget. Rows:"+list.String(), stderr)
 	dir := fs.String("dir", "runs", "`dir`ectory for the checkpoint, weights and logs (keep it outside the repository)")
 	results := fs.String("results", "", "append each chunk's figures to this JSON-lines `file` (default DIR/ROW-results.jsonl)")
 	epochs := fs.Float64("epochs", 0, "total epochs (default the row's budget)")

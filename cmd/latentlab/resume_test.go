@@ -225,7 +225,7 @@ func TestReproduce(t *testing.T) {
 	if want := []float64{7, 15, 22}; !reflect.DeepEqual(steps, want) {
 		t.Errorf("steps %v, want %v", steps, want)
 	}
-	if code, _, stderr := cli(t, "reproduce", "nosuch", "--dir", dir); code != 1 || !strings.Contains(stderr, `unknown row "nosuch" (want parzen`) {
+	if code, _, stderr := cli(t, "reproduce", "nosuch", "--dir", dir); code != 1 || !strings.Contains(stderr, `unknown row "nosuch" (want cluster-16, cluster-30, parzen`) {
 		t.Errorf("unknown row: exit %d, %q", code, clip(stderr))
 	}
 }

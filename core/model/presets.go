@@ -113,7 +113,46 @@ var variants = map[string]func(*Config){
 	},
 	// The classifier that scores generated digits (sample quality); Adam
 	// with the usual β1 = 0.9 for a classifier (see package classifier).
+	// The paper's table (REPRODUCTION.md, `latentlab reproduce`): every
+	// network two 1000-unit ReLU layers, as the paper gives for its
+	// likelihood model and its §6-§7 experiments, and the last 1,000
+	// training digits held out for validation (σ of the Parzen window,
+	// labelling clusters; the paper's Parzen protocol holds out a
+	// validation set, its size is ours). "paper-parzen" is "paper" with
+	// that split.
+	"paper-parzen": func(c *Config) { paperNets(c); c.Latent, c.Valid = 8, 1000 },
+	// Semi-supervised (§6) with 100, 1000 and all labels, drawn balanced
+	// from the training digits outside the validation split. The paper
+	// does not give the style's size, its prior or the rates in the text
+	// we have: the style is 10-D under N(0, I) (the scale of the one-hot
+	// y beside it), batch norm in the encoder and decoder and the rates of
+	// the "semisupervised" preset, whose shorter runs they come from
+	// (core/semisup says why).
+	"paper-semisup-100":  func(c *Config) { paperSemisup(c, 100) },
+	"paper-semisup-1000": func(c *Config) { paperSemisup(c, 1000) },
+	"paper-semisup-all":  func(c *Config) { paperSemisup(c, 60000) },
+	// Clustering (§7) with 16 and 30 clusters: a 5-D style under N(0, I),
+	// batch norm, and the regularisation at the reconstruction's rate, as
+	// the "cluster" preset (the paper gives none of these in its text).
+	"paper-cluster-16": func(c *Config) { paperCluster(c, 16) },
+	"paper-cluster-30": func(c *Config) { paperCluster(c, 30) },
 	"classifier": func(c *Config) {
 		c.Model, c.Encoder, c.Dropout, c.Labels, c.Beta1 = "classifier", []int{512, 256}, 0.2, 60000, 0.9
 	},
+}
+
+// paperNets gives every network of c the paper's two 1000-unit layers and
+// holds out 1,000 digits for validation.
+func paperNets(c *Config) {
+	c.Encoder, c.Discriminator, c.Valid = []int{1000, 1000}, []int{1000, 1000}, 1000
+}
+
+func paperSemisup(c *Config, labels int) {
+	paperNets(c)
+	c.Model, c.Labels, c.Classes, c.Latent, c.PriorStd, c.BatchNorm = "semisupervised", labels, 10, 10, 1, true
+}
+
+func paperCluster(c *Config, k int) {
+	paperNets(c)
+	c.Model, c.Classes, c.Latent, c.PriorStd, c.BatchNorm, c.LRReg = "cluster", k, 5, 1, true, 1e-3
 }

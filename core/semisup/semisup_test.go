@@ -265,7 +265,7 @@ func learn(t *testing.T, kind string, steps int) (before, after map[string]float
 	tr, te := mnist(t)
 	te = te.Subset(5000) // half the test set: the evaluations take half the time
 	c := model.Presets()[kind]
-	c.Encoder, c.Discriminator = []int{128, 64}, []int{64, 64}
+	c.Encoder, c.Discriminator, c.Valid = []int{128, 64}, []int{64, 64}, 1000
 	s = modeltest.Session(t, c, tr, te)
 	before = s.Metrics()
 	start := time.Now()
@@ -308,11 +308,15 @@ func TestSemiSupervisedLearnsMNIST(t *testing.T) {
 	if !(after["test_error"] < 0.2) {
 		t.Errorf("test error %.2f%%, want under 20%%", 100*after["test_error"])
 	}
+	if !(after["valid_error"] < 0.25) {
+		t.Errorf("held-out error %.2f%%, want under 25%%", 100*after["valid_error"])
+	}
 }
 
 // TestClusterLearnsMNIST: 16 clusters found without labels map to digits
 // far better than chance (80 % error or worse) and than the untrained
-// encoder's.
+// encoder's, labelled by the test digits' majority and by the paper's
+// protocol (the held-out digit each cluster is most confident of).
 func TestClusterLearnsMNIST(t *testing.T) {
 	if testing.Short() {
 		t.Skip("learning test: runs natively in make test-go")
@@ -320,6 +324,10 @@ func TestClusterLearnsMNIST(t *testing.T) {
 	before, after, _ := learn(t, "cluster", 200)
 	if !(after["cluster_error"] < 0.65 && after["cluster_error"] < before["cluster_error"]-0.1) {
 		t.Errorf("cluster error %.2f%% (untrained %.2f%%), want under 65%%", 100*after["cluster_error"], 100*before["cluster_error"])
+	}
+	if !(after["cluster_error_valid"] < 0.75 && after["cluster_error_valid"] >= after["cluster_error"]) {
+		t.Errorf("cluster error labelled by validation digits %.2f%%, want under 75%% and no better than by the test digits' majority (%.2f%%)",
+			100*after["cluster_error_valid"], 100*after["cluster_error"])
 	}
 }
 

@@ -3,6 +3,7 @@ package train
 import (
 	"math"
 
+	"latentlab/core/data"
 	"latentlab/core/model"
 )
 
@@ -15,6 +16,13 @@ import (
 //     digit i (a model.Classifier trained with labels);
 //   - "cluster_error": the same after each category takes the label most
 //     of its test digits have (any model.Classifier);
+//   - "cluster_error_valid": the paper's clustering error (§7): each
+//     category takes the label of the held-out validation digit it is most
+//     confident of, and the test digits are read through those labels
+//     (a model.Classifier trained without labels, when the config holds
+//     digits out);
+//   - "valid_error": the held-out digits' classification error, for
+//     choosing among a run's checkpoints (labels and digits held out);
 //   - whatever a model.Evaluator adds.
 func (s *Session) Metrics() map[string]float64 {
 	out := map[string]float64{}
@@ -35,33 +43,80 @@ func (s *Session) Metrics() map[string]float64 {
 	}
 	if c, ok := s.Model.(model.Classifier); ok {
 		pred := s.Predict(c)
-		if s.Model.Config().Labels > 0 {
+		labelled := s.Model.Config().Labels > 0
+		if labelled {
 			out["test_error"] = ClassError(pred, s.Test.Labels)
 		}
 		out["cluster_error"], _ = ClusterError(pred, s.Test.Labels, c.Classes())
+		if s.Valid != nil {
+			probs := s.classify(c, s.Valid)
+			vpred := argmaxRows(probs, c.Classes())
+			if labelled {
+				out["valid_error"] = ClassError(vpred, s.Valid.Labels)
+			}
+			if !labelled {
+				names := ConfidentLabels(probs, s.Valid.Labels, c.Classes())
+				for i, p := range pred {
+					pred[i] = names[p]
+				}
+				out["cluster_error_valid"] = ClassError(pred, s.Test.Labels)
+			}
+		}
 	}
 	return out
 }
 
 // Predict returns the most probable class of every test digit.
 func (s *Session) Predict(c model.Classifier) []int {
+	return argmaxRows(s.classify(c, s.Test), c.Classes())
+}
+
+// classify returns c's class probabilities of every digit of set, a row of
+// c.Classes() values each.
+func (s *Session) classify(c model.Classifier, set *data.Set) []float32 {
 	k := c.Classes()
-	p := make([]float32, len(s.idx)*k)
-	pred := make([]int, 0, s.Test.N)
-	s.eachTestChunk(0, s.Test.N, func(x []float32, n int) {
-		c.Classify(p, x, n)
-		for i := range n {
-			row := p[i*k : (i+1)*k]
-			best := 0
-			for j, v := range row {
-				if v > row[best] {
-					best = j
-				}
-			}
-			pred = append(pred, best)
-		}
+	p := make([]float32, set.N*k)
+	done := 0
+	s.eachChunk(set, 0, set.N, func(x []float32, n int) {
+		c.Classify(p[done*k:(done+n)*k], x, n)
+		done += n
 	})
-	return pred
+	return p
+}
+
+// argmaxRows returns the index of the largest value of each row of k.
+func argmaxRows(p []float32, k int) []int {
+	out := make([]int, len(p)/k)
+	for i := range out {
+		row := p[i*k : (i+1)*k]
+		best := 0
+		for j, v := range row {
+			if v > row[best] {
+				best = j
+			}
+		}
+		out[i] = best
+	}
+	return out
+}
+
+// ConfidentLabels gives each of k categories the label of the digit of
+// probs (rows of k probabilities, one per digit of labels) whose
+// probability of that category is highest: the paper's labelling of
+// clusters by a validation set (§7). A category no digit gives any
+// probability takes label -1, which no digit has.
+func ConfidentLabels(probs []float32, labels []uint8, k int) []int {
+	out := make([]int, k)
+	for c := range out {
+		out[c] = -1
+		best := float32(0)
+		for i, l := range labels {
+			if p := probs[i*k+c]; p > best {
+				best, out[c] = p, int(l)
+			}
+		}
+	}
+	return out
 }
 
 // ClassError returns the fraction of pred that differ from labels.
