@@ -451,20 +451,6 @@ func float32sToJS(f []float32) js.Value {
 	return js.Global().Get("Float32Array").New(bytesToJS(asBytes(f)).Get("buffer"))
 }
 
-// firstTwo returns the first two coordinates of each of the rows of z
-// (rows, lat); with a 1-D code the second coordinate is 0.
-func firstTwo(z []float32, lat int) []float32 {
-	rows := len(z) / lat
-	out := make([]float32, 2*rows)
-	for i := range rows {
-		out[2*i] = z[i*lat]
-		if lat > 1 {
-			out[2*i+1] = z[i*lat+1]
-		}
-	}
-	return out
-}
-
 // finite returns v, or nil (JSON null) if it is NaN or infinite.
 func finite(v float64) any {
 	if math.IsNaN(v) || math.IsInf(v, 0) {

@@ -12,6 +12,7 @@ import (
 	"syscall/js"
 
 	"latentlab/core/model"
+	"latentlab/core/project"
 	"latentlab/core/train"
 )
 
@@ -44,8 +45,9 @@ type views struct {
 	labels []uint8   // their labels
 	rawPCA []float32 // (viewCodes, 2) their pixels projected on 2 principal axes; nil until asked
 
-	codes     []float32 // (viewCodes, Latent) their codes at the last snapshot
-	plotCodes []float32 // (viewCodes, 2) as plotted
+	codes     []float32           // (viewCodes, Latent) their codes at the last snapshot
+	plane     *project.Projection // how the last snapshot put codes on the plot (see fitPlane)
+	plotCodes []float32           // (viewCodes, 2) as plotted
 	plotPrior []float32 // (viewPrior, 2) as plotted
 	pickZ     []float32 // (Latent) the code the label grid decodes
 	pickXY    [2]float32
@@ -59,7 +61,7 @@ type views struct {
 // seed, and no pick, plot or sample in progress.
 func (v *views) reset(m model.Model) {
 	c := m.Config()
-	v.samplesZ, v.priorZ, v.codes, v.plotCodes, v.plotPrior, v.pickZ = nil, nil, nil, nil, nil, nil
+	v.samplesZ, v.priorZ, v.codes, v.plotCodes, v.plotPrior, v.pickZ, v.plane = nil, nil, nil, nil, nil, nil, nil
 	v.sampleX, v.sampleN, v.sampleR = nil, 0, nil
 	if g, ok := m.(model.Generator); ok {
 		v.samplesZ = make([]float32, viewSamples*c.Latent)
@@ -304,33 +306,18 @@ func (b *bridge) snapshotCodes(r map[string]any, view string, rawPCA bool) {
 	if _, ok := s.Model.(model.Autoencoder); ok {
 		r["testRecon"] = finite(sum / float64(n))
 	}
-	proj := "direct"
-	if c.Latent > 2 {
-		proj = "first"
-		if view == "pca" {
-			proj = "pca"
-		}
+	plane, proj, err := b.fitPlane(v.codes, n, c.Latent, view)
+	if err != nil {
+		r["projectionError"] = err.Error()
 	}
-	var p func(src []float32, n int) []float32
-	if proj == "pca" {
-		var err error
-		if p, err = fitPCA(v.codes, n, c.Latent); err != nil {
-			r["projectionError"] = err.Error()
-			proj = "first"
-		}
+	v.plane = plane
+	v.plotCodes = onPlane(plane, v.codes, n)
+	v.plotPrior = nil
+	if v.priorZ != nil {
+		v.plotPrior = onPlane(plane, v.priorZ, viewPrior)
 	}
-	if proj == "pca" {
-		v.plotCodes = p(v.codes, n)
-		v.plotPrior = nil
-		if v.priorZ != nil {
-			v.plotPrior = p(v.priorZ, viewPrior)
-		}
-	} else {
-		v.plotCodes = firstTwo(v.codes, c.Latent)
-		v.plotPrior = nil
-		if v.priorZ != nil {
-			v.plotPrior = firstTwo(v.priorZ, c.Latent)
-		}
+	if proj == "axes" {
+		r["axes"] = axesOf(plane)
 	}
 	r["projection"] = proj
 	r["codes"] = float32sToJS(v.plotCodes)
@@ -428,8 +415,7 @@ func (b *bridge) decodeLabels(lg model.LabelGenerator) []float32 {
 }
 
 // pick(x, y) → {labelGrid, pick}: picks the code the label grid decodes at
-// point (x, y) of the latent plot: that very code for a 2-D latent, else
-// the code of the nearest plotted point (test code or prior sample).
+// point (x, y) of the latent plot (codeAt).
 func (b *bridge) pick(args []js.Value) (any, error) {
 	s, err := b.session()
 	if err != nil {
@@ -443,30 +429,14 @@ func (b *bridge) pick(args []js.Value) (any, error) {
 		return nil, errors.New("pick wants (x, y)")
 	}
 	v := &b.views
-	lat := s.Model.Config().Latent
 	px, py := float32(args[0].Float()), float32(args[1].Float())
-	switch {
-	case lat <= 2:
-		v.pickZ = []float32{px, py}[:lat]
-		v.pickXY = [2]float32{px, py}
-		if lat == 1 {
-			v.pickXY[1] = 0
-		}
-	case v.plotCodes == nil:
-		return nil, errors.New("nothing plotted to pick from yet")
-	default:
-		best, bestD := -1, float32(math.Inf(1))
-		var from, plot []float32
-		for _, set := range []struct{ z, p []float32 }{{v.codes, v.plotCodes}, {v.priorZ, v.plotPrior}} {
-			for i := 0; 2*i < len(set.p); i++ {
-				dx, dy := set.p[2*i]-px, set.p[2*i+1]-py
-				if d := dx*dx + dy*dy; d < bestD {
-					best, bestD, from, plot = i, d, set.z, set.p
-				}
-			}
-		}
-		v.pickZ = slices.Clone(from[best*lat : (best+1)*lat])
-		v.pickXY = [2]float32{plot[2*best], plot[2*best+1]}
+	z, err := b.codeAt(px, py)
+	if err != nil {
+		return nil, err
+	}
+	v.pickZ, v.pickXY = z, [2]float32{px, py}
+	if s.Model.Config().Latent == 1 {
+		v.pickXY[1] = 0
 	}
 	return map[string]any{"labelGrid": pixelsToJS(b.decodeLabels(lg)), "pick": float32sToJS(v.pickXY[:])}, nil
 }

@@ -274,3 +274,59 @@ func (p *Projection) Project(dst, src []float32, rows int) {
 		}
 	}
 }
+
+// Axes returns the projection of rows of dim values onto their coordinate
+// axes (a K of 1 or 2, each in [0, dim)): a row's coordinates are its
+// values on those axes. Mean holds, on the other axes, the mean of the
+// rows (rows, dim) of x (zero without rows), so that Lift from Mean moves
+// through the plane of those axes at the rows' centre; on the chosen axes
+// it is zero, so coordinates are the values themselves.
+func Axes(x []float32, rows, dim int, axes ...int) (*Projection, error) {
+	if len(axes) < 1 || len(axes) > 2 || (len(axes) == 2 && axes[0] == axes[1]) {
+		return nil, fmt.Errorf("project: axes %v: want one or two different axes", axes)
+	}
+	p := &Projection{Dim: dim, K: len(axes), Mean: make([]float64, dim), Components: make([]float64, len(axes)*dim), Variance: make([]float64, len(axes))}
+	for c, a := range axes {
+		if a < 0 || a >= dim {
+			return nil, fmt.Errorf("project: axis %d of rows of %d values", a, dim)
+		}
+		p.Components[c*dim+a] = 1
+	}
+	if rows > 0 {
+		for i := range rows {
+			for j, v := range x[i*dim : (i+1)*dim] {
+				p.Mean[j] += float64(v)
+			}
+		}
+		for j := range p.Mean {
+			p.Mean[j] /= float64(rows)
+		}
+	}
+	for _, a := range axes {
+		p.Mean[a] = 0
+	}
+	return p, nil
+}
+
+// Lift stores in z (Dim values) the row whose coordinates are coords (K
+// values) and whose part off the plane of the components is base's: z =
+// base + Σ_c (coords_c − Project(base)_c)·Components_c. Project(Lift(...))
+// gives coords back; Lift(Mean, coords) is the point of the plane through
+// the rows' mean. It allocates nothing.
+func (p *Projection) Lift(z []float32, base []float64, coords []float32) {
+	z = z[:p.Dim]
+	for j, v := range base[:p.Dim] {
+		z[j] = float32(v)
+	}
+	for c := range p.K {
+		comp := p.Components[c*p.Dim : (c+1)*p.Dim]
+		var s float64
+		for j, v := range base[:p.Dim] {
+			s += (v - p.Mean[j]) * comp[j]
+		}
+		d := float64(coords[c]) - s
+		for j, w := range comp {
+			z[j] += float32(d * w)
+		}
+	}
+}

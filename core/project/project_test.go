@@ -378,3 +378,62 @@ func TestDigits(t *testing.T) {
 		t.Errorf("explained variance %.3f, %.3f is not MNIST's", f0, f1)
 	}
 }
+
+// TestLift: lifting coordinates onto the plane of a PCA or of two axes and
+// projecting back gives the coordinates; the lifted row keeps the base's
+// part off the plane; Axes refuses impossible axes.
+func TestLift(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	const rows, dim = 200, 6
+	x := make([]float32, rows*dim)
+	for i := range x {
+		x[i] = float32(r.NormFloat64() * float64(1+i%dim))
+	}
+	pca, err := Fit(x, rows, dim, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	axes, err := Axes(x, rows, dim, 3, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []*Projection{pca, axes} {
+		coords := []float32{1.5, -2.25}
+		z := make([]float32, dim)
+		p.Lift(z, p.Mean, coords)
+		back := make([]float32, 2)
+		p.Project(back, z, 1)
+		for c := range coords {
+			if math.Abs(float64(back[c]-coords[c])) > 1e-5 {
+				t.Errorf("Project(Lift(%v)) = %v", coords, back)
+			}
+		}
+		// Off the plane, z is the mean: z − Mean lies in the plane.
+		var off float64
+		for j := range dim {
+			d := float64(z[j]) - p.Mean[j]
+			for c := range p.K {
+				var s float64
+				for k := range dim {
+					s += (float64(z[k]) - p.Mean[k]) * p.Components[c*dim+k]
+				}
+				d -= s * p.Components[c*dim+j]
+			}
+			off += d * d
+		}
+		if off > 1e-8 {
+			t.Errorf("lifted row leaves the plane through the mean by %g", off)
+		}
+	}
+	// Axes: the coordinates are the values themselves, the rest the mean.
+	z := make([]float32, dim)
+	axes.Lift(z, axes.Mean, []float32{7, 9})
+	if z[3] != 7 || z[1] != 9 || math.Abs(float64(z[0])-axes.Mean[0]) > 1e-6 {
+		t.Errorf("Axes lift %v (mean %v)", z, axes.Mean)
+	}
+	for _, bad := range [][]int{{}, {1, 1}, {0, dim}, {-1}, {0, 1, 2}} {
+		if _, err := Axes(x, rows, dim, bad...); err == nil {
+			t.Errorf("Axes(%v) accepted", bad)
+		}
+	}
+}

@@ -228,21 +228,26 @@ func (s *Session) EncodeTest(z []float32, count int) {
 // model.Reconstructor, Decode(Encode(x)) for another model.Autoencoder;
 // xhat is left alone for other models.
 func (s *Session) Reconstruct(x, xhat []float32, count int) {
-	ae, ok := s.Model.(model.Autoencoder)
-	rec, own := s.Model.(model.Reconstructor)
 	done := 0
 	s.eachTestChunk(0, count, func(xb []float32, k int) {
 		copy(x[done*model.Pixels:], xb[:k*model.Pixels])
-		out := xhat[done*model.Pixels : (done+k)*model.Pixels]
-		switch {
-		case own:
-			rec.Reconstruct(out, xb, k)
-		case ok:
-			ae.Encode(s.z, xb, k)
-			ae.Decode(out, s.z, k)
-		}
+		s.ReconstructRows(xhat[done*model.Pixels:(done+k)*model.Pixels], xb, k)
 		done += k
 	})
+}
+
+// ReconstructRows stores in xhat (n, Pixels) the reconstructions of the n
+// digits x (n at most one batch): the model's own for a
+// model.Reconstructor, Decode(Encode(x)) for another model.Autoencoder;
+// xhat is left alone for other models.
+func (s *Session) ReconstructRows(xhat, x []float32, n int) {
+	switch m := s.Model.(type) {
+	case model.Reconstructor:
+		m.Reconstruct(xhat, x, n)
+	case model.Autoencoder:
+		m.Encode(s.z, x, n)
+		m.Decode(xhat, s.z, n)
+	}
 }
 
 // eachTestChunk calls f on consecutive chunks of at most one batch of test

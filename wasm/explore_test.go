@@ -1,0 +1,121 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"strings"
+	"syscall/js"
+	"testing"
+
+	"latentlab/core/model"
+)
+
+// pixelsOf copies a Uint8Array result field out of r.
+func pixelsOf(r js.Value, field string) []byte {
+	v := r.Get(field)
+	out := make([]byte, v.Get("length").Int())
+	js.CopyBytesToGo(out, v)
+	return out
+}
+
+// TestExplore: decodeAt gives different digits at two points of the plot
+// and refuses bad points; traverse and interpolate give their frames; a
+// drawn digit comes back reconstructed, placed on the plot, and classified
+// by a classifier; a model without encoder and decoder says so.
+func TestExplore(t *testing.T) {
+	b := loaded(t)
+	if _, e := call("decodeAt", b.decodeAt, 0, 0); !strings.Contains(e, "no model") {
+		t.Errorf("decodeAt before init: %q", e)
+	}
+	if _, e := call("init", b.init, small()); e != "" {
+		t.Fatal(e)
+	}
+	if _, e := call("train", b.train, 3, 1e6); e != "" {
+		t.Fatal(e)
+	}
+	// Before a snapshot a 2-D code is the point itself.
+	a, e := call("decodeAt", b.decodeAt, -3, 2)
+	if e != "" {
+		t.Fatal(e)
+	}
+	c, _ := call("decodeAt", b.decodeAt, 4, -1)
+	if pa, pc := pixelsOf(a, "pixels"), pixelsOf(c, "pixels"); len(pa) != model.Pixels || string(pa) == string(pc) {
+		t.Errorf("two points decode to %d bytes, the same: %v", len(pa), string(pa) == string(pc))
+	}
+	for _, args := range [][]any{{1}, {"1", 2}, {js.Global().Get("NaN"), 0}} {
+		if _, e := call("decodeAt", b.decodeAt, args...); !strings.Contains(e, "decodeAt") {
+			t.Errorf("decodeAt%v: %q", args, e)
+		}
+	}
+	if _, e := call("snapshot", b.snapshot, `{"latentView":"first"}`); e != "" {
+		t.Fatal(e)
+	}
+	g, e := call("traverse", b.traverse, 5, 3)
+	if e != "" {
+		t.Fatal(e)
+	}
+	if px := pixelsOf(g, "pixels"); len(px) != 25*model.Pixels {
+		t.Errorf("traverse(5) gave %d bytes", len(px))
+	}
+	for _, args := range [][]any{{1, 3}, {17, 3}, {2.5, 3}, {4, 0}, {4, -1}} {
+		if _, e := call("traverse", b.traverse, args...); !strings.Contains(e, "traverse wants") {
+			t.Errorf("traverse%v: %q", args, e)
+		}
+	}
+	in, e := call("interpolate", b.interpolate, 0, 7)
+	if e != "" {
+		t.Fatal(e)
+	}
+	if px := pixelsOf(in, "pixels"); len(px) != interpFrames*model.Pixels || in.Get("path").Get("length").Int() != 2*interpFrames {
+		t.Errorf("interpolate: %d bytes, path %v", len(px), in.Get("path"))
+	}
+	for _, args := range [][]any{{0, 30}, {-1, 2}, {0.5, 1}} {
+		if _, e := call("interpolate", b.interpolate, args...); !strings.Contains(e, "interpolate wants two test digits in 0..29") {
+			t.Errorf("interpolate%v: %q", args, e)
+		}
+	}
+	drawn := make([]byte, model.Pixels)
+	for i := 10 * 28; i < 12*28; i++ {
+		drawn[i] = 255
+	}
+	d, e := call("encodeDigit", b.encodeDigit, u8(drawn))
+	if e != "" {
+		t.Fatal(e)
+	}
+	if len(pixelsOf(d, "recon")) != model.Pixels || d.Get("point").Get("length").Int() != 2 || !d.Get("probs").IsUndefined() {
+		t.Errorf("encodeDigit: recon, point %v, probs %v", d.Get("point"), d.Get("probs"))
+	}
+	if _, e := call("encodeDigit", b.encodeDigit, u8(drawn[:100])); !strings.Contains(e, "784 bytes (28×28), got 100") {
+		t.Errorf("encodeDigit of 100 bytes: %q", e)
+	}
+	if _, e := call("encodeDigit", b.encodeDigit, "ink"); !strings.Contains(e, "encodeDigit") {
+		t.Errorf("encodeDigit of a string: %q", e)
+	}
+
+	// A classifying model gives the drawn digit's class probabilities.
+	cl := model.Presets()["semisupervised"]
+	cl.Encoder, cl.Discriminator, cl.Batch, cl.Labels = []int{8}, []int{4}, 20, 100
+	if _, e := call("init", b.init, cl.JSON()); e != "" {
+		t.Fatal(e)
+	}
+	d, e = call("encodeDigit", b.encodeDigit, u8(drawn))
+	if e != "" {
+		t.Fatal(e)
+	}
+	if p := d.Get("probs"); p.Get("length").Int() != 10 {
+		t.Errorf("semi-supervised encodeDigit probs %v", p)
+	}
+	if _, e := call("interpolate", b.interpolate, 0, 1); !strings.Contains(e, "do not interpolate") {
+		t.Errorf("semi-supervised interpolate: %q", e)
+	}
+
+	// A GAN has no encoder.
+	gan := model.Presets()["gan"]
+	gan.Encoder, gan.Discriminator, gan.Batch = []int{8}, []int{4}, 20
+	if _, e := call("init", b.init, gan.JSON()); e != "" {
+		t.Fatal(e)
+	}
+	if _, e := call("decodeAt", b.decodeAt, 0, 0); !strings.Contains(e, "no encoder and decoder") {
+		t.Errorf("GAN decodeAt: %q", e)
+	}
+}
