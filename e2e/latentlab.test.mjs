@@ -505,8 +505,11 @@ test('every preset: views draw, losses are finite and fall, weights round-trip',
   await snapshotAfter(p, 0);
   // PRESETS=a,b runs only those (while working on the page).
   const only = process.env.PRESETS ? process.env.PRESETS.split(',') : null;
+  // The paper-* presets are the reproduction's (REPRODUCTION.md): kinds the
+  // other presets already run, only with 1000-unit layers, which a few
+  // seconds of wasm training would barely step; PRESETS=paper-cluster-16 runs one.
   const names = (await p.$$eval('#preset option', os => os.map(o => o.value).filter(v => v !== 'custom')))
-    .filter(n => !only || only.includes(n));
+    .filter(n => only ? only.includes(n) : !n.startsWith('paper-'));
   const kinds = await p.evaluate(() => window.latentlab.kinds());
   console.log(`${names.length} presets: ${names.join(', ')}; kinds: ${Object.keys(kinds).join(', ')}`);
   if (!only) assert.ok(names.includes('default') && names.length >= 3, `presets ${names}`);
@@ -633,7 +636,7 @@ test('every preset: views draw, losses are finite and fall, weights round-trip',
         assert.match(await p.textContent('#latent-caption'), /PCA of \d+-D codes/);
         const s = await canvasStats('latent-canvas', p);
         assert.ok(s.colored >= 50, `${name}: PCA latent plot ${JSON.stringify(s)}`);
-        await p.selectOption('#latent-view', 'first');
+        await p.selectOption('#latent-view', 'axes:0,1');
         snaps = await snapshotAfter(p, snaps);
         assert.match(await p.textContent('#latent-caption'), /dims 1–2 of/);
         projected = true;
@@ -709,6 +712,88 @@ test('every preset: views draw, losses are finite and fall, weights round-trip',
     });
   }
   await p.close();
+});
+
+test('the latent space answers: hovering decodes, a drawn digit is encoded and marked, interpolation, the grid', async () => {
+  const p = await context.newPage();
+  p.on('pageerror', e => console.error('page error:', e.message));
+  try {
+    for (const preset of ['default', 'semisupervised']) {
+      await p.goto(`${baseURL}?preset=${preset}&autostart=1&steps=30`);
+      await p.waitForFunction(() => ['paused', 'error'].includes(document.body.dataset.state), null, {timeout: 120_000});
+      assert.equal(await p.evaluate(() => document.body.dataset.state), 'paused', await p.textContent('#error-text'));
+      await snapshotAfter(p, 0);
+      const {caps, config} = await p.evaluate(() => window.latentlab.model());
+      assert.equal(await p.isVisible('#decode-canvas'), true, `${preset}: a decoder shows its hover decode`);
+      assert.equal(await p.isVisible('#draw-canvas'), true, `${preset}: a drawing pad`);
+
+      // Hovering two points decodes two different digits.
+      const box = await p.locator('#latent-canvas').boundingBox();
+      const decodes = () => p.evaluate(() => Number(document.getElementById('decode-canvas').dataset.decodes || 0));
+      const hover = async (fx, fy) => {
+        const n = await decodes();
+        await p.mouse.move(box.x + box.width * fx, box.y + box.height * fy);
+        await p.waitForFunction(n => Number(document.getElementById('decode-canvas').dataset.decodes || 0) > n, n, {timeout: 10_000});
+        return canvasDigest(p, 'decode-canvas');
+      };
+      const a = await hover(0.2, 0.25), b = await hover(0.8, 0.75);
+      assert.notEqual(a, b, `${preset}: two points of the plot decode to the same digit`);
+      const s = await canvasStats('decode-canvas', p);
+      assert.ok(s.bright > 0, `${preset}: the hover decode is blank ${JSON.stringify(s)}`);
+
+      // A stroke on the pad: the reconstruction changes and the marker moves on the plot.
+      await p.mouse.move(0, 0);
+      const recon0 = await canvasDigest(p, 'draw-recon'), plot0 = await canvasDigest(p, 'latent-canvas');
+      const pad = await p.locator('#draw-canvas').boundingBox();
+      const encodes = () => p.evaluate(() => Number(document.getElementById('draw-recon').dataset.encodes || 0));
+      const stroke = async points => {
+        const n = await encodes();
+        await p.mouse.move(pad.x + pad.width * points[0][0], pad.y + pad.height * points[0][1]);
+        await p.mouse.down();
+        for (const [fx, fy] of points.slice(1)) await p.mouse.move(pad.x + pad.width * fx, pad.y + pad.height * fy, {steps: 6});
+        await p.mouse.up();
+        await p.waitForFunction(n => Number(document.getElementById('draw-recon').dataset.encodes || 0) > n, n, {timeout: 10_000});
+        await p.waitForTimeout(300); // the last stroke's encode
+      };
+      await stroke([[0.5, 0.15], [0.5, 0.85]]);  // a 1
+      const recon1 = await canvasDigest(p, 'draw-recon'), plot1 = await canvasDigest(p, 'latent-canvas');
+      assert.notEqual(recon1, recon0, `${preset}: drawing did not change the reconstruction`);
+      assert.notEqual(plot1, plot0, `${preset}: drawing did not mark the plot`);
+      await p.click('#draw-clear');
+      await stroke([[0.3, 0.2], [0.7, 0.2], [0.7, 0.5], [0.3, 0.8], [0.75, 0.8]]); // a 2
+      assert.notEqual(await canvasDigest(p, 'draw-recon'), recon1, `${preset}: another digit, the same reconstruction`);
+      assert.notEqual(await canvasDigest(p, 'latent-canvas'), plot1, `${preset}: another digit, the marker did not move`);
+      if (caps.classifier) {
+        const bars = await p.$$eval('#draw-probs li', ls => ls.length);
+        assert.equal(bars, caps.classes, `${preset}: ${bars} probability bars for ${caps.classes} classes`);
+        if (config.labels > 0) assert.match(await p.textContent('#draw-caption'), /the model reads a \d \(\d+ %\)/);
+      }
+
+      // Interpolation: ten frames between two test digits (not for a decoder that takes a class).
+      if (!caps.reconstructor) {
+        await p.click('#interp-random');
+        await p.waitForFunction(() => document.getElementById('interp-canvas').dataset.frames === '10', null, {timeout: 10_000});
+        const st = await canvasStats('interp-canvas', p);
+        assert.ok(st.bright > 0 && st.pixels >= 10 * 28 * 28, `${preset}: interpolation ${JSON.stringify(st)}`);
+      } else {
+        assert.equal(await p.isVisible('#interp-box'), false, `${preset}: no interpolation for a decoder that takes a class`);
+      }
+
+      // The grid of decodes lays the decoder's manifold under the points.
+      const plain = await canvasDigest(p, 'latent-canvas');
+      await p.click('#traverse-toggle');
+      await p.waitForFunction(() => document.getElementById('traverse-toggle').getAttribute('aria-pressed') === 'true');
+      for (let i = 0; i < 40 && (await canvasDigest(p, 'latent-canvas')) === plain; i++) await p.waitForTimeout(100);
+      const gridded = await canvasStats('latent-canvas', p);
+      assert.notEqual(await canvasDigest(p, 'latent-canvas'), plain, `${preset}: the grid did not draw`);
+      await p.click('#traverse-toggle');
+      assert.equal(await p.isVisible('#error'), false, await p.textContent('#error-text'));
+      console.log(`${preset}: hover, draw, ${caps.reconstructor ? 'no interpolation' : 'interpolation'}, grid (${gridded.bright} bright pixels)`);
+      await p.screenshot({path: path.join(SHOTS, `explore-${preset}.png`)});
+    }
+  } finally {
+    await p.close();
+  }
 });
 
 test('the address carries the set-up: a link rebuilds it in a fresh profile, a reload restores the trained model', async () => {

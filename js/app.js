@@ -46,11 +46,11 @@
 import * as ui from './ui.js';
 import {compileWasm, fetchData} from './assets.js';
 import {Persistence} from './persist.js';
+import {createLatent, latentRange, fmtTick} from './latent.js';
 
 const APP_T0 = performance.now(); // app.js starts running
 
 const STORAGE_KEY = 'latentlab.config.v1';
-const VIEW_KEY = 'latentlab.latentView';  // how a code of more than 2 dimensions is plotted
 const LIVE_KEY = 'latentlab.liveViews';   // "0": no views drawn while training
 const EVAL_CHUNK = 500;
 // More workers than cores only make the replicas take turns (and cost a
@@ -663,6 +663,7 @@ function adoptModel(r) {
   modelId++;
   writeAddress(model.config);
   snap = null;
+  latent.reset();
   showWorkerCount();
   layoutViews();
 }
@@ -736,6 +737,7 @@ function layoutViews() {
     'card-samples': c.generator || c.sampler,
     'card-labels': c.labelGenerator,
     'card-clusters': c.classifier,
+    ...latent.cards(c),
     'card-losses': true,
   };
   let shown = 0;
@@ -752,6 +754,7 @@ function layoutViews() {
   const empty = shown <= 2 ? 0 : 2 * cols - shown;
   $('card-losses').style.gridColumn = empty ? `span ${empty + 1}` : '';
   $('latent-view').hidden = !(c.encoder && lat > 2);
+  latent.layout(c, model.config);
   $('draw-samples').hidden = !c.sampler || c.generator;
   $('samples-caption').textContent = c.generator
     ? `${64} fixed draws from the prior, decoded`
@@ -820,7 +823,7 @@ async function onSnapshot(s) {
     () => s.samples && ui.drawDigits($('samples-canvas'), s.samples, 64, 8, {gap: 1}),
     () => s.labelGrid && drawLabelGrid(s.labelGrid, s.pick),
     () => s.clusters && drawClusters(s.clusters),
-    drawScatter,
+    () => latent.draw(),
     drawRawPCA,
   ];
   for (const draw of views) {
@@ -833,43 +836,8 @@ async function onSnapshot(s) {
   if ((v === undefined || v === null) && f.alt) v = s[f.alt];
   if (v !== undefined && v !== null) ui.setValue('test-recon', f.percent ? `${(100 * v).toFixed(1)} %` : v.toFixed(2), v);
   $('test-recon').dataset.step = String(s.step);
+  latent.refresh();
   document.body.dataset.snapshots = String(Number(document.body.dataset.snapshots || 0) + 1);
-}
-
-/** latentRange returns the half-width of the view and its grid step for 2-D points (robust to outliers). */
-function latentRange(...sets) {
-  let m = 0;
-  for (const pts of sets) {
-    if (!pts || !pts.length) continue;
-    const a = [];
-    for (const v of pts) if (Number.isFinite(v)) a.push(Math.abs(v));
-    if (!a.length) continue;
-    a.sort((x, y) => x - y);
-    m = Math.max(m, a[Math.min(a.length - 1, Math.floor(a.length * 0.99))]);
-  }
-  const tick = niceStep((m || 1) / 3);
-  return {range: Math.max(tick, Math.ceil(m * 1.05 / tick) * tick), tick};
-}
-
-let scatterMap = null; // {cx, cy, scale}: how the latent plot maps codes to CSS pixels, for picking
-
-function drawScatter() {
-  if (!snap || !snap.codes) return;
-  const prior = snap.prior || new Float32Array(0);
-  const {range, tick} = latentRange(snap.codes, prior);
-  const pick = snap.caps.labelGenerator ? snap.pick : null;
-  const r = ui.drawScatter($('latent-canvas'), {codes: snap.codes, labels: snap.labels, prior, range, tick, mark: pick});
-  scatterMap = r.map;
-  const n = ui.fmtInt(snap.labels.length);
-  const how = snap.projection === 'pca' ? `PCA of ${snap.latent}-D codes` : snap.latent > 2 ? `dims 1–2 of ${snap.latent}${snap.projectionError ? ' (no PCA)' : ''}` : '';
-  const parts = [how, `${n} test codes`, prior.length ? 'prior in grey' : '', `grid ${fmtTick(tick)}`];
-  const caption = $('latent-caption');
-  caption.textContent = parts.filter(Boolean).join(' · ');
-  caption.title = `${snap.projection === 'pca' ? `The ${snap.latent}-D codes on their first two principal axes` : snap.latent > 2 ? `The first two of ${snap.latent} code dimensions` : 'Codes'} of the first ${n} test digits, `
-    + `coloured by label${prior.length ? `, over ${ui.fmtInt(prior.length / 2)} samples of the prior in grey` : ''}.`
-    + (r.outside ? ` ${r.outside} codes lie outside the view and are pinned to its edge.` : '')
-    + (pick ? ' The cross marks the code the label grid decodes; click to pick another.' : '')
-    + (snap.projectionError ? ` PCA failed: ${snap.projectionError}` : '');
 }
 
 /** drawRawPCA plots the same test digits' pixels on their first two principal axes (beside 2-D codes). */
@@ -884,10 +852,6 @@ function drawRawPCA() {
   $('rawpca-caption').textContent = `${ui.fmtInt(snap.labels.length)} test digits: 784 pixels on 2 principal axes · grid ${fmtTick(tick)}`;
   $('rawpca-caption').title = 'A linear projection of the raw digits, for comparison with the codes the model learns'
     + (r.outside ? `; ${r.outside} points outside the view` : '');
-}
-
-function fmtTick(v) {
-  return String(+v.toPrecision(3));
 }
 
 /** drawLabelGrid draws one code decoded with each of the ten labels. */
@@ -908,11 +872,6 @@ function drawClusters(cl) {
   ui.drawTiles($('clusters-canvas'), {pixels: cl.pixels, count: cl.shown * cl.per, cols: cl.per, rowCaptions: rows, blocks: 0});
   $('clusters-caption').title = `Each row: a ${model.config.labels > 0 ? 'class' : 'cluster'}, its most probable digits among the first 1000 test digits, and how many of them it takes`
     + (cl.k > cl.shown ? ` (the first ${cl.shown} of ${cl.k})` : '');
-}
-
-function niceStep(x) {
-  const p = 10 ** Math.floor(Math.log10(x));
-  return [1, 2, 5, 10].map(k => k * p).find(s => s >= x);
 }
 
 let drawQueued = false;
@@ -1385,23 +1344,6 @@ function showScore(r, step) {
   for (const k of ['confidence', 'entropy', 'frechet']) text.dataset[k] = String(r[k]);
 }
 
-/** onLatentClick picks the code the label grid decodes at the clicked point of the latent plot. */
-async function onLatentClick(ev) {
-  if (!model || !model.caps.labelGenerator || !scatterMap || !snap) return;
-  const rect = $('latent-canvas').getBoundingClientRect();
-  const x = (ev.clientX - rect.left - scatterMap.cx) / scatterMap.scale;
-  const y = -(ev.clientY - rect.top - scatterMap.cy) / scatterMap.scale;
-  try {
-    const r = await request(0, 'pick', {x, y});
-    snap.pick = r.pick;
-    snap.labelGrid = r.labelGrid;
-    drawLabelGrid(r.labelGrid, r.pick);
-    drawScatter();
-  } catch (e) {
-    if (!e.fatal) ui.showError(`Could not pick a code: ${e.message}`);
-  }
-}
-
 async function onDownload() {
   const dtype = $('dtype').value;
   try {
@@ -1704,12 +1646,7 @@ addEventListener('beforeunload', e => {
 });
 $('draw-samples').onclick = drawSamples;
 $('score').onclick = onScore;
-$('latent-canvas').onclick = onLatentClick;
-$('latent-view').onchange = () => {
-  try { localStorage.setItem(VIEW_KEY, $('latent-view').value); } catch { /* storage unavailable */ }
-  if (!running && model) refreshSnapshot();
-};
-try { if (['first', 'pca'].includes(localStorage.getItem(VIEW_KEY))) $('latent-view').value = localStorage.getItem(VIEW_KEY); } catch { /* storage unavailable */ }
+$('latent-view').addEventListener('change', () => { if (!running && model) refreshSnapshot(); });
 // Live views: ?live=0 or the checkbox (remembered) trains without drawing
 // until Pause; the views then show the model as it is.
 {
@@ -1721,8 +1658,19 @@ $('live-views').onchange = () => {
   try { localStorage.setItem(LIVE_KEY, $('live-views').checked ? '1' : '0'); } catch { /* storage unavailable */ }
 };
 ui.drawLegend($('legend'));
+// The latent plot and what a visitor does with it (js/latent.js).
+const latent = createLatent({
+  request: (type, payload) => request(0, type, payload),
+  current: () => ({model, snap}),
+  onPick: r => {
+    snap.pick = r.pick;
+    snap.labelGrid = r.labelGrid;
+    drawLabelGrid(r.labelGrid, r.pick);
+    latent.draw();
+  },
+});
 const resized = new ResizeObserver(() => {
-  drawScatter();
+  latent.draw();
   drawRawPCA();
   if (snap && snap.labelGrid && !$('card-labels').hidden) drawLabelGrid(snap.labelGrid, snap.pick);
   if (snap && snap.clusters && !$('card-clusters').hidden) drawClusters(snap.clusters);

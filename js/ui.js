@@ -95,11 +95,12 @@ export function fitCanvas(canvas) {
 /**
  * drawScatter plots 2-D codes coloured by label over grey prior samples, on
  * fixed axes: the shorter side spans ±range, units are equal on both axes;
- * mark (x, y), if given, is drawn as a cross. It returns {outside, map}: how
+ * mark (x, y), if given, is drawn as a cross; underlay(ctx, map) draws
+ * under the points, overlay(ctx, map) over them. It returns {outside, map}: how
  * many codes fell outside the view, and {cx, cy, scale}, where the origin is
  * in CSS pixels and how many CSS pixels a unit spans (y grows upwards).
  */
-export function drawScatter(canvas, {codes, labels, prior, range, tick, mark = null}) {
+export function drawScatter(canvas, {codes, labels, prior, range, tick, mark = null, underlay = null, overlay = null}) {
   const {ctx, w, h} = fitCanvas(canvas);
   const pad = 6;
   const scale = (Math.min(w, h) / 2 - pad) / range;
@@ -123,6 +124,7 @@ export function drawScatter(canvas, {codes, labels, prior, range, tick, mark = n
     ctx.beginPath(); ctx.moveTo(0, y); ctx.lineTo(w, y); ctx.stroke();
     if (k !== 0) ctx.fillText(fmtTick(k * tick), cx + 4, y + 3);
   }
+  if (underlay) underlay(ctx, {cx, cy, scale});
   ctx.fillStyle = '#c3c8d4';
   for (let i = 0; i < prior.length; i += 2) {
     ctx.fillRect(cx + prior[i] * scale - 1, cy - prior[i + 1] * scale - 1, 2, 2);
@@ -161,7 +163,19 @@ export function drawScatter(canvas, {codes, labels, prior, range, tick, mark = n
       ctx.stroke();
     }
   }
+  if (overlay) overlay(ctx, {cx, cy, scale});
   return {outside, map: {cx, cy, scale}};
+}
+
+/** digitImage returns a 28×28 canvas of one digit's 784 bytes, to draw scaled (drawImage). */
+export function digitImage(pixels, offset = 0) {
+  const c = document.createElement('canvas');
+  c.width = c.height = TILE;
+  const img = new ImageData(TILE, TILE);
+  const out = new Uint32Array(img.data.buffer);
+  for (let i = 0; i < TILE * TILE; i++) out[i] = PALETTE[pixels[offset + i]];
+  c.getContext('2d').putImageData(img, 0, 0);
+  return c;
 }
 
 /** drawMessage clears a CSS-sized canvas and writes text in its middle (a view that cannot be drawn says why). */

@@ -25,6 +25,9 @@
 //     snapshot {options}            the live views' data (options: latentView, rawPCA); every replica is asked
 //                                   (they split the figures over test digits), replica 0 returns the views
 //     pick {x, y}                   the code a label grid decodes, picked on the latent plot
+//     decodeAt {x, y} | traverse {n, range} | interpolate {i, j} | encodeDigit {pixels}
+//                                   latent exploration (wasm/explore.go): the digit decoded at a point of the
+//                                   plot, a grid of them, 10 steps between two test digits, a drawn digit encoded
 //     sample {n, chunk}             n digits drawn pixel by pixel, chunk pixels at a time
 //     metrics                       train.Session.Metrics over the test set
 //     scorer {bytes}                load the sample-quality classifier (assets/classifier.safetensors)
@@ -394,6 +397,10 @@ const handlers = {
   },
   phase({phase, count}) { return call('stepPhase', phase, count); },
   pick({x, y}) { return call('pick', x, y); },
+  decodeAt({x, y}) { return call('decodeAt', x, y); },
+  traverse({n, range}) { return call('traverse', n, range); },
+  interpolate({i, j}) { return call('interpolate', i, j); },
+  encodeDigit({pixels}) { return call('encodeDigit', pixels); },
   sample({id, n, chunk}) { return sample(id, n, chunk || 28); },
   metrics() { return call('metrics'); },
   scorer({bytes}) { return call('setScorer', new Uint8Array(bytes)); },

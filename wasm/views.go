@@ -147,8 +147,9 @@ func capsOf(m model.Model) map[string]any {
 //   - Generator: samples (viewSamples digits from fixed noise), prior
 //     (fixed prior samples, as plotted);
 //   - Encoder: codes and labels of the plotted test digits, projection
-//     ("direct" for a latent of 1 or 2, else "first" (dimensions 1–2) or
-//     "pca" as options.latentView asks); rawPCA, the same digits' pixels on
+//     ("direct" for a latent of 1 or 2, else "axes" (the two dimensions
+//     axes, options.latentView "axes:i,j") or "pca" as options.latentView
+//     asks; see fitPlane); rawPCA, the same digits' pixels on
 //     their two principal axes, when options.rawPCA and the latent is 2;
 //   - LabelGenerator: labelGrid, the picked code decoded with each label,
 //     and pick, where it is on the plot;
