@@ -803,7 +803,9 @@ test('the address carries the set-up: a link rebuilds it in a fresh profile, a r
     const p = a.pages()[0] || await a.newPage();
     await p.goto(`${baseURL}?preset=default`);
     await p.waitForFunction(() => document.body.dataset.state === 'ready', null, {timeout: 90_000});
+    // Choosing a preset builds it (nothing trained yet: no question asked).
     await p.selectOption('#preset', 'vae');
+    await p.waitForFunction(() => document.body.dataset.state === 'ready' && window.latentlab.model().config.model === 'vae', null, {timeout: 60_000});
     await p.fill('#cfg-latent', '3');
     await p.click('#reset');
     await p.waitForFunction(() => document.body.dataset.state === 'ready' && window.latentlab.model().config.model === 'vae', null, {timeout: 60_000});
@@ -819,6 +821,14 @@ test('the address carries the set-up: a link rebuilds it in a fresh profile, a r
     await p.reload();
     await p.waitForFunction(() => document.body.dataset.restoredStep, null, {timeout: 90_000});
     assert.equal(await p.evaluate(() => document.body.dataset.restoredStep), step, 'a reload restores the trained model');
+    // A trained model is replaced by a chosen preset only when the visitor agrees.
+    let asked = null;
+    p.once('dialog', d => { asked = d.message(); d.dismiss(); });
+    await p.selectOption('#preset', 'ae');
+    await p.waitForTimeout(500);
+    assert.match(asked || '', /Build the preset "ae"\? The model trained for \d+ steps is replaced/, 'the page asks before replacing a trained model');
+    assert.equal((await p.evaluate(() => window.latentlab.model())).config.model, 'vae', 'declined: the model stays');
+    assert.equal(await p.inputValue('#cfg-model'), 'vae', 'declined: the form goes back to the model');
 
     const {context: b, profile: pb} = await launchChromium(chromium, {viewport: {width: 1280, height: 800}});
     profiles.push(pb);

@@ -47,10 +47,10 @@ import * as ui from './ui.js';
 import {compileWasm, fetchData} from './assets.js';
 import {Persistence} from './persist.js';
 import {createLatent, latentRange, fmtTick} from './latent.js';
+import {createForm} from './form.js';
 
 const APP_T0 = performance.now(); // app.js starts running
 
-const STORAGE_KEY = 'latentlab.config.v1';
 const LIVE_KEY = 'latentlab.liveViews';   // "0": no views drawn while training
 const EVAL_CHUNK = 500;
 // More workers than cores only make the replicas take turns (and cost a
@@ -61,58 +61,6 @@ const ROUND_MAX_STEPS = 1000;
 const STEPS_ROUND = 10;         // round size under ?steps=N
 const SNAPSHOT_EVERY_MS = 2000; // at least; more if snapshots are slow
 let layout = null;             // the reducer buffer's layout, from the workers' start reply (worker.js owns it)
-
-// How each config field is shown, and for which kinds of model (show(kind,
-// config), kind being {name, doc, nets, caps} from the Go core; no show: every
-// kind). Capabilities decide where they can; the fields particular to one
-// family of models name it. Fields the Go core adds later without an entry
-// here still appear (labelled by their key, typed by their default value).
-const hasNet = (k, re) => !k || !k.nets || k.nets.some(n => re.test(n));
-const cap = (k, name) => !k || !k.caps || !!k.caps[name];
-const phase = (k, re) => !k || !k.caps || (k.caps.phases || []).some(p => re.test(p));
-// The kinds whose encoder the posterior field chooses (the autoencoders
-// with a prior on their codes); capabilities cannot tell them from a GAN's.
-const POSTERIOR_KINDS = ['aae', 'ae', 'vae', 'supervised', 'semisupervised', 'cluster'];
-// The kind that weighs an adversarial loss beside reconstruction (a BiGAN
-// has the same capabilities but no such weight).
-const ADV_WEIGHT_KINDS = ['aegan'];
-// Which form fields a kind uses, and how they are laid out. What each
-// field is (label, doc, allowed values, bounds) is the Go core's option
-// table (model.Options), from the workers' start reply: see field().
-const LAYOUT = {
-  model: {full: true},
-  latent: {show: k => cap(k, 'encoder') || cap(k, 'generator')},
-  encoder: {full: true},
-  discriminator: {full: true, show: k => hasNet(k, /disc/)},
-  prior: {show: k => cap(k, 'generator')},
-  prior_std: {show: k => cap(k, 'generator')},
-  posterior: {show: k => !k || POSTERIOR_KINDS.includes(k.name)},
-  noise: {show: (k, c) => (!k || POSTERIOR_KINDS.includes(k.name)) && c.posterior === 'universal'},
-  classes: {show: k => cap(k, 'classifier')},
-  dropout: {show: k => !cap(k, 'sampler') || cap(k, 'generator')},
-  batchnorm: {show: k => !cap(k, 'sampler') || cap(k, 'generator')},
-  gan_loss: {show: k => phase(k, /^disc/)},
-  disc_steps: {show: k => phase(k, /^disc/) && !cap(k, 'encoder')},
-  adv_weight: {show: k => !k || ADV_WEIGHT_KINDS.includes(k.name)},
-  levels: {show: k => cap(k, 'density') || cap(k, 'sampler')},
-  lr_reg: {show: k => hasNet(k, /disc/)},
-  lr_schedule: {full: true},
-  beta1: {show: (k, c) => c.optimizer === 'adam'},
-  beta2: {show: (k, c) => c.optimizer === 'adam'},
-  momentum: {show: (k, c) => c.optimizer === 'sgd'},
-};
-let optionTable = [];          // model.Options: [{key, label, doc, choices, min, integer, list, text, example}]
-
-/** field returns the form's description of config field key: the Go core's option and its layout here. */
-function field(key) {
-  const o = optionTable.find(x => x.key === key) || {key, label: key, doc: key};
-  return {
-    label: o.label, tip: o.doc, list: !!o.list, text: !!o.text, placeholder: o.example || '',
-    options: o.choices ? Object.fromEntries(o.choices.map(c => [c.value, c.label])) : undefined,
-    min: o.min, step: o.integer ? 1 : 'any',
-    ...LAYOUT[key],
-  };
-}
 
 const params = new URLSearchParams(location.search);
 const forceNoShared = params.get('noshared') === '1';
@@ -134,6 +82,7 @@ const pending = new Map();   // request id → {resolve, reject}
 let defaults = null;         // config object from latentlab.defaults()
 let presets = {};            // name → config
 let kinds = {};              // kind name → {name, doc, nets, caps} from the Go core
+let optionTable = [];        // model.Options: [{key, label, doc, choices, min, integer, list, text, example}]
 let features = {};           // what this build of the Go core offers beyond the basics (score: sample quality)
 let model = null;            // {config, params, sharded, caps} of the model in the workers
 let modelId = 0;             // bumped whenever the model is replaced (build, import)
@@ -179,6 +128,12 @@ const METRICS = {
 };
 const LOSS_COLORS = ['#4f46e5', '#d97706', '#059669', '#db2777', '#0891b2', '#65a30d', '#7c3aed', '#b91c1c'];
 const $ = id => document.getElementById(id);
+// The config form, the preset menu, the remembered config and the address (js/form.js).
+const form = createForm({
+  core: () => ({defaults, presets, kinds, optionTable}),
+  model: () => model,
+  onPreset: name => onPresetChosen(name),
+});
 
 // The model and its training state, saved in the browser as it trains
 // (js/persist.js): a reload finds it again.
@@ -444,9 +399,9 @@ async function load() {
     kinds = Object.fromEntries((r.kinds || []).map(k => [k.name, k]));
     features = r.features || {};
     optionTable = r.options || [];
-    buildForm();
-    const address = addressConfig();
-    const stored = address ? address.config : readStoredConfig();
+    form.build();
+    const address = form.address();
+    const stored = address ? address.config : form.readStored();
     // With autostart the first snapshot waits for the first training round (trainLoop takes it).
     const autostart = params.get('autostart') === '1';
     let failed = null;
@@ -629,8 +584,8 @@ async function buildModel(config, {draw = true} = {}) {
     }
     if (!document.body.dataset.firstStepMs) span('page: init model', t0);
     adoptModel(r);
-    setForm(model.config);
-    saveConfig(model.config);
+    form.set(model.config);
+    form.save(model.config);
     clearReadouts();
     ui.setValue('params', ui.fmtInt(r.params), r.params);
     setState('ready');
@@ -661,7 +616,7 @@ async function building(fn) {
 function adoptModel(r) {
   model = {config: JSON.parse(r.config), params: r.params, sharded: r.sharded, caps: r.caps};
   modelId++;
-  writeAddress(model.config);
+  form.writeAddress(model.config);
   snap = null;
   latent.reset();
   showWorkerCount();
@@ -888,201 +843,6 @@ function scheduleDraw() {
   });
 }
 
-// ---- config form --------------------------------------------------------------------
-
-function buildForm() {
-  const form = $('config');
-  form.replaceChildren();
-  const known = optionTable.map(o => o.key).filter(k => k in defaults);
-  for (const key of [...known, ...Object.keys(defaults).filter(k => !known.includes(k))]) {
-    const meta = field(key);
-    const def = defaults[key];
-    const wrap = document.createElement('label');
-    wrap.className = 'field' + (meta.full ? ' full' : '');
-    wrap.title = meta.tip || key;
-    const name = document.createElement('span');
-    name.textContent = meta.label;
-    let input;
-    if (key === 'model') {
-      input = document.createElement('select');
-      for (const k of Object.values(kinds)) {
-        const o = new Option(k.name, k.name);
-        o.title = k.doc;
-        input.add(o);
-      }
-    } else if (meta.text) {
-      input = document.createElement('input');
-      input.type = 'text';
-      input.placeholder = meta.placeholder || '';
-    } else if (meta.options || (typeof def === 'string' && !meta.list) || typeof def === 'boolean') {
-      input = document.createElement('select');
-      const opts = meta.options || (typeof def === 'boolean' ? {false: 'off', true: 'on'} : {[def]: def});
-      for (const [v, text] of Object.entries(opts)) input.add(new Option(text, v));
-    } else if (meta.list || Array.isArray(def)) {
-      input = document.createElement('input');
-      input.type = 'text';
-      input.pattern = '\\s*\\d+(\\s*,\\s*\\d+)*\\s*';
-      input.placeholder = 'e.g. 512, 256';
-    } else {
-      input = document.createElement('input');
-      input.type = 'number';
-      input.step = meta.step ?? 'any';
-      if (meta.min !== undefined) input.min = meta.min;
-      input.required = true;
-    }
-    input.id = `cfg-${key}`;
-    input.name = key;
-    wrap.append(name, input);
-    form.append(wrap);
-  }
-  form.oninput = onFormChange;
-  form.onsubmit = e => e.preventDefault();
-  const sel = $('preset');
-  sel.replaceChildren(...presetNames().map(name => {
-    const o = new Option(name, name);
-    const k = kinds[presets[name].model];
-    o.title = k ? `${k.name}: ${k.doc}` : presets[name].model;
-    return o;
-  }), new Option('custom', 'custom'));
-  sel.onchange = () => {
-    if (presets[sel.value]) {
-      setForm(presets[sel.value]);
-      onFormChange();
-    }
-  };
-}
-
-/** presetNames lists the presets: default and paper first, then by name. */
-function presetNames() {
-  const first = ['default', 'paper'].filter(n => n in presets);
-  return [...first, ...Object.keys(presets).filter(n => !first.includes(n)).sort()];
-}
-
-function setForm(config) {
-  for (const key of Object.keys(defaults)) {
-    const input = $(`cfg-${key}`);
-    const v = key in config ? config[key] : defaults[key];
-    input.value = Array.isArray(v) ? v.join(', ') : String(v);
-  }
-  updateFormHints();
-}
-
-/**
- * parseValue reads the text of a config field (a form input, an address
- * parameter) as the type of its default def: a list of positive integers
- * (comma-separated), a number, a boolean, or the text itself. It returns
- * {value} or, for text that is none of these, {wrong: what was expected}.
- */
-function parseValue(def, raw) {
-  const text = raw.trim();
-  if (Array.isArray(def)) {
-    const nums = text === '' ? [] : text.split(',').map(s => Number(s.trim()));
-    return nums.every(n => Number.isInteger(n) && n > 0) ? {value: nums} : {wrong: `expected comma-separated positive integers, got "${text}"`};
-  }
-  if (typeof def === 'number') {
-    const n = Number(text);
-    return text !== '' && Number.isFinite(n) ? {value: n} : {wrong: `expected a number, got "${text}"`};
-  }
-  if (typeof def === 'boolean') {
-    return text === 'true' || text === 'false' ? {value: text === 'true'} : {wrong: `expected true or false, got "${text}"`};
-  }
-  return {value: raw};
-}
-
-/** readForm returns the config the form describes, or throws an Error naming the bad fields. */
-function readForm() {
-  const config = {};
-  const bad = [];
-  for (const key of Object.keys(defaults)) {
-    const input = $(`cfg-${key}`);
-    const meta = field(key);
-    const def = defaults[key];
-    const {value, wrong} = parseValue(def, input.value);
-    if (wrong) bad.push(`${meta.label}: ${wrong}`);
-    config[key] = value;
-  }
-  if (bad.length) throw new Error(bad.join('; '));
-  return config;
-}
-
-function onFormChange() {
-  updateFormHints();
-  try {
-    saveConfig(readForm());
-  } catch {
-    // an unfinished edit: keep the last good config stored
-  }
-}
-
-function updateFormHints() {
-  let c;
-  try {
-    c = readForm();
-  } catch {
-    c = null;
-  }
-  // Show the fields the chosen kind uses (see LAYOUT).
-  const kindName = $('cfg-model') ? $('cfg-model').value : defaults.model;
-  const kind = kinds[kindName];
-  const form = {optimizer: $('cfg-optimizer') ? $('cfg-optimizer').value : '', posterior: $('cfg-posterior') ? $('cfg-posterior').value : ''};
-  for (const [key, meta] of Object.entries(LAYOUT)) {
-    const input = $(`cfg-${key}`);
-    if (!input) continue;
-    input.parentElement.hidden = !!meta.show && !meta.show(kind, form);
-  }
-  if ($('cfg-encoder')) {
-    const enc = kind && kind.caps && kind.caps.encoder;
-    $('cfg-encoder').previousElementSibling.textContent = enc ? 'Encoder widths' : 'Hidden widths';
-  }
-  const doc = $('kind-doc');
-  doc.textContent = kind ? kind.doc : '';
-  doc.title = kind ? `Kind "${kind.name}"` : '';
-  const same = (a, b) => a && b && Object.keys(defaults).every(k => JSON.stringify(a[k]) === JSON.stringify(b[k]));
-  $('preset').value = presetNames().find(name => same(c, {...defaults, ...presets[name]})) || 'custom';
-  $('preset').title = kind ? `${$('preset').value}: ${kind.name}, ${kind.doc}. Press Reset to build it.` : 'Fill the form with a named configuration; press Reset to build it';
-  const dirty = !!model && !same(c, model.config);
-  const note = $('config-note');
-  note.textContent = dirty ? 'changed — press Reset to apply' : 'applies on Reset';
-  note.classList.toggle('dirty', dirty);
-}
-
-/** readStoredConfig returns the remembered config if it is well formed, else null (and forgets it). */
-function readStoredConfig() {
-  let raw;
-  try {
-    raw = localStorage.getItem(STORAGE_KEY);
-  } catch {
-    return null;
-  }
-  if (raw === null) return null;
-  try {
-    const c = JSON.parse(raw);
-    if (!c || typeof c !== 'object' || Array.isArray(c)) throw new Error('not an object');
-    const out = {...defaults};
-    for (const [k, def] of Object.entries(defaults)) {
-      if (!(k in c)) continue;
-      const v = c[k];
-      const ok = Array.isArray(def)
-        ? Array.isArray(v) && v.every(n => Number.isInteger(n) && n > 0)
-        : typeof v === typeof def && (typeof v !== 'number' || Number.isFinite(v));
-      if (!ok) throw new Error(`bad ${k}`);
-      out[k] = v;
-    }
-    return out;
-  } catch {
-    try { localStorage.removeItem(STORAGE_KEY); } catch { /* storage unavailable */ }
-    return null;
-  }
-}
-
-function saveConfig(config) {
-  try {
-    localStorage.setItem(STORAGE_KEY, JSON.stringify(config));
-  } catch {
-    // storage full or disabled: the page still works, it just forgets
-  }
-}
-
 // ---- controls ------------------------------------------------------------------------
 
 function state() {
@@ -1111,10 +871,25 @@ async function onTrain() {
   else startTraining();
 }
 
+/**
+ * onPresetChosen builds the preset chosen in the menu (the form holds it),
+ * asking first when that would replace a model that has trained; declined,
+ * the form goes back to the model's config.
+ */
+async function onPresetChosen(name) {
+  if (!['ready', 'paused', 'training'].includes(state())) return; // Reset builds what the form holds
+  const step = stepNow();
+  if (step > 0 && !confirm(`Build the preset "${name}"? The model trained for ${ui.fmtInt(step)} steps is replaced (it stays saved in this browser until the new one trains).`)) {
+    form.set(model.config);
+    return;
+  }
+  await onReset();
+}
+
 async function onReset() {
   let config;
   try {
-    config = readForm();
+    config = form.read();
   } catch (e) {
     ui.showError(`Bad configuration: ${e.message}`);
     return;
@@ -1379,8 +1154,8 @@ async function adoptImported(r, {clear}) {
   if (clear || r.curves) clearReadouts();
   adoptModel(r);
   const config = model.config;
-  setForm(config);
-  saveConfig(config);
+  form.set(config);
+  form.save(config);
   ui.setValue('params', model.params ? ui.fmtInt(model.params) : '–', model.params);
   ui.setValue('step', ui.fmtInt(r.step), r.step);
   ui.setValue('epoch', String(r.epoch), r.epoch);
@@ -1422,52 +1197,6 @@ async function autosave(opts) {
   $('saved-note').classList.remove('warn');
   $('saved-note').textContent = `Saved in this browser at step ${ui.fmtInt(r.step)} (${new Date(r.at).toLocaleTimeString()}); a reload continues from there.`;
   document.body.dataset.savedStep = String(r.step);
-}
-
-/**
- * addressConfig returns the config the address asks for: ?preset=NAME
- * (else the defaults) with any config field given as ?key=value on top
- * (lists comma-separated), and the fields it names; null if it names none.
- * Unknown presets and values the form would refuse are shown as an error
- * and left out.
- */
-function addressConfig() {
-  const name = params.get('preset');
-  const keys = Object.keys(defaults).filter(k => params.has(k));
-  if (name === null && !keys.length) return null;
-  const want = {};
-  if (name !== null) {
-    if (presets[name]) Object.assign(want, presets[name]);
-    else ui.showError(`Unknown preset "${name}" in the address; known: ${Object.keys(presets).join(', ')}.`);
-  }
-  const bad = [];
-  for (const k of keys) {
-    const {value, wrong} = parseValue(defaults[k], params.get(k));
-    if (wrong) bad.push(k);
-    else want[k] = value;
-  }
-  if (bad.length) ui.showError(`The address gives ${bad.join(', ')} values that are not valid; they were left out.`);
-  return {config: {...defaults, ...want}, want};
-}
-
-/**
- * writeAddress puts the model's set-up in the address (history.replaceState):
- * the preset it differs least from and the fields it changes, so that the
- * link builds the same model. Other parameters stay.
- */
-function writeAddress(config) {
-  const diff = base => Object.keys(defaults).filter(k => JSON.stringify(config[k]) !== JSON.stringify(base[k]));
-  let best = null;
-  for (const name of presetNames()) {
-    const d = diff({...defaults, ...presets[name]});
-    if (!best || d.length < best.d.length) best = {name, d};
-  }
-  const q = new URLSearchParams(location.search);
-  for (const k of Object.keys(defaults)) q.delete(k);
-  q.set('preset', best.name);
-  for (const k of best.d) q.set(k, Array.isArray(config[k]) ? config[k].join(',') : String(config[k]));
-  const url = `${location.pathname}?${q}${location.hash}`;
-  if (url !== location.pathname + location.search + location.hash) history.replaceState(null, '', url);
 }
 
 /**
@@ -1564,7 +1293,7 @@ async function onWorkersChange() {
       samplesPerSec = null;
       ui.setValue('samples-per-sec', '–', null);
     } else {
-      await buildModel(readStoredConfig() || defaults);
+      await buildModel(form.readStored() || defaults);
     }
     if (wasTraining) startTraining();
   } catch (e) {
