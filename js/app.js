@@ -46,8 +46,9 @@
 import * as ui from './ui.js';
 import {compileWasm, fetchData} from './assets.js';
 import {Persistence} from './persist.js';
-import {createLatent, latentRange, fmtTick} from './latent.js';
+import {createLatent} from './latent.js';
 import {createForm} from './form.js';
+import {createViews, setFigures, fmtNum} from './views.js';
 
 const APP_T0 = performance.now(); // app.js starts running
 
@@ -103,30 +104,6 @@ let stepsLeft = stepsParam ?? Infinity;
 // barrier (js/worker.js); wall: ms of training rounds, as the page saw them.
 const stats = {steps: 0, samples: 0, at: null, wasmBytes: 0, loss: null, wall: 0, time: []};
 const loss = {};             // loss name → ui.History, for the current model's loss names
-// How the loss curves label the losses models report (others show their name).
-const LOSS_LABELS = {
-  recon: {label: 'Reconstruction (BCE)', short: 'Recon', unit: 'nats'},
-  disc: {label: 'Discriminator (BCE)'},
-  gen: {label: 'Generator (BCE)'},
-  nll: {label: 'Negative log-likelihood', short: 'NLL', unit: 'nats'},
-  kl: {label: 'KL divergence', unit: 'nats'},
-  xent: {label: 'Cross-entropy', unit: 'nats'},
-  acc: {label: 'Accuracy (training batch)', short: 'Accuracy'},
-  d_real: {label: 'D(x) on real digits', short: 'real', group: 'D', groupLabel: 'D: probability of "real"'},
-  d_fake: {label: 'D(G(z)) on generated digits', short: 'fake', group: 'D', groupLabel: 'D: probability of "real"'},
-};
-// How the stats strip and the metrics list name the measures of the Go core
-// (train.Session.Metrics and the snapshot's figures over 1000 digits).
-const METRICS = {
-  test_recon: {label: 'Reconstruction', unit: 'nats', digits: 2},
-  test_nll: {label: 'Negative log-likelihood', unit: 'nats', digits: 2},
-  bits_per_pixel: {label: 'Bits per pixel', unit: 'bits', digits: 4},
-  test_error: {label: 'Test error', percent: true},
-  cluster_error: {label: 'Cluster error', percent: true},
-  cluster_error_valid: {label: 'Cluster error (labelled by held-out digits)', percent: true},
-  valid_error: {label: 'Held-out error', percent: true},
-};
-const LOSS_COLORS = ['#4f46e5', '#d97706', '#059669', '#db2777', '#0891b2', '#65a30d', '#7c3aed', '#b91c1c'];
 const $ = id => document.getElementById(id);
 // The config form, the preset menu, the remembered config and the address (js/form.js).
 const form = createForm({
@@ -399,6 +376,7 @@ async function load() {
     kinds = Object.fromEntries((r.kinds || []).map(k => [k.name, k]));
     features = r.features || {};
     optionTable = r.options || [];
+    setFigures(r.figures);
     form.build();
     const address = form.address();
     const stored = address ? address.config : form.readStored();
@@ -544,7 +522,7 @@ function onRound(rs, n, wall) {
     if (!loss[key]) loss[key] = new ui.History();
     loss[key].push(r.step, v);
   }
-  scheduleDraw();
+  views.scheduleDraw();
   // A loss the Go core reports as null is NaN or infinite: the training
   // diverged, and more steps only spread it. Stop after this round.
   const bad = model.caps.lossNames.find(k => k in l && l[k] === null);
@@ -552,16 +530,11 @@ function onRound(rs, n, wall) {
     running = false;
     document.body.dataset.diverged = String(r.step);
     const good = persist.saved && persist.saved.id === modelId ? persist.saved.step : null;
-    ui.showError(`Training diverged by step ${ui.fmtInt(r.step)}: the ${lossLabel(bad)} loss is no longer a number. ` +
+    ui.showError(`Training diverged by step ${ui.fmtInt(r.step)}: the ${views.lossLabel(bad)} loss is no longer a number. ` +
       'Lower the learning rates (lr_recon, lr_reg) and press Reset; these weights cannot be trusted, and a Download of them would be refused on Import.' +
       (good !== null ? ` The model as it was at step ${ui.fmtInt(good)} is saved in this browser.` : ''),
     good !== null ? {revert: {label: `Revert to step ${ui.fmtInt(good)}`, run: () => restoreSaved({revert: true})}} : {});
   }
-}
-
-/** fmtNum shows a loss or measure with 2 decimals, or 4 when small. */
-function fmtNum(v) {
-  return Math.abs(v) >= 10 ? v.toFixed(2) : v.toFixed(4);
 }
 
 // ---- the model --------------------------------------------------------------------
@@ -620,7 +593,8 @@ function adoptModel(r) {
   snap = null;
   latent.reset();
   showWorkerCount();
-  layoutViews();
+  views.layout();
+  buildPhaseControls();
 }
 
 function clearReadouts() {
@@ -641,12 +615,18 @@ function clearReadouts() {
   $('metrics-caption').textContent = 'press Evaluate on test set';
   $('score-text').hidden = true;
   $('score-text').textContent = '';
-  scheduleDraw();
+  views.scheduleDraw();
 }
 
 /** snapshotOptions are what the views ask of the next snapshot. */
 function snapshotOptions() {
   return {latentView: $('latent-view').value, rawPCA: !$('card-rawpca').hidden || (model && model.config.latent === 2)};
+}
+
+/** onSnapshot makes s the page's snapshot and draws it (js/views.js). */
+async function onSnapshot(s) {
+  snap = s;
+  await views.snapshot(s);
 }
 
 /**
@@ -673,174 +653,6 @@ async function refreshSnapshot() {
     if (busy) samplesStale = true; // drawn when the work under way ends (exclusive)
     else await drawSamples();
   }
-}
-
-// ---- views ------------------------------------------------------------------------------
-
-/**
- * layoutViews shows the cards the current model's capabilities allow, hides
- * the others, and sizes the grid to the number shown; it sets the stat labels
- * and the controls that depend on the model.
- */
-function layoutViews() {
-  const c = model.caps;
-  const lat = model.config.latent;
-  const show = {
-    'card-recon': c.autoencoder || c.reconstructor,
-    'card-latent': c.encoder,
-    'card-rawpca': c.encoder && lat === 2,
-    'card-samples': c.generator || c.sampler,
-    'card-labels': c.labelGenerator,
-    'card-clusters': c.classifier,
-    ...latent.cards(c),
-    'card-losses': true,
-  };
-  let shown = 0;
-  for (const [id, on] of Object.entries(show)) {
-    $(id).hidden = !on;
-    if (on) shown++;
-  }
-  const cols = shown <= 2 ? shown : Math.ceil(shown / 2);
-  const views = $('views');
-  views.style.setProperty('--cols', String(cols));
-  views.style.setProperty('--rows', shown <= 2 ? '1' : '2');
-  views.dataset.cards = String(shown);
-  // The losses fill what the last row leaves empty.
-  const empty = shown <= 2 ? 0 : 2 * cols - shown;
-  $('card-losses').style.gridColumn = empty ? `span ${empty + 1}` : '';
-  $('latent-view').hidden = !(c.encoder && lat > 2);
-  latent.layout(c, model.config);
-  $('draw-samples').hidden = !c.sampler || c.generator;
-  $('samples-caption').textContent = c.generator
-    ? `${64} fixed draws from the prior, decoded`
-    : c.sampler ? 'drawn pixel by pixel (the same random draws each time): press Draw, or pause' : '';
-  $('labels-caption').textContent = c.encoder ? 'one code decoded with each label · click the latent plot to pick it' : 'one code decoded with each label';
-  const k = c.classes;
-  $('clusters-caption').textContent = model.config.labels > 0
-    ? `most probable test digits of each of the ${k} classes`
-    : `most probable test digits of each of the ${k} clusters · → the label most members have`;
-  // Stats strip: the first loss; a figure over 1000 test digits.
-  $('train-loss-label').textContent = `${lossLabel(c.lossNames[0])} · training batches`;
-  $('test-recon-label').textContent = `${testFigure(c).label} · 1000 test digits`;
-  // A model with no such figure (a GAN) shows no empty box for it.
-  $('test-recon-stat').hidden = testFigure(c).key === null;
-  $('test-loss-label').textContent = `${headlineMetricLabel(c)} · all 10,000 test digits`;
-  $('kind-doc').textContent = kinds[model.config.model] ? kinds[model.config.model].doc : '';
-  buildPhaseControls();
-  $('score').hidden = !features.score || !(c.generator || c.sampler);
-}
-
-/** lossLabel names a loss for the stats strip. */
-function lossLabel(key) {
-  const l = LOSS_LABELS[key];
-  return key === undefined ? 'Loss' : l ? l.short || l.label.replace(/ \(.*\)$/, '') : key;
-}
-
-/** testFigure says which snapshot figure over 1000 test digits the stats strip shows. */
-function testFigure(c) {
-  if (c.autoencoder) return {key: 'testRecon', label: 'Recon'};
-  if (c.density) return {key: 'testNLL', label: 'NLL'};
-  if (c.classifier) return {key: 'testError', alt: 'clusterError', label: 'Error', percent: true};
-  return {key: null, label: 'Test'};
-}
-
-/** headlineMetric picks the metric the stats strip shows after an evaluation. */
-function headlineMetric(m) {
-  for (const key of ['test_recon', 'test_nll', 'test_error', 'cluster_error']) if (key in m) return key;
-  return Object.keys(m).sort()[0];
-}
-
-function headlineMetricLabel(c) {
-  if (c.autoencoder) return 'Recon';
-  if (c.density) return 'NLL';
-  if (c.classifier) return 'Error';
-  return 'Test';
-}
-
-/** fmtMetric formats a measure as METRICS says. */
-function fmtMetric(key, v) {
-  if (v === null || v === undefined) return '–';
-  const m = METRICS[key] || {};
-  if (m.percent) return `${(100 * v).toFixed(2)} %`;
-  return `${v.toFixed(m.digits ?? 4)}${m.unit ? ' ' + m.unit : ''}`;
-}
-
-/**
- * onSnapshot draws snapshot s, one view per task so that no task runs long,
- * and resolves when all are drawn; then #test-recon's data-step and the
- * body's data-snapshots count say so.
- */
-async function onSnapshot(s) {
-  snap = s;
-  const c = s.caps;
-  const views = [
-    () => s.recons && ui.drawDigits($('recon-canvas'), ui.interleaveRows(s.inputs, s.recons, 16, 8), 32, 8, {gap: 1, groupRows: 2, groupGap: 5}),
-    () => s.samples && ui.drawDigits($('samples-canvas'), s.samples, 64, 8, {gap: 1}),
-    () => s.labelGrid && drawLabelGrid(s.labelGrid, s.pick),
-    () => s.clusters && drawClusters(s.clusters),
-    () => latent.draw(),
-    drawRawPCA,
-  ];
-  for (const draw of views) {
-    if (snap !== s) return; // a newer snapshot took over
-    draw();
-    await new Promise(resolve => setTimeout(resolve, 0));
-  }
-  const f = testFigure(c);
-  let v = f.key ? s[f.key] : undefined;
-  if ((v === undefined || v === null) && f.alt) v = s[f.alt];
-  if (v !== undefined && v !== null) ui.setValue('test-recon', f.percent ? `${(100 * v).toFixed(1)} %` : v.toFixed(2), v);
-  $('test-recon').dataset.step = String(s.step);
-  latent.refresh();
-  document.body.dataset.snapshots = String(Number(document.body.dataset.snapshots || 0) + 1);
-}
-
-/** drawRawPCA plots the same test digits' pixels on their first two principal axes (beside 2-D codes). */
-function drawRawPCA() {
-  if (!snap || $('card-rawpca').hidden) return;
-  if (!snap.rawPCA) {
-    ui.drawMessage($('rawpca-canvas'), snap.rawPCAError ? `No PCA: ${snap.rawPCAError}` : 'No PCA in this snapshot.');
-    return;
-  }
-  const {range, tick} = latentRange(snap.rawPCA);
-  const r = ui.drawScatter($('rawpca-canvas'), {codes: snap.rawPCA, labels: snap.labels, prior: new Float32Array(0), range, tick});
-  $('rawpca-caption').textContent = `${ui.fmtInt(snap.labels.length)} test digits: 784 pixels on 2 principal axes · grid ${fmtTick(tick)}`;
-  $('rawpca-caption').title = 'A linear projection of the raw digits, for comparison with the codes the model learns'
-    + (r.outside ? `; ${r.outside} points outside the view` : '');
-}
-
-/** drawLabelGrid draws one code decoded with each of the ten labels. */
-function drawLabelGrid(pixels, pick) {
-  ui.drawTiles($('labels-canvas'), {pixels, count: 10, cols: 5, captions: Array.from({length: 10}, (_, d) => String(d))});
-  if (pick && model.config.latent <= 2) {
-    $('labels-caption').textContent = `z = (${[...pick].slice(0, model.config.latent).map(v => v.toFixed(2)).join(', ')}) with each label · click the latent plot to pick z`;
-  }
-}
-
-/** drawClusters draws the most probable test digits of each class, one class a row. */
-function drawClusters(cl) {
-  const rows = [];
-  for (let j = 0; j < cl.shown; j++) {
-    const maj = cl.major[j] >= 0 ? `→${cl.major[j]}` : '';
-    rows.push(model.config.labels > 0 ? `${j} (${cl.counts[j]})` : `${j}${maj} (${cl.counts[j]})`);
-  }
-  ui.drawTiles($('clusters-canvas'), {pixels: cl.pixels, count: cl.shown * cl.per, cols: cl.per, rowCaptions: rows, blocks: 0});
-  $('clusters-caption').title = `Each row: a ${model.config.labels > 0 ? 'class' : 'cluster'}, its most probable digits among the first 1000 test digits, and how many of them it takes`
-    + (cl.k > cl.shown ? ` (the first ${cl.shown} of ${cl.k})` : '');
-}
-
-let drawQueued = false;
-function scheduleDraw() {
-  if (drawQueued) return;
-  drawQueued = true;
-  requestAnimationFrame(() => {
-    drawQueued = false;
-    const names = model && model.caps ? model.caps.lossNames : Object.keys(loss);
-    ui.drawLossCurves($('loss-canvas'), names.map((key, i) => ({
-      label: key, color: LOSS_COLORS[i % LOSS_COLORS.length], ...LOSS_LABELS[key],
-      history: loss[key] || new ui.History(),
-    })));
-  });
 }
 
 // ---- controls ------------------------------------------------------------------------
@@ -939,7 +751,7 @@ async function onEvaluate() {
     await exclusive('evaluate', async step => {
       const t0 = performance.now();
       const r = await request(0, 'metrics');
-      showMetrics(r, step, performance.now() - t0);
+      views.showMetrics(r, step, performance.now() - t0);
     });
   } catch (e) {
     $('test-loss-step').textContent = 'not evaluated';
@@ -950,39 +762,6 @@ async function onEvaluate() {
     $('eval-bar').hidden = true;
     $('eval-bar').classList.remove('busy');
     setState(state());
-  }
-}
-
-/** showMetrics lists an evaluation's measures and puts the headline one in the stats strip. */
-function showMetrics(r, step, ms) {
-  const m = r.metrics;
-  const order = Object.keys(METRICS);
-  const rank = k => (order.includes(k) ? order.indexOf(k) : order.length);
-  const keys = Object.keys(m).sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
-  const dl = $('metrics');
-  dl.replaceChildren();
-  for (const key of keys) {
-    const dt = document.createElement('dt');
-    dt.textContent = METRICS[key] ? METRICS[key].label : key;
-    dt.title = key;
-    const dd = document.createElement('dd');
-    dd.textContent = fmtMetric(key, m[key]);
-    dd.dataset.key = key;
-    dd.dataset.value = m[key] === null ? '' : String(m[key]);
-    dl.append(dt, dd);
-  }
-  if (!keys.length) dl.textContent = 'This model has no test-set measure.';
-  $('metrics-caption').textContent = `${ui.fmtInt(r.n)} test digits, step ${ui.fmtInt(step)} (${(ms / 1000).toFixed(1)} s)`;
-  dl.dataset.step = String(step);
-  const head = headlineMetric(m);
-  if (head !== undefined && m[head] !== null) {
-    const meta = METRICS[head] || {};
-    ui.setValue('test-loss', meta.percent ? `${(100 * m[head]).toFixed(2)} %` : m[head].toFixed(3), m[head]);
-    $('test-loss').dataset.step = String(step);
-    $('test-loss').dataset.key = head;
-    $('test-loss-step').textContent = `${meta.unit ? meta.unit + ' ' : ''}at step ${ui.fmtInt(step)}`;
-  } else {
-    $('test-loss-step').textContent = 'no measure';
   }
 }
 
@@ -1098,25 +877,12 @@ async function onScore() {
       }
       text.textContent = 'scoring samples…';
       const r = await request(0, 'score');
-      showScore(r, step);
+      views.showScore(r, step);
     });
   } catch (e) {
     text.textContent = 'not scored';
     if (!e.fatal) ui.showError(`Scoring failed: ${e.message}`);
   }
-}
-
-/** showScore shows a sample score under the samples. */
-function showScore(r, step) {
-  const text = $('score-text');
-  text.hidden = false;
-  text.textContent = `Score of ${ui.fmtInt(r.n)} samples: confidence ${(100 * r.confidence).toFixed(1)} % · `
-    + `class entropy ${r.entropy.toFixed(2)} nats · Fréchet distance ${r.frechet.toFixed(1)}`;
-  text.title = `At step ${ui.fmtInt(step)}, the shipped MNIST classifier's view of ${r.n} samples: its mean top probability, the entropy of the classes it assigns `
-    + `(at most ln 10 = ${Math.log(10).toFixed(3)}; digits drawn: ${r.classes.join(', ')}), and the Fréchet distance between its features of the samples and of the first ${ui.fmtInt(r.reference)} test digits `
-    + '(0 for the same distribution; the CLI compares with all 10,000, so its figure differs a little).';
-  text.dataset.step = String(step);
-  for (const k of ['confidence', 'entropy', 'frechet']) text.dataset[k] = String(r[k]);
 }
 
 async function onDownload() {
@@ -1169,7 +935,7 @@ async function adoptImported(r, {clear}) {
     }
     const first = model.caps.lossNames.find(k => loss[k] && loss[k].last !== null);
     if (first !== undefined) ui.setValue('recon-loss', fmtNum(loss[first].last), loss[first].last);
-    scheduleDraw();
+    views.scheduleDraw();
   }
   setState(r.step > 0 ? 'paused' : 'ready');
   await refreshSnapshot();
@@ -1387,29 +1153,33 @@ $('live-views').onchange = () => {
   try { localStorage.setItem(LIVE_KEY, $('live-views').checked ? '1' : '0'); } catch { /* storage unavailable */ }
 };
 ui.drawLegend($('legend'));
-// The latent plot and what a visitor does with it (js/latent.js).
+// The views and their presenters (js/views.js); the latent plot and what a
+// visitor does with it (js/latent.js).
+const views = createViews({current: () => ({model, snap, kinds, features, loss}), latent: {
+  cards: c => latent.cards(c), layout: (c, config) => latent.layout(c, config), draw: () => latent.draw(), refresh: () => latent.refresh(),
+}});
 const latent = createLatent({
   request: (type, payload) => request(0, type, payload),
   current: () => ({model, snap}),
   onPick: r => {
     snap.pick = r.pick;
     snap.labelGrid = r.labelGrid;
-    drawLabelGrid(r.labelGrid, r.pick);
+    views.drawLabelGrid(r.labelGrid, r.pick);
     latent.draw();
   },
 });
 const resized = new ResizeObserver(() => {
   latent.draw();
-  drawRawPCA();
-  if (snap && snap.labelGrid && !$('card-labels').hidden) drawLabelGrid(snap.labelGrid, snap.pick);
-  if (snap && snap.clusters && !$('card-clusters').hidden) drawClusters(snap.clusters);
-  scheduleDraw();
+  views.drawRawPCA();
+  if (snap && snap.labelGrid && !$('card-labels').hidden) views.drawLabelGrid(snap.labelGrid, snap.pick);
+  if (snap && snap.clusters && !$('card-clusters').hidden) views.drawClusters(snap.clusters);
+  views.scheduleDraw();
 });
 for (const id of ['latent-canvas', 'loss-canvas', 'rawpca-canvas', 'labels-canvas', 'clusters-canvas']) resized.observe($(id));
 span('page: navigation → app.js runs', 0, APP_T0);
 fetchAssets(); // the network first: the workers start meanwhile
 setupWorkersSelect();
 setState('loading');
-scheduleDraw();
+views.scheduleDraw();
 startWorkers(workerCount);
 load();

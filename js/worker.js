@@ -12,8 +12,8 @@
 //   page → worker   {id, type, ...}; every request gets exactly one
 //                   {type: 'reply', id, ok, result | error, fatal, timing}; timing lists the
 //                   phases timed since the last reply, {name, start, end} in epoch ms. Requests:
-//     start {module}                run the Go core (a compiled WebAssembly.Module) → {defaults, presets, kinds,
-//                                   features, reducer (the reducer buffer's layout: headerBytes, ctlGen, ctlAbort)}
+//     start {module}                run the Go core (a compiled WebAssembly.Module) → {defaults, presets, options,
+//                                   figures (model.Figures: every loss's and measure's label), kinds, features, reducer (the reducer buffer's layout: headerBytes, ctlGen, ctlAbort)}
 //     data {data}                   the four MNIST idx files (Uint8Arrays); waits for start → {train, test}
 //     shard {index, count}          make this worker replica index of count (count 1: whole)
 //     reducer {sab, slotBytes}      the shared buffer for the gradient sums of the current model
@@ -179,6 +179,7 @@ function info() {
     defaults: JSON.parse(call('defaults')),
     presets: JSON.parse(call('presets')),
     options: JSON.parse(call('options')),
+    figures: JSON.parse(call('figures')),
     kinds: JSON.parse(call('kinds')),
     features: {score: typeof latentlab.score === 'function'},
     // The reducer buffer's layout, which this file owns: the page sizes the

@@ -48,6 +48,14 @@ func (b *bridge) options(args []js.Value) (any, error) {
 	return model.OptionsJSON(), nil
 }
 
+// figures() → JSON [{key, label, short, unit, percent, digits, group,
+// good}]: model.Figures, what each loss and measure is, for the page's
+// labels.
+func (b *bridge) figures(args []js.Value) (any, error) {
+	out, err := json.Marshal(model.Figures)
+	return string(out), err
+}
+
 func (b *bridge) presets(args []js.Value) (any, error) {
 	out, err := json.Marshal(model.Presets())
 	return string(out), err

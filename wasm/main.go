@@ -22,6 +22,7 @@ func main() {
 		"defaults":      b.defaults,
 		"presets":       b.presets,
 		"options":       b.options,
+		"figures":       b.figures,
 		"setData":       b.setData,
 		"init":          b.init,
 		"train":         b.train,

@@ -48,8 +48,8 @@ type views struct {
 	codes     []float32           // (viewCodes, Latent) their codes at the last snapshot
 	plane     *project.Projection // how the last snapshot put codes on the plot (see fitPlane)
 	plotCodes []float32           // (viewCodes, 2) as plotted
-	plotPrior []float32 // (viewPrior, 2) as plotted
-	pickZ     []float32 // (Latent) the code the label grid decodes
+	plotPrior []float32           // (viewPrior, 2) as plotted
+	pickZ     []float32           // (Latent) the code the label grid decodes
 	pickXY    [2]float32
 
 	sampleX []float32  // (n, Pixels) a sample being drawn pixel by pixel

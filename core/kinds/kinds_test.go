@@ -35,7 +35,8 @@ func TestEveryPresetRegistered(t *testing.T) {
 }
 
 // TestEveryPresetTrains: every preset builds, takes two steps on real
-// digits with finite losses named by LossNames, round-trips through a
+// digits with finite losses named by LossNames, each loss and measure with
+// its entry in model.Figures, round-trips through a
 // .safetensors file to a model with the same test metrics, and its
 // metrics are finite.
 func TestEveryPresetTrains(t *testing.T) {
@@ -67,6 +68,17 @@ func TestEveryPresetTrains(t *testing.T) {
 			for k, v := range want {
 				if math.IsNaN(v) || math.IsInf(v, 0) {
 					t.Errorf("metric %s = %v", k, v)
+				}
+			}
+			// Every loss and measure has a label for people (model.Figures).
+			for _, k := range names {
+				if _, ok := model.FigureOf(k); !ok {
+					t.Errorf("loss %q has no entry in model.Figures", k)
+				}
+			}
+			for k := range want {
+				if _, ok := model.FigureOf(k); !ok {
+					t.Errorf("metric %q has no entry in model.Figures", k)
 				}
 			}
 			b, err := model.Encode(m, s.Steps, checkpoint.F32)
