@@ -7,15 +7,15 @@ package model
 // (latentlab.figures()), and the names it holds are the only ones the page
 // shows; a test checks that every kind's losses and measures are in it.
 type Figure struct {
-	Key     string `json:"key"`               // the name in the code, JSON and files: "recon", "test_error"
-	Label   string `json:"label"`             // what a person reads: "Reconstruction (BCE)"
-	Short   string `json:"short,omitempty"`   // a shorter label for tight places ("Recon")
-	Unit    string `json:"unit,omitempty"`    // "nats", "bits"; none for a probability or a ratio
-	Percent bool   `json:"percent,omitempty"` // shown as a percentage
-	Digits  int    `json:"digits,omitempty"`  // decimals shown (percentages: 2)
-	Group   string `json:"group,omitempty"`   // figures drawn on one chart share a group ("D")
+	Key        string `json:"key"`                  // the name in the code, JSON and files: "recon", "test_error"
+	Label      string `json:"label"`                // what a person reads: "Reconstruction (BCE)"
+	Short      string `json:"short,omitempty"`      // a shorter label for tight places ("Recon")
+	Unit       string `json:"unit,omitempty"`       // "nats", "bits"; none for a probability or a ratio
+	Percent    bool   `json:"percent,omitempty"`    // shown as a percentage
+	Digits     int    `json:"digits,omitempty"`     // decimals shown (percentages: 2)
+	Group      string `json:"group,omitempty"`      // figures drawn on one chart share a group ("D")
 	GroupLabel string `json:"groupLabel,omitempty"` // that chart's title
-	Good    string `json:"good"`              // one line: what good looks like
+	Good       string `json:"good"`                 // one line: what good looks like
 }
 
 // A loss of an adversarial phase balances at these when neither side wins:
