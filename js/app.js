@@ -49,6 +49,7 @@ import {Persistence} from './persist.js';
 import {createLatent} from './latent.js';
 import {createForm} from './form.js';
 import {createViews, setFigures, fmtNum} from './views.js';
+import {Pool} from './pool.js';
 
 const APP_T0 = performance.now(); // app.js starts running
 
@@ -61,7 +62,6 @@ const ROUND_TARGET_MS = 80;     // wall time of one training round
 const ROUND_MAX_STEPS = 1000;
 const STEPS_ROUND = 10;         // round size under ?steps=N
 const SNAPSHOT_EVERY_MS = 2000; // at least; more if snapshots are slow
-let layout = null;             // the reducer buffer's layout, from the workers' start reply (worker.js owns it)
 
 const params = new URLSearchParams(location.search);
 const forceNoShared = params.get('noshared') === '1';
@@ -69,17 +69,11 @@ const sharedOK = !forceNoShared && typeof SharedArrayBuffer === 'function' && gl
 const DEFAULT_WORKERS = Math.max(1, Math.min(navigator.hardwareConcurrency || 1, 4));
 const stepsParam = params.has('steps') ? Math.max(1, Math.floor(Number(params.get('steps'))) || 1) : null;
 
-let workers = [];            // the Worker objects; workers[0] serves snapshots, evaluation and export
-let workerCount = sharedOK ? clampWorkers(Number(params.get('workers')) || DEFAULT_WORKERS) : 1;
-let epoch = 0;               // bumped when the workers are replaced; messages of older ones are dropped
 // The Go core and MNIST, downloaded by the page (js/assets.js) for every worker:
 // promises of the WebAssembly.Module and of the four idx files. A failed one
 // is dropped so that Retry downloads it again; the data is kept for later
 // workers only when shared (without SharedArrayBuffer it is transferred to the one worker).
 const assets = {module: null, data: null};
-let reducerSab = null;       // the gradient buffer of the current model (several workers only)
-let nextId = 1;
-const pending = new Map();   // request id → {resolve, reject}
 let defaults = null;         // config object from latentlab.defaults()
 let presets = {};            // name → config
 let kinds = {};              // kind name → {name, doc, nets, caps} from the Go core
@@ -87,7 +81,6 @@ let optionTable = [];        // model.Options: [{key, label, doc, choices, min, 
 let features = {};           // what this build of the Go core offers beyond the basics (score: sample quality)
 let model = null;            // {config, params, sharded, caps} of the model in the workers
 let modelId = 0;             // bumped whenever the model is replaced (build, import)
-let active = 1;              // workers training the model: all if it is sharded (a model.Sharder), else worker 0 alone
 let snap = null;             // last snapshot
 let evaluating = false;
 let busy = null;             // a task that needs the model to itself: evaluate, step, sample or score
@@ -105,6 +98,17 @@ let stepsLeft = stepsParam ?? Infinity;
 const stats = {steps: 0, samples: 0, at: null, wasmBytes: 0, loss: null, wall: 0, time: []};
 const loss = {};             // loss name → ui.History, for the current model's loss names
 const $ = id => document.getElementById(id);
+// The workers (js/pool.js).
+const pool = new Pool({
+  onNotice: (i, m) => {
+    if (m.type === 'evalProgress') ui.setBar('eval-progress', m.done / m.total);
+    else if (m.type === 'sampleProgress') onSampleProgress(m);
+  },
+  onTiming: (i, list) => workerSpans(i, list),
+  onDied: message => died(message),
+  onChange: () => showWorkerCount(),
+});
+pool.count = sharedOK ? clampWorkers(Number(params.get('workers')) || DEFAULT_WORKERS) : 1;
 // The config form, the preset menu, the remembered config and the address (js/form.js).
 const form = createForm({
   core: () => ({defaults, presets, kinds, optionTable}),
@@ -158,83 +162,25 @@ function clampWorkers(n) {
 
 /** startWorkers replaces the workers by k new ones (not yet loaded). */
 function startWorkers(k) {
-  stopWorkers();
-  const e = ++epoch;
-  workerCount = k;
-  workers = Array.from({length: k}, (_, i) => {
-    const w = new Worker(new URL('./worker.js', import.meta.url));
-    w.onmessage = ev => { if (e === epoch) onWorkerMessage(i, ev.data); };
-    w.onerror = ev => {
-      ev.preventDefault();
-      if (e === epoch) died(`Worker ${i + 1} of ${k} crashed: ${ev.message || 'script error'}.`);
-    };
-    return w;
-  });
-  showWorkerCount();
-}
-
-/** stopWorkers ends every worker; replicas waiting at a gradient sum are released first. */
-function stopWorkers() {
   running = false;
-  if (reducerSab) {
-    const ctl = new Int32Array(reducerSab, 0, layout.headerBytes / 4);
-    Atomics.store(ctl, layout.ctlAbort, 1);
-    Atomics.notify(ctl, layout.ctlGen);
-    reducerSab = null;
-  }
-  for (const w of workers) w.terminate();
-  workers = [];
-  epoch++;
-  for (const p of pending.values()) p.reject(Object.assign(new Error('the workers were stopped'), {fatal: true}));
-  pending.clear();
+  pool.start(k);
 }
 
-/** request sends one request to worker i and resolves with its result (rejects with its error). */
+/** request sends one request to worker i (js/pool.js). */
 function request(i, type, payload = {}, transfer = []) {
-  const id = nextId++;
-  return new Promise((resolve, reject) => {
-    if (!workers[i]) {
-      reject(Object.assign(new Error('no worker'), {fatal: true}));
-      return;
-    }
-    pending.set(id, {resolve, reject});
-    workers[i].postMessage({id, type, ...payload}, transfer);
-  });
+  return pool.request(i, type, payload, transfer);
 }
 
-/** requestAll sends the same request to every worker and resolves with their results in worker order. */
-function requestAll(type, payload = () => ({})) {
-  return Promise.all(workers.map((_, i) => request(i, type, payload(i))));
-}
-
-/** requestActive sends the same request to the workers training the model (see active), in worker order. */
+/** requestActive sends the same request to the workers training the model, in worker order. */
 function requestActive(type, payload = () => ({})) {
-  return Promise.all(workers.slice(0, active).map((_, i) => request(i, type, payload(i))));
-}
-
-function onWorkerMessage(i, m) {
-  switch (m.type) {
-    case 'reply': {
-      if (m.timing && m.timing.length) workerSpans(i, m.timing);
-      const p = pending.get(m.id);
-      if (!p) return;
-      pending.delete(m.id);
-      if (m.ok) p.resolve(m.result);
-      else p.reject(Object.assign(new Error(m.error), {fatal: m.fatal}));
-      if (m.fatal) died(workerCount > 1 ? `Worker ${i + 1}: ${m.error}` : m.error);
-      return;
-    }
-    case 'evalProgress': return ui.setBar('eval-progress', m.done / m.total);
-    case 'sampleProgress': return onSampleProgress(m);
-  }
+  return pool.training(type, payload);
 }
 
 /** died reports a dead worker or Go program, stops all workers and offers a restart. */
 function died(message) {
   if (state() === 'error' && !$('error-restart').hidden) return;
-  for (const p of pending.values()) p.reject(Object.assign(new Error(message), {fatal: true}));
-  pending.clear();
-  stopWorkers();
+  running = false;
+  pool.stop(message);
   setState('error');
   ui.showError(message, {restart: restartWorkers});
 }
@@ -242,7 +188,7 @@ function died(message) {
 /** restartWorkers starts fresh workers and builds the remembered config (the old model is lost). */
 function restartWorkers() {
   model = null;
-  startWorkers(workerCount);
+  startWorkers(pool.count);
   load();
 }
 
@@ -271,92 +217,27 @@ function fetchAssets() {
 
 /**
  * loadWorkers hands the Go core and MNIST to every worker as soon as each
- * arrives (the Go core starts while MNIST still downloads) and makes the
- * workers replicas; it resolves with worker 0's start result (defaults, presets).
+ * arrives and resolves with worker 0's start result (js/pool.js).
  */
 async function loadWorkers() {
   const {module, data} = fetchAssets();
   const t0 = performance.now();
-  // start is posted in a reaction to module registered before the one that
-  // posts data (Promise.all reacts later still): every worker gets start first.
-  const started = module.then(m => requestAll('start', () => ({module: m})));
-  const fed = Promise.all([data, module]).then(([d]) => {
-    if (sharedOK) return requestAll('data', () => ({data: d}));
-    assets.data = null; // transferred: a later worker downloads it again
-    return request(0, 'data', {data: d}, d.map(a => a.buffer));
-  });
-  const [starts] = await Promise.all([started, fed]);
+  if (!sharedOK) data.then(() => { assets.data = null; }); // transferred: a later worker downloads it again
+  const r = await pool.load({module, data, shared: sharedOK});
   span('page: workers have the Go core and MNIST', t0);
-  layout = starts[0].reducer;
-  if (workerCount > 1) await requestAll('shard', i => ({index: i, count: workerCount}));
-  return starts[0];
-}
-
-/**
- * replicate repeats on workers 1.. the request that worker 0 has just
- * accepted (init or import), if worker 0 holds a replica (r.sharded), then
- * gives all workers a fresh gradient buffer sized for a model of r.params
- * parameters; a model that cannot be sharded trains in worker 0 alone. A
- * replica that refuses what worker 0 took is a fatal error: the replicas
- * would no longer match.
- */
-async function replicate(type, payload, r) {
-  active = r.sharded ? workerCount : 1;
-  showWorkerCount();
-  if (active === 1) return;
-  try {
-    await Promise.all(workers.slice(1).map((_, j) => request(j + 1, type, payload())));
-    await newReducer(r.params);
-  } catch (e) {
-    if (!e.fatal) died(`The workers disagree: worker 1 accepted a model that another refused (${e.message}).`);
-    throw Object.assign(e, {fatal: true});
-  }
-}
-
-/** newReducer gives all workers a fresh gradient buffer sized for a model of params parameters. */
-async function newReducer(params) {
-  // Each slot holds one network's gradient: at most the whole model's parameters.
-  const slotBytes = Math.ceil(params * 4 / 64) * 64;
-  reducerSab = new SharedArrayBuffer(layout.headerBytes + 2 * workerCount * slotBytes);
-  await requestAll('reducer', () => ({sab: reducerSab, slotBytes}));
-}
-
-/**
- * initAll builds the model of config json in every worker at once and
- * resolves with worker 0's result. It is for workers that hold no model yet:
- * there is nothing to keep should worker 0 refuse the config, so the replicas
- * need not wait for it. All refusing is an ordinary error (worker 0's); some
- * refusing is fatal, as in replicate. A model that cannot be sharded trains
- * in worker 0 alone (the others hold an idle copy).
- */
-async function initAll(json) {
-  const rs = await Promise.allSettled(workers.map((_, i) => request(i, 'init', {config: json})));
-  const bad = rs.filter(x => x.status === 'rejected').map(x => x.reason);
-  const fatal = bad.find(e => e.fatal);
-  if (fatal) throw fatal;
-  if (bad.length === rs.length) throw bad[0];
-  try {
-    if (bad.length) throw new Error(bad[0].message);
-    active = rs[0].value.sharded ? workerCount : 1;
-    showWorkerCount();
-    if (active > 1) await newReducer(rs[0].value.params);
-  } catch (e) {
-    if (!e.fatal) died(`The workers disagree: some accepted a model that another refused (${e.message}).`);
-    throw Object.assign(e, {fatal: true});
-  }
-  return rs[0].value;
+  return r;
 }
 
 /** showWorkerCount shows how many workers there are and train the model, and says why only one does. */
 function showWorkerCount() {
-  const n = workerCount === 1 ? '1 worker' : active < workerCount ? `${active} of ${workerCount} workers` : `${workerCount} workers`;
+  const n = pool.count === 1 ? '1 worker' : pool.active < pool.count ? `${pool.active} of ${pool.count} workers` : `${pool.count} workers`;
   $('workers-count').textContent = `(${n})`;
-  $('workers').value = String(workerCount);
-  document.body.dataset.workers = String(workerCount);
-  document.body.dataset.active = String(active);
+  $('workers').value = String(pool.count);
+  document.body.dataset.workers = String(pool.count);
+  document.body.dataset.active = String(pool.active);
   const note = $('workers-note');
   if (!sharedOK) return; // the fallback note (setupWorkersSelect) stays
-  const one = model && workerCount > 1 && active === 1;
+  const one = model && pool.count > 1 && pool.active === 1;
   note.hidden = !one;
   const why = model && (model.config.batchnorm || model.config.dropout > 0)
     ? 'its batch normalisation or dropout needs each batch whole'
@@ -424,7 +305,7 @@ function showLoadProgress({phase, files}) {
 // ---- training rounds ----------------------------------------------------------------
 
 function startTraining() {
-  if (running || !workers.length || !['ready', 'paused'].includes(state())) return;
+  if (running || !pool.workers.length || !['ready', 'paused'].includes(state())) return;
   if (stepsLeft <= 0) stepsLeft = Infinity; // ?steps=N is done: Resume trains on
   running = true;
   setState('training');
@@ -549,11 +430,11 @@ async function buildModel(config, {draw = true} = {}) {
     const json = JSON.stringify(config);
     const t0 = performance.now();
     let r;
-    if (model === null && workerCount > 1) {
-      r = await initAll(json);
+    if (model === null && pool.count > 1) {
+      r = await pool.initAll(json);
     } else {
       r = await request(0, 'init', {config: json});
-      await replicate('init', () => ({config: json}), r);
+      await pool.replicate('init', () => ({config: json}), r);
     }
     if (!document.body.dataset.firstStepMs) span('page: init model', t0);
     adoptModel(r);
@@ -866,14 +747,14 @@ async function onScore() {
   text.hidden = false;
   try {
     await exclusive('score', async step => {
-      if (scorerEpoch !== epoch) {
+      if (scorerEpoch !== pool.epoch) {
         text.textContent = 'loading the classifier…';
         const res = await fetch(CLASSIFIER_URL);
         if (!res.ok) throw new Error(`${CLASSIFIER_URL.pathname}: HTTP ${res.status}`);
         const bytes = await res.arrayBuffer();
         text.textContent = 'fitting the classifier\'s features of the test digits (once)…';
         await request(0, 'scorer', {bytes}, [bytes]);
-        scorerEpoch = epoch;
+        scorerEpoch = pool.epoch;
       }
       text.textContent = 'scoring samples…';
       const r = await request(0, 'score');
@@ -908,7 +789,7 @@ async function onDownload() {
  */
 async function importInto(bytes) {
   const r = await request(0, 'import', {bytes: bytes.slice(0)});
-  await replicate('import', () => ({bytes: bytes.slice(0)}), r);
+  await pool.replicate('import', () => ({bytes: bytes.slice(0)}), r);
   return r;
 }
 
@@ -977,7 +858,7 @@ async function restoreSaved({revert = false, want = null} = {}) {
       await stopTraining();
       const r = await request(0, 'restore', {want});
       if (r === null || r.differs) throw Object.assign(new Error('nothing saved'), {none: true});
-      await replicate('restore', () => ({want}), r);
+      await pool.replicate('restore', () => ({want}), r);
       await adoptImported(r, {clear: true});
       return r;
     });
@@ -1037,7 +918,7 @@ async function onImport() {
  */
 async function onWorkersChange() {
   const k = clampWorkers(Number($('workers').value));
-  if (k === workerCount) return;
+  if (k === pool.count) return;
   const wasTraining = running;
   let bytes = null;
   try {
@@ -1089,11 +970,11 @@ function setupWorkersSelect() {
 
 window.latentlab = Object.freeze({
   /** workers returns the number of workers. */
-  workers: () => workerCount,
+  workers: () => pool.count,
   /** stats returns counters since the page loaded: steps, samples, summed wasm memory of the workers, last losses. */
   stats: () => ({...stats, time: stats.time.map(t => ({...t})), batch: model ? model.config.batch : null, now: performance.now()}),
   /** active returns the number of workers training the current model (1 for a model that cannot be sharded). */
-  active: () => active,
+  active: () => pool.active,
   /** model returns the current model's config, parameter count and capabilities (a copy). */
   model: () => (model ? JSON.parse(JSON.stringify(model)) : null),
   /** kinds returns the kinds of model the Go core offers, with their docs, networks and capabilities. */
@@ -1181,5 +1062,5 @@ fetchAssets(); // the network first: the workers start meanwhile
 setupWorkersSelect();
 setState('loading');
 views.scheduleDraw();
-startWorkers(workerCount);
+startWorkers(pool.count);
 load();
