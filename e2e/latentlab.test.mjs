@@ -34,6 +34,7 @@ let context;   // the browser context (persistent, fresh user-data-dir)
 let page;
 let tmp;       // scratch directory, removed at the end
 const profiles = []; // Chromium profiles, removed at the end
+const forbidden = []; // state transitions js/state.js forbids that a page attempted
 
 /** readout returns the raw number in element #id's data-value attribute on page p, or null if it has none. */
 async function readout(id, p = page) {
@@ -87,7 +88,10 @@ before(async () => {
   let profile;
   ({context, profile} = await launchChromium(chromium, {acceptDownloads: true, viewport: {width: 1280, height: 800}}));
   profiles.push(profile);
+  // Every page of the run reports a transition js/state.js forbids (the last test fails on any).
+  context.on('page', p => p.on('console', m => { if (/cannot go from/.test(m.text())) forbidden.push(m.text()); }));
   page = context.pages()[0] || await context.newPage();
+  page.on('console', m => { if (/cannot go from/.test(m.text())) forbidden.push(m.text()); });
   page.on('pageerror', e => console.error('page error:', e.message));
   page.on('console', m => { if (m.type() === 'error') console.error('page console:', m.text()); });
   // Record every main-thread long task from before the page's scripts run.
@@ -877,4 +881,8 @@ test('layout: one column on a phone with no section under 300 px; on a laptop, T
   } finally {
     await p.close();
   }
+});
+
+test('no page attempted a state transition js/state.js forbids', () => {
+  assert.deepEqual(forbidden, []);
 });

@@ -50,11 +50,11 @@ import {createLatent} from './latent.js';
 import {createForm} from './form.js';
 import {createViews, setFigures, fmtNum} from './views.js';
 import {Pool} from './pool.js';
+import {Machine} from './state.js';
 
 const APP_T0 = performance.now(); // app.js starts running
 
 const LIVE_KEY = 'latentlab.liveViews';   // "0": no views drawn while training
-const EVAL_CHUNK = 500;
 // More workers than cores only make the replicas take turns (and cost a
 // replica's memory each): the choice stops at the machine's core count.
 const MAX_WORKERS = Math.max(1, Math.min(8, navigator.hardwareConcurrency || 1));
@@ -82,7 +82,6 @@ let features = {};           // what this build of the Go core offers beyond the
 let model = null;            // {config, params, sharded, caps} of the model in the workers
 let modelId = 0;             // bumped whenever the model is replaced (build, import)
 let snap = null;             // last snapshot
-let evaluating = false;
 let busy = null;             // a task that needs the model to itself: evaluate, step, sample or score
 let samplesPerSec = null;
 let running = false;         // training rounds wanted
@@ -98,6 +97,8 @@ let stepsLeft = stepsParam ?? Infinity;
 const stats = {steps: 0, samples: 0, at: null, wasmBytes: 0, loss: null, wall: 0, time: []};
 const loss = {};             // loss name → ui.History, for the current model's loss names
 const $ = id => document.getElementById(id);
+// The page's state machine (js/state.js); the DOM only shows its state.
+const machine = new Machine((s, m) => renderState(s, m));
 // The workers (js/pool.js).
 const pool = new Pool({
   onNotice: (i, m) => {
@@ -312,9 +313,10 @@ function startTraining() {
   loop = trainLoop();
 }
 
-/** stopTraining ends the training loop after the round in flight and waits for it. */
+/** stopTraining ends the training loop after the round in flight (state pausing) and waits for it. */
 async function stopTraining() {
   running = false;
+  if (state() === 'training') setState('pausing');
   if (loop) await loop;
 }
 
@@ -363,7 +365,7 @@ async function trainLoop() {
     round = null;
   }
   loop = null;
-  if (state() === 'training') setState(stepNow() > 0 ? 'paused' : 'ready');
+  if (['training', 'pausing'].includes(state())) setState(stepNow() > 0 ? 'paused' : 'ready');
   await autosave().catch(e => died(e.message));
   await refreshSnapshot();
 }
@@ -456,7 +458,7 @@ async function buildModel(config, {draw = true} = {}) {
  * had (paused or ready for a training that fn stopped).
  */
 async function building(fn) {
-  const was = state() === 'training' ? (stepNow() > 0 ? 'paused' : 'ready') : state();
+  const was = ['training', 'pausing'].includes(state()) ? (stepNow() > 0 ? 'paused' : 'ready') : state();
   setState('building');
   try {
     return await fn();
@@ -538,28 +540,40 @@ async function refreshSnapshot() {
 
 // ---- controls ------------------------------------------------------------------------
 
+/** state is the page's state (js/state.js). */
 function state() {
-  return document.body.dataset.state;
+  return machine.state;
 }
 
 function stepNow() {
   return Number($('step').dataset.value) || 0;
 }
 
+/**
+ * setState moves the page to state s. A transition js/state.js's table
+ * forbids is a bug: it is reported on the console (the browser test fails
+ * on it) and the page goes to s anyway, so that it stays usable.
+ */
 function setState(s) {
+  try {
+    machine.go(s);
+  } catch (e) {
+    console.error(`latentlab: ${e.message}`);
+    machine.force(s);
+  }
+}
+
+/** renderState shows state s: the pill, body[data-state], and which controls work. */
+function renderState(s, m) {
   ui.setStatus(s);
-  const live = s === 'ready' || s === 'training' || s === 'paused';
-  $('train').textContent = s === 'training' ? 'Pause' : s === 'paused' ? 'Resume' : 'Train';
-  $('train').disabled = !live;
-  $('reset').disabled = !live;
-  $('evaluate').disabled = !live || evaluating;
-  $('download').disabled = !live;
-  $('import').disabled = !live;
-  $('workers').disabled = !live || !sharedOK;
-  for (const b of document.querySelectorAll('#phase-controls button, #draw-samples, #score')) b.disabled = !live || !!busy;
+  $('train').textContent = {training: 'Pause', pausing: 'Pausing…', paused: 'Resume'}[s] || 'Train';
+  for (const id of ['train', 'reset', 'evaluate', 'download', 'import']) $(id).disabled = !m.can(id);
+  $('workers').disabled = !m.can('workers') || !sharedOK;
+  for (const b of document.querySelectorAll('#phase-controls button, #draw-samples, #score')) b.disabled = !m.can('task') || !!busy;
 }
 
 async function onTrain() {
+  if (!machine.can('train')) return;
   if (state() === 'training') await stopTraining();
   else startTraining();
 }
@@ -620,12 +634,17 @@ async function exclusive(what, fn) {
   }
 }
 
-/** onEvaluate shows train.Session.Metrics over the whole test set (one call into the Go core, in worker 0). */
+/**
+ * onEvaluate shows train.Session.Metrics over the whole test set (one call
+ * into the Go core, in worker 0, whose progress moves the bar); a training
+ * run is held meanwhile and goes on after.
+ */
 async function onEvaluate() {
-  evaluating = true;
-  $('evaluate').disabled = true;
+  if (!machine.can('evaluate')) return;
+  const back = state();
+  setState('evaluating');
+  ui.setBar('eval-progress', 0);
   $('eval-bar').hidden = false;
-  $('eval-bar').classList.add('busy');
   $('test-loss-step').textContent = 'evaluating…';
   $('metrics-caption').textContent = 'evaluating on 10,000 test digits…';
   try {
@@ -639,10 +658,8 @@ async function onEvaluate() {
     $('metrics-caption').textContent = 'not evaluated';
     if (!e.fatal) ui.showError(`Evaluation failed: ${e.message}`);
   } finally {
-    evaluating = false;
     $('eval-bar').hidden = true;
-    $('eval-bar').classList.remove('busy');
-    setState(state());
+    if (state() === 'evaluating') setState(back === 'training' && running ? 'training' : stepNow() > 0 ? 'paused' : 'ready');
   }
 }
 

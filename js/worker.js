@@ -29,7 +29,7 @@
 //                                   latent exploration (wasm/explore.go): the digit decoded at a point of the
 //                                   plot, a grid of them, 10 steps between two test digits, a drawn digit encoded
 //     sample {n, chunk}             n digits drawn pixel by pixel, chunk pixels at a time
-//     metrics                       train.Session.Metrics over the test set
+//     metrics                       train.Session.Metrics over the test set, posting evalProgress as it goes
 //     scorer {bytes}                load the sample-quality classifier (assets/classifier.safetensors)
 //     score                         the current model's samples scored by it
 //     save {curves} | restore {want}   the checkpoint into / out of the browser's store (js/store.js); replica 0
@@ -37,14 +37,13 @@
 //                                   savedAt, null (none saved) or {differs} (its config lacks want's values)
 //     checkpoint {curves}           the whole training state (train.Session.Checkpoint) with the loss
 //                                   curves (JSON); every replica is asked, replica 0 returns {bytes, filename, step}
-//     evaluate {chunk} | export {dtype} | checksum
-//   worker → page   {type: 'evalProgress', done, total}
+//     export {dtype} | checksum
+//   worker → page   {type: 'evalProgress', done, total} (done/total of an evaluation)
 //                   {type: 'sampleProgress', id, pixels, n, done} between chunks of a sample
 /* global Go, latentlab */
 'use strict';
 const WORKER_T0 = performance.now(); // the script starts running (its own clock: 0 is the worker's creation)
 
-const TEST_DIGITS = 10000;
 const BARRIER_TIMEOUT_MS = 30_000;
 
 // Layout of the reducer's SharedArrayBuffer: a header of Int32 control words,
@@ -303,21 +302,6 @@ function barrier(ctl, count) {
 
 // ---- evaluation ------------------------------------------------------------------
 
-/** evaluate computes the mean reconstruction loss over all test digits in chunks. The page holds training meanwhile. */
-async function evaluate(chunk) {
-  let sum = 0, n = 0, step = null;
-  const gen = generation;
-  for (let off = 0; off < TEST_DIGITS; off += chunk) {
-    if (gen !== generation) throw new Error('evaluation cancelled: the model was replaced');
-    const r = call('evaluate', off, Math.min(chunk, TEST_DIGITS - off));
-    sum += r.sum;
-    n += r.n;
-    postMessage({type: 'evalProgress', done: off + r.n, total: TEST_DIGITS});
-    await new Promise(resolve => setTimeout(resolve, 0)); // let the page's messages through
-  }
-  return {loss: sum / n, n, step};
-}
-
 /**
  * sample draws n digits pixel by pixel, chunk pixels (raster order) per call
  * into the Go core, and posts what is drawn so far after each call so that the
@@ -403,10 +387,9 @@ const handlers = {
   interpolate({i, j}) { return call('interpolate', i, j); },
   encodeDigit({pixels}) { return call('encodeDigit', pixels); },
   sample({id, n, chunk}) { return sample(id, n, chunk || 28); },
-  metrics() { return call('metrics'); },
+  metrics() { return call('metrics', f => postMessage({type: 'evalProgress', done: f, total: 1})); },
   scorer({bytes}) { return call('setScorer', new Uint8Array(bytes)); },
   score() { return call('score'); },
-  evaluate({chunk}) { return evaluate(chunk || 500); },
   export({dtype}) { return call('exportWeights', dtype); },
   /** checkpoint: the training state with the page's curves; every replica is asked (they gather their optimizer parts), replica 0 returns the bytes. */
   checkpoint({curves}) { return call('checkpoint', curves); },

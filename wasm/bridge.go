@@ -303,20 +303,6 @@ func (b *bridge) trainResult(start time.Time, onlyNonZero bool) map[string]any {
 	}
 }
 
-// evaluate(offset, count) → {sum, n}: the reconstruction loss summed over
-// test digits [offset, offset+count).
-func (b *bridge) evaluate(args []js.Value) (any, error) {
-	s, err := b.session()
-	if err != nil {
-		return nil, err
-	}
-	if len(args) != 2 || args[0].Type() != js.TypeNumber || args[1].Type() != js.TypeNumber {
-		return nil, errors.New("evaluate wants (offset, count)")
-	}
-	sum, n := s.TestLoss(args[0].Int(), args[1].Int())
-	return map[string]any{"sum": finite(sum), "n": n, "total": s.Test.N}, nil
-}
-
 // exportWeights(dtype) → {bytes, filename}: the model as .safetensors.
 func (b *bridge) exportWeights(args []js.Value) (any, error) {
 	s, err := b.session()

@@ -77,7 +77,7 @@ func TestOrderOfCalls(t *testing.T) {
 	if _, e := call("init", b.init, small()); !strings.Contains(e, "MNIST data has not been loaded") {
 		t.Errorf("init before setData: %q", e)
 	}
-	for name, f := range map[string]func([]js.Value) (any, error){"train": b.train, "evaluate": b.evaluate, "exportWeights": b.exportWeights, "snapshot": b.snapshot} {
+	for name, f := range map[string]func([]js.Value) (any, error){"train": b.train, "metrics": b.metrics, "exportWeights": b.exportWeights, "snapshot": b.snapshot} {
 		if _, e := call(name, f, 1, 10); !strings.Contains(e, "no model") {
 			t.Errorf("%s before init: %q", name, e)
 		}

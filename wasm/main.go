@@ -39,7 +39,6 @@ func main() {
 		"metrics":       b.metrics,
 		"setScorer":     b.setScorer,
 		"score":         b.score,
-		"evaluate":      b.evaluate,
 		"exportWeights": b.exportWeights,
 		"importWeights": b.importWeights,
 		"checkpoint":    b.checkpoint,

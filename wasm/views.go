@@ -496,15 +496,27 @@ func (b *bridge) sampleRows(args []js.Value) (any, error) {
 	return map[string]any{"pixels": pixelsToJS(v.sampleX), "done": to}, nil
 }
 
-// metrics() → train.Session.Metrics over the whole test set, by name
-// (null for a value that is not finite).
+// metrics(progress?) → train.Session.Metrics over the whole test set, by
+// name (null for a value that is not finite); progress, a function, is
+// called with the fraction done at every whole percent.
 func (b *bridge) metrics(args []js.Value) (any, error) {
 	s, err := b.session()
 	if err != nil {
 		return nil, err
 	}
+	var progress func(float64)
+	if len(args) > 0 && args[0].Type() == js.TypeFunction {
+		// At most a hundred calls: every whole percent.
+		last := -1
+		progress = func(f float64) {
+			if p := int(100 * f); p > last {
+				last = p
+				args[0].Invoke(f)
+			}
+		}
+	}
 	out := map[string]any{}
-	for k, v := range s.Metrics() {
+	for k, v := range s.MetricsProgress(progress) {
 		out[k] = finite(v)
 	}
 	return map[string]any{"metrics": out, "step": s.Steps, "n": s.Test.N}, nil

@@ -2,9 +2,6 @@ package aae_test
 
 import (
 	"math"
-	"path/filepath"
-	"runtime"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,23 +10,6 @@ import (
 	"latentlab/core/modeltest"
 	"latentlab/core/prior"
 )
-
-var mnist = sync.OnceValues(func() ([2]*data.Set, error) {
-	_, file, _, _ := runtime.Caller(0)
-	tr, te, err := data.LoadMNIST(filepath.Join(filepath.Dir(file), "../../assets/mnist"))
-	return [2]*data.Set{tr, te}, err
-})
-
-// loadMNIST returns the full real MNIST, loaded once for all learning
-// tests.
-func loadMNIST(t *testing.T) (*data.Set, *data.Set) {
-	t.Helper()
-	sets, err := mnist()
-	if err != nil {
-		t.Fatalf("%v (make data fetches MNIST)", err)
-	}
-	return sets[0], sets[1]
-}
 
 // frechet returns the Fréchet (2-Wasserstein) distance between Gaussians
 // with the means and 2×2 covariances given, which compares two
@@ -84,7 +64,7 @@ func TestLearnsMNIST(t *testing.T) {
 	if testing.Short() {
 		t.Skip("learning test: runs natively in make test-go")
 	}
-	tr, te := loadMNIST(t)
+	tr, te := modeltest.MNIST(t)
 	for _, tc := range []struct {
 		name string
 		edit func(*model.Config)

@@ -167,22 +167,13 @@ func TestCheck(t *testing.T) {
 	}
 }
 
-func mnist(t *testing.T) (*data.Set, *data.Set) {
-	t.Helper()
-	tr, te, err := data.LoadMNIST("../../assets/mnist")
-	if err != nil {
-		t.Fatalf("the learning tests need the full MNIST in assets/mnist (run `make data`): %v", err)
-	}
-	return tr, te
-}
-
 // TestLearnsMNIST: a small classifier (784-128-10, dropout 0.2) learns to
 // read digits in one epoch of real MNIST (600 steps of 100).
 func TestLearnsMNIST(t *testing.T) {
 	if testing.Short() {
 		t.Skip("learning test: runs natively in make test-go")
 	}
-	tr, te := mnist(t)
+	tr, te := modeltest.MNIST(t)
 	c := model.Presets()["classifier"]
 	c.Encoder = []int{128}
 	s := modeltest.Session(t, c, tr, te)
@@ -224,7 +215,7 @@ func TestShippedClassifier(t *testing.T) {
 	if testing.Short() {
 		tr, te = modeltest.Subset(t)
 	} else {
-		tr, te = mnist(t)
+		tr, te = modeltest.MNIST(t)
 	}
 	s, err := train.New(m, tr, te, 0)
 	if err != nil {

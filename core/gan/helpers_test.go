@@ -3,25 +3,11 @@ package gan_test
 import (
 	"math"
 	"math/rand/v2"
-	"path/filepath"
-	"runtime"
-	"testing"
 
 	"latentlab/core/data"
 	"latentlab/core/model"
 	"latentlab/core/tensor"
 )
-
-// mnist loads the real MNIST of assets/mnist, or fails saying how to get it.
-func mnist(t testing.TB) (*data.Set, *data.Set) {
-	t.Helper()
-	_, file, _, _ := runtime.Caller(0)
-	tr, te, err := data.LoadMNIST(filepath.Join(filepath.Dir(file), "../../assets/mnist"))
-	if err != nil {
-		t.Fatalf("learning tests need MNIST in assets/mnist (make data): %v", err)
-	}
-	return tr, te
-}
 
 // images returns the first n digits of s as rows of pixels.
 func images(s *data.Set, n int) []float32 {

@@ -42,7 +42,7 @@ func TestGANLearnsMNIST(t *testing.T) {
 	if testing.Short() {
 		t.Skip("learning test: runs natively in make test-go")
 	}
-	tr, te := mnist(t)
+	tr, te := modeltest.MNIST(t)
 	ref := images(te, 1000)
 	const steps, n = 2000, 300
 	for _, loss := range []string{"nonsaturating", "minimax", "ml", "lsgan"} {
@@ -81,7 +81,7 @@ func TestAEGANLearnsMNIST(t *testing.T) {
 	if testing.Short() {
 		t.Skip("learning test: runs natively in make test-go")
 	}
-	tr, te := mnist(t)
+	tr, te := modeltest.MNIST(t)
 	ref := images(te, 1000)
 	c := tiny("aegan", 64)
 	c.Latent = 8
@@ -113,7 +113,7 @@ func TestBiGANLearnsMNIST(t *testing.T) {
 	if testing.Short() {
 		t.Skip("learning test: runs natively in make test-go")
 	}
-	tr, te := mnist(t)
+	tr, te := modeltest.MNIST(t)
 	ref := images(te, 1000)
 	c := tiny("bigan", 64)
 	c.Prior = "uniform"

@@ -2,14 +2,11 @@ package model_test
 
 import (
 	"math"
-	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"testing"
 
 	"latentlab/core/checkpoint"
-	"latentlab/core/data"
 	"latentlab/core/model"
 	"latentlab/core/modeltest"
 	"latentlab/core/nn"
@@ -252,11 +249,7 @@ func TestLayersLearnMNIST(t *testing.T) {
 	if testing.Short() {
 		t.Skip("learning test: runs natively in make test-go")
 	}
-	_, file, _, _ := runtime.Caller(0)
-	tr, te, err := data.LoadMNIST(filepath.Join(filepath.Dir(file), "../../assets/mnist"))
-	if err != nil {
-		t.Fatalf("%v (make data fetches MNIST)", err)
-	}
+	tr, te := modeltest.MNIST(t)
 	for _, tc := range []struct {
 		name    string
 		bn      bool

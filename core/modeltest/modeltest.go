@@ -1,5 +1,5 @@
 // Package modeltest is what every model kind's tests share: the committed
-// MNIST subset, a training session, and the checks every kind must pass
+// MNIST subset and the full MNIST, a training session, and the checks every kind must pass
 // (Conformance): the same seed gives the same losses, a step allocates
 // nothing, the model comes back from its file with the same metrics, data-
 // parallel shards make the whole batch's step, and the losses fall.
@@ -9,7 +9,9 @@ package modeltest
 import (
 	"fmt"
 	"math"
+	"path/filepath"
 	"reflect"
+	"runtime"
 	"slices"
 	"sync"
 	"testing"
@@ -29,6 +31,25 @@ func Subset(t testing.TB) (tr, te *data.Set) {
 		t.Fatal(err)
 	}
 	return tr, te
+}
+
+// mnist is the full MNIST of assets/mnist, read once for every test of the
+// process (no test changes a set: Subset and Range give new ones).
+var mnist = sync.OnceValues(func() ([2]*data.Set, error) {
+	_, file, _, _ := runtime.Caller(0)
+	tr, te, err := data.LoadMNIST(filepath.Join(filepath.Dir(file), "../../assets/mnist"))
+	return [2]*data.Set{tr, te}, err
+})
+
+// MNIST returns the full MNIST (60,000 training and 10,000 test digits) for
+// the learning tests, or fails saying how to get it.
+func MNIST(t testing.TB) (tr, te *data.Set) {
+	t.Helper()
+	sets, err := mnist()
+	if err != nil {
+		t.Fatalf("learning tests need MNIST in assets/mnist (make data): %v", err)
+	}
+	return sets[0], sets[1]
 }
 
 // Session builds a model of c and a training session over tr and te.

@@ -3,8 +3,6 @@ package pixel
 import (
 	"math"
 	"math/rand/v2"
-	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -500,11 +498,7 @@ func TestLearnsMNIST(t *testing.T) {
 	if testing.Short() {
 		t.Skip("learning test: runs natively in make test-go")
 	}
-	_, file, _, _ := runtime.Caller(0)
-	tr, te, err := data.LoadMNIST(filepath.Join(filepath.Dir(file), "../../assets/mnist"))
-	if err != nil {
-		t.Fatalf("%v (make data fetches MNIST)", err)
-	}
+	tr, te := modeltest.MNIST(t)
 	te = te.Subset(2000)
 	c := model.Presets()["pixel"]
 	s := modeltest.Session(t, c, tr, te)

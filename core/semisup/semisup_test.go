@@ -3,8 +3,6 @@ package semisup_test
 import (
 	"fmt"
 	"math"
-	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -236,16 +234,6 @@ func TestFileRoundTrip(t *testing.T) {
 	}
 }
 
-// mnist loads the full MNIST for the learning tests.
-func mnist(t *testing.T) (*data.Set, *data.Set) {
-	_, file, _, _ := runtime.Caller(0)
-	tr, te, err := data.LoadMNIST(filepath.Join(filepath.Dir(file), "../../assets/mnist"))
-	if err != nil {
-		t.Fatalf("%v (make data fetches MNIST)", err)
-	}
-	return tr, te
-}
-
 // styleRMS returns the root mean square of the styles of the first 1000
 // test digits.
 func styleRMS(s *train.Session) float64 {
@@ -262,7 +250,7 @@ func styleRMS(s *train.Session) float64 {
 // discriminators, for steps steps on MNIST and returns its metrics on the
 // first 5000 test digits before and after.
 func learn(t *testing.T, kind string, steps int) (before, after map[string]float64, s *train.Session) {
-	tr, te := mnist(t)
+	tr, te := modeltest.MNIST(t)
 	te = te.Subset(5000) // half the test set: the evaluations take half the time
 	c := model.Presets()[kind]
 	c.Encoder, c.Discriminator, c.Valid = []int{128, 64}, []int{64, 64}, 1000

@@ -3,14 +3,10 @@ package supervised_test
 import (
 	"fmt"
 	"math"
-	"path/filepath"
-	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"latentlab/core/data"
 	"latentlab/core/model"
 	"latentlab/core/modeltest"
 	"latentlab/core/supervised"
@@ -188,12 +184,6 @@ func TestNearestMean(t *testing.T) {
 	}
 }
 
-var mnist = sync.OnceValues(func() ([2]*data.Set, error) {
-	_, file, _, _ := runtime.Caller(0)
-	tr, te, err := data.LoadMNIST(filepath.Join(filepath.Dir(file), "../../assets/mnist"))
-	return [2]*data.Set{tr, te}, err
-})
-
 // TestLearnsMNIST trains the preset (2-D style, prior N(0, 5²I)) on a
 // smaller network for 600 steps of real MNIST: the test reconstruction with true
 // labels must fall far below the untrained model's, a test digit's style
@@ -204,11 +194,7 @@ func TestLearnsMNIST(t *testing.T) {
 	if testing.Short() {
 		t.Skip("learning test: runs natively in make test-go")
 	}
-	sets, err := mnist()
-	if err != nil {
-		t.Fatalf("%v (make data fetches MNIST)", err)
-	}
-	tr, te := sets[0], sets[1]
+	tr, te := modeltest.MNIST(t)
 	c := model.Presets()["supervised"]
 	c.Encoder, c.Discriminator = []int{128}, []int{64, 64}
 	const steps = 600

@@ -24,12 +24,34 @@ import (
 //   - "valid_error": the held-out digits' classification error, for
 //     choosing among a run's checkpoints (labels and digits held out);
 //   - whatever a model.Evaluator adds.
-func (s *Session) Metrics() map[string]float64 {
+func (s *Session) Metrics() map[string]float64 { return s.MetricsProgress(nil) }
+
+// MetricsProgress is Metrics, calling progress (unless nil) with the
+// fraction of the work done, from 0 to 1, after each batch of digits it
+// goes through (a model.Evaluator's measures count as one pass over the
+// test digits, reported when they are done).
+func (s *Session) MetricsProgress(progress func(float64)) map[string]float64 {
 	out := map[string]float64{}
+	_, ev := s.Model.(model.Evaluator)
+	_, ae := s.Model.(model.Autoencoder)
+	_, dens := s.Model.(model.Density)
+	_, cl := s.Model.(model.Classifier)
+	passes := 0
+	for _, on := range []bool{ev, ae, dens, cl} {
+		if on {
+			passes++
+		}
+	}
+	s.meter = meter{total: passes * s.Test.N, f: progress}
+	if cl && s.Valid != nil {
+		s.meter.total += s.Valid.N
+	}
+	defer func() { s.meter = meter{} }()
 	if e, ok := s.Model.(model.Evaluator); ok {
 		for k, v := range e.Evaluate(s.Train, s.Test) {
 			out[k] = v
 		}
+		s.meter.add(s.Test.N)
 	}
 	if _, ok := s.Model.(model.Autoencoder); ok {
 		out["test_recon"] = s.MeanTestLoss()

@@ -33,6 +33,23 @@ type Session struct {
 	x        []float32     // (batch, Pixels) an evaluation chunk
 	idx      []int         // (batch) indices of an evaluation chunk
 	z        []float32     // (batch, Latent) codes of an evaluation chunk
+	meter    meter         // progress of MetricsProgress
+}
+
+// meter counts the digits an evaluation has gone through, of total, and
+// reports the fraction to f (nil: not measuring).
+type meter struct {
+	done, total int
+	f           func(float64)
+}
+
+// add counts n more digits done.
+func (m *meter) add(n int) {
+	if m.f == nil {
+		return
+	}
+	m.done += n
+	m.f(min(1, float64(m.done)/float64(max(m.total, 1))))
 }
 
 // New returns a session training m on train, less the last Config.Valid
@@ -287,6 +304,7 @@ func (s *Session) eachChunk(set *data.Set, offset, count int, f func(x []float32
 		}
 		set.Fill(s.x[:k*model.Pixels], nil, s.idx[:k])
 		f(s.x, k)
+		s.meter.add(k)
 	}
 }
 

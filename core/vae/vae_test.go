@@ -3,10 +3,7 @@ package vae_test
 import (
 	"fmt"
 	"math"
-	"path/filepath"
-	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -148,12 +145,6 @@ func TestPriorScale(t *testing.T) {
 	}
 }
 
-var mnist = sync.OnceValues(func() ([2]*data.Set, error) {
-	_, file, _, _ := runtime.Caller(0)
-	tr, te, err := data.LoadMNIST(filepath.Join(filepath.Dir(file), "../../assets/mnist"))
-	return [2]*data.Set{tr, te}, err
-})
-
 // aggregate returns the mean and covariance of the aggregated posterior
 // q(z) = (1/n) Σ N(μ_i, σ_i²) of the first n test digits: the moments of
 // the means, plus the mean variance on the diagonal.
@@ -196,11 +187,7 @@ func TestLearnsMNIST(t *testing.T) {
 	if testing.Short() {
 		t.Skip("learning test: runs natively in make test-go")
 	}
-	sets, err := mnist()
-	if err != nil {
-		t.Fatalf("%v (make data fetches MNIST)", err)
-	}
-	tr, te := sets[0], sets[1]
+	tr, te := modeltest.MNIST(t)
 	c := model.Presets()["vae"]
 	c.Encoder, c.LRRecon = []int{128}, 3e-3
 	const steps, codes = 450, 2000
