@@ -792,6 +792,29 @@ test('the latent space answers: hovering decodes, a drawn digit is encoded and m
       assert.notEqual(await canvasDigest(p, 'latent-canvas'), plain, `${preset}: the grid did not draw`);
       await p.click('#traverse-toggle');
       assert.equal(await p.isVisible('#error'), false, await p.textContent('#error-text'));
+      // Step-through: the AAE's phases one after another, each redrawn with its loss.
+      if (preset === 'default') {
+        assert.deepEqual(caps.phases, ['recon', 'disc', 'gen']);
+        const step0 = await readout('step', p), codes0 = await canvasDigest(p, 'latent-canvas');
+        await p.click('#phase-walk');
+        await p.waitForFunction(() => document.getElementById('phase-caption').dataset.walked === '3', null, {timeout: 30_000});
+        const said = await p.textContent('#phase-caption');
+        assert.match(said, /^recon: Recon \d+\.\d+ → disc: Disc \d\.\d+ → gen: Gen \d\.\d+$/, `phase caption "${said}"`);
+        assert.equal(await readout('step', p), step0 + 3, 'three phases, three steps');
+        assert.notEqual(await canvasDigest(p, 'latent-canvas'), codes0, 'the codes moved');
+        // Slow motion: a step a round, every one drawn.
+        await p.check('#slow-motion');
+        const snaps0 = Number(await p.evaluate(() => document.body.dataset.snapshots));
+        const step1 = await readout('step', p);
+        await p.click('#train');
+        await p.waitForFunction(s => Number(document.getElementById('step').dataset.value) >= s + 4, step1, {timeout: 30_000});
+        await p.click('#train');
+        await p.waitForFunction(() => document.body.dataset.state === 'paused', null, {timeout: 30_000});
+        const steps = await readout('step', p) - step1;
+        const drawn = Number(await p.evaluate(() => document.body.dataset.snapshots)) - snaps0;
+        assert.ok(drawn >= steps, `slow motion: ${steps} steps, ${drawn} snapshots`);
+        await p.uncheck('#slow-motion');
+      }
       console.log(`${preset}: hover, draw, ${caps.reconstructor ? 'no interpolation' : 'interpolation'}, grid (${gridded.bright} bright pixels)`);
       await p.screenshot({path: path.join(SHOTS, `explore-${preset}.png`)});
     }

@@ -48,9 +48,10 @@ import {compileWasm, fetchData} from './assets.js';
 import {Persistence} from './persist.js';
 import {createLatent} from './latent.js';
 import {createForm} from './form.js';
-import {createViews, setFigures, fmtNum} from './views.js';
+import {createViews, setFigures, fmtNum, figure} from './views.js';
 import {Pool} from './pool.js';
 import {Machine} from './state.js';
+import {createStepper} from './stepper.js';
 
 const APP_T0 = performance.now(); // app.js starts running
 
@@ -329,7 +330,8 @@ async function trainLoop() {
         await hold;
         continue;
       }
-      const n = Math.min(stepsParam !== null ? STEPS_ROUND : roundSteps, stepsLeft);
+      const slow = stepper.slow();
+      const n = slow ? 1 : Math.min(stepsParam !== null ? STEPS_ROUND : roundSteps, stepsLeft);
       const t0 = performance.now();
       // Every worker runs exactly n steps: replicas must make the same gradient sums.
       round = requestActive('train', () => ({steps: n}));
@@ -342,7 +344,7 @@ async function trainLoop() {
       onRound(rs, n, wall);
       if (!document.body.dataset.firstStepMs) document.body.dataset.firstStepMs = String(Math.round(performance.now()));
       if (stepsLeft <= 0) running = false;
-      if (running && $('live-views').checked && performance.now() >= nextSnapshot) {
+      if (running && (slow || $('live-views').checked && performance.now() >= nextSnapshot)) {
         const t = performance.now();
         await onSnapshot(await takeSnapshot());
         const now = performance.now();
@@ -354,6 +356,7 @@ async function trainLoop() {
         nextSnapshot = now + Math.max(SNAPSHOT_EVERY_MS, 4 * (now - t));
       }
       if (running && persist.due()) await autosave();
+      if (running && slow) await stepper.pause();
     }
   } catch (e) {
     running = false;
@@ -372,7 +375,8 @@ async function trainLoop() {
 
 /**
  * onRound shows one round: the step and epoch of worker 0, losses summed over
- * the replicas, samples/s from wall time (none for wall 0: a step control).
+ * the replicas, samples/s from wall time (none for wall 0: a step control);
+ * it returns the summed losses by name.
  */
 function onRound(rs, n, wall) {
   const r = rs[0];
@@ -418,6 +422,7 @@ function onRound(rs, n, wall) {
       (good !== null ? ` The model as it was at step ${ui.fmtInt(good)} is saved in this browser.` : ''),
     good !== null ? {revert: {label: `Revert to step ${ui.fmtInt(good)}`, run: () => restoreSaved({revert: true})}} : {});
   }
+  return l;
 }
 
 // ---- the model --------------------------------------------------------------------
@@ -477,7 +482,7 @@ function adoptModel(r) {
   latent.reset();
   showWorkerCount();
   views.layout();
-  buildPhaseControls();
+  stepper.build();
 }
 
 function clearReadouts() {
@@ -666,45 +671,20 @@ async function onEvaluate() {
 // ---- step controls, samples, picking ------------------------------------------------
 
 /**
- * buildPhaseControls offers, for a model.PhaseStepper, one button per phase
- * of its training step and one for a whole step.
+ * runPhase pauses training and runs one phase of the step (phase null: one
+ * whole step) for the step controls (js/stepper.js); it resolves with the
+ * losses by name once the views are redrawn, or null if it could not run.
  */
-function buildPhaseControls() {
-  const box = $('phase-controls');
-  const phases = model.caps.phases || [];
-  box.hidden = phases.length === 0;
-  const buttons = phases.map(phase => {
-    const b = document.createElement('button');
-    b.className = 'small';
-    const k = model.config.disc_steps;
-    const disc = /disc/.test(phase) && k > 1;
-    b.textContent = disc ? `${phase} (k=${k})` : phase;
-    b.title = `Run only the "${phase}" phase of one training step, then redraw`
-      + (disc ? `; it makes the discriminator's k = ${k} steps (Disc. steps; a new k applies on Reset)` : '');
-    b.dataset.phase = phase;
-    b.onclick = () => onPhase(phase);
-    return b;
-  });
-  const full = document.createElement('button');
-  full.className = 'small';
-  full.textContent = 'step';
-  full.title = 'Run one whole training step, then redraw';
-  full.dataset.phase = '';
-  full.onclick = () => onPhase(null);
-  box.replaceChildren(...buttons, full);
-  setState(state());
-}
-
-/** onPhase pauses training and runs one phase of the step, or (phase null) one whole step. */
-async function onPhase(phase) {
+async function runPhase(phase) {
+  if (!machine.can('task')) return null;
   await stopTraining();
-  const k = 1;
+  let losses = null;
   try {
     await exclusive('step', async () => {
       const rs = phase === null
         ? await requestActive('train', () => ({steps: 1}))
-        : await requestActive('phase', () => ({phase, count: k}));
-      onRound(rs, k, 0);
+        : await requestActive('phase', () => ({phase, count: 1}));
+      losses = onRound(rs, 1, 0);
       if (state() === 'ready') setState('paused');
       await refreshSnapshot();
     });
@@ -712,6 +692,7 @@ async function onPhase(phase) {
     // Replicas that failed mid-step no longer match.
     if (!e.fatal) died(`Step failed: ${e.message}`);
   }
+  return losses;
 }
 
 const SAMPLE_DIGITS = 64;
@@ -1053,6 +1034,8 @@ $('live-views').onchange = () => {
 ui.drawLegend($('legend'));
 // The views and their presenters (js/views.js); the latent plot and what a
 // visitor does with it (js/latent.js).
+// The step controls (js/stepper.js).
+const stepper = createStepper({current: () => ({model}), run: runPhase, figure});
 const views = createViews({current: () => ({model, snap, kinds, features, loss}), latent: {
   cards: c => latent.cards(c), layout: (c, config) => latent.layout(c, config), draw: () => latent.draw(), refresh: () => latent.refresh(),
 }});

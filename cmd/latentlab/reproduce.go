@@ -23,6 +23,12 @@ type row struct {
 	chunk  float64  // epochs between evaluations
 	eval   []string // eval flags that measure the row
 	report []string // the keys of eval's JSON the row reports
+	// The row's plot (plotRow): its curves, their unit, whether they are
+	// fractions drawn as percentages, and the paper's figure (0: none).
+	curves  []curve
+	unit    string
+	percent bool
+	paper   float64
 }
 
 // rows are the table's rows that can be run.
@@ -33,17 +39,19 @@ var rows = map[string]row{
 		epochs: 32, chunk: 4,
 		eval:   []string{"--samples", "0", "--parzen"},
 		report: []string{"test_recon", "parzen_ll", "parzen_se", "parzen_sigma", "parzen_valid_ll"},
+		curves: []curve{{"parzen_ll", "Parzen log-likelihood, test"}, {"parzen_valid_ll", "Parzen log-likelihood, held-out digits"}},
+		unit:   "nats", paper: 340,
 	},
-	"semisup-100":  semisupRow(100, "1.90 ± 0.10 %"),
-	"semisup-1000": semisupRow(1000, "1.60 %, to confirm"),
-	"semisup-all":  semisupRow(0, "0.85 %"),
-	"cluster-16":   clusterRow(16, "9.55 %, to confirm"),
-	"cluster-30":   clusterRow(30, "4.10 %, to confirm"),
+	"semisup-100":  semisupRow(100, "1.90 ± 0.10 %", 1.90),
+	"semisup-1000": semisupRow(1000, "1.60 %, to confirm", 1.60),
+	"semisup-all":  semisupRow(0, "0.85 %", 0.85),
+	"cluster-16":   clusterRow(16, "9.55 %, to confirm", 9.55),
+	"cluster-30":   clusterRow(30, "4.10 %, to confirm", 4.10),
 }
 
 // semisupRow is the semi-supervised error with labels labelled digits (0:
 // all of them), preset paper-semisup-N.
-func semisupRow(labels int, paper string) row {
+func semisupRow(labels int, paper string, figure float64) row {
 	name := "all"
 	if labels > 0 {
 		name = strconv.Itoa(labels)
@@ -54,18 +62,22 @@ func semisupRow(labels int, paper string) row {
 		epochs: 40, chunk: 2,
 		eval:   []string{"--samples", "0"},
 		report: []string{"test_error", "valid_error", "test_recon"},
+		curves: []curve{{"test_error", "test error"}, {"valid_error", "held-out error"}},
+		unit:   "%", percent: true, paper: figure,
 	}
 }
 
 // clusterRow is the clustering error with k clusters, each labelled by the
 // held-out digit it is most confident of (§7), preset paper-cluster-K.
-func clusterRow(k int, paper string) row {
+func clusterRow(k int, paper string, figure float64) row {
 	return row{
 		doc:    fmt.Sprintf("clustering test error with %d clusters (§7; the paper: %s)", k, paper),
 		start:  []string{"--preset", fmt.Sprintf("paper-cluster-%d", k)},
 		epochs: 40, chunk: 2,
 		eval:   []string{"--samples", "0"},
 		report: []string{"cluster_error_valid", "cluster_error", "test_recon"},
+		curves: []curve{{"cluster_error_valid", "test error, clusters labelled by held-out digits"}, {"cluster_error", "test error, clusters labelled by their majority"}},
+		unit:   "%", percent: true, paper: figure,
 	}
 }
 
@@ -89,6 +101,8 @@ func reproduceCmd(args []string, stdout, stderr io.Writer) error {
 		"where it stopped; --epochs is the total budget. Rows:"+list.String(), stderr)
 	dir := fs.String("dir", "runs", "`dir`ectory for the checkpoint, weights and logs (keep it outside the repository)")
 	results := fs.String("results", "", "append each chunk's figures to this JSON-lines `file` (default DIR/ROW-results.jsonl)")
+	plotFile := fs.String("plot", "", "draw the row's learning curves from --results into this PNG `file` after each chunk (default DIR/ROW.png)")
+	plotOnly := fs.Bool("plot-only", false, "only draw --plot from --results, training nothing")
 	epochs := fs.Float64("epochs", 0, "total epochs (default the row's budget)")
 	chunk := fs.Float64("chunk", 0, "epochs between evaluations (default the row's)")
 	dataDir := fs.String("data", "assets/mnist", "`dir`ectory holding the MNIST idx files (make data)")
@@ -118,6 +132,19 @@ func reproduceCmd(args []string, stdout, stderr io.Writer) error {
 	}
 	if *results == "" {
 		*results = filepath.Join(*dir, name+"-results.jsonl")
+	}
+	if *plotFile == "" {
+		*plotFile = filepath.Join(*dir, name+".png")
+	}
+	draw := func() error {
+		lines, err := readResults(*results, name)
+		if err != nil {
+			return fmt.Errorf("reproduce %s: %v", name, err)
+		}
+		return plotRow(name, r, lines, *plotFile)
+	}
+	if *plotOnly {
+		return draw()
 	}
 	ckpt := filepath.Join(*dir, name+".ckpt")
 	logFile, err := os.OpenFile(filepath.Join(*dir, name+".log"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
@@ -158,6 +185,9 @@ func reproduceCmd(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		fmt.Fprintf(stdout, "%s\n", b)
+		if err := draw(); err != nil {
+			return err
+		}
 		done = target
 	}
 	return nil

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"image/png"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -198,6 +199,7 @@ func TestReproduce(t *testing.T) {
 		epochs: 0.2, chunk: 0.1,
 		eval:   []string{"--samples", "0", "--parzen", "--parzen-samples", "200"},
 		report: []string{"test_recon", "parzen_ll"},
+		curves: []curve{{"parzen_ll", "Parzen"}}, unit: "nats", paper: 100,
 	}
 	defer delete(rows, "tiny")
 	dir := t.TempDir()
@@ -225,7 +227,29 @@ func TestReproduce(t *testing.T) {
 	if want := []float64{7, 15, 22}; !reflect.DeepEqual(steps, want) {
 		t.Errorf("steps %v, want %v", steps, want)
 	}
+	// The learning curve is drawn after every chunk, and again from the results alone.
+	for _, args := range [][]string{nil, {"--plot-only", "--plot", filepath.Join(dir, "again.png")}} {
+		png := filepath.Join(dir, "tiny.png")
+		if args != nil {
+			if code, _, stderr := cli(t, append([]string{"reproduce", "tiny", "--dir", dir}, args...)...); code != 0 {
+				t.Fatalf("--plot-only: exit %d\n%s", code, clip(stderr))
+			}
+			png = args[2]
+		}
+		f, err := os.Open(png)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := pngDecodeConfig(f)
+		f.Close()
+		if err != nil || cfg.Width < 300 || cfg.Height < 200 {
+			t.Errorf("%s: %v, %dx%d", png, err, cfg.Width, cfg.Height)
+		}
+	}
 	if code, _, stderr := cli(t, "reproduce", "nosuch", "--dir", dir); code != 1 || !strings.Contains(stderr, `unknown row "nosuch" (want cluster-16, cluster-30, parzen`) {
 		t.Errorf("unknown row: exit %d, %q", code, clip(stderr))
 	}
 }
+
+// pngDecodeConfig reads a PNG file's size.
+var pngDecodeConfig = png.DecodeConfig

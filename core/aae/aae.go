@@ -223,23 +223,64 @@ func (m *Model) LossNames() []string {
 // batch and sliced, so that the replicas together draw what one model
 // does.
 func (m *Model) Step(b *model.Batch) model.Losses {
-	x, n := b.X, b.N
+	xs, ns, lo := m.rows(b)
+	var l model.Losses
+	l[0] = m.reconstructionPhase(xs, ns, lo, b.N)
+	if m.Disc != nil {
+		l[1] = m.discriminatorPhase(xs, b.Labels, ns, lo, b.N)
+		l[2] = m.generatorPhase(ns)
+	}
+	return m.shared(l)
+}
+
+// rows returns the rows of the batch this model trains on (a replica's
+// share, or all), their count and the first's index, and sets m.share.
+func (m *Model) rows(b *model.Batch) (xs []float32, ns, lo int) {
+	n := b.N
 	lo, hi := 0, n
 	if m.shard != nil {
 		lo, hi = m.shard.Rows(n)
 	}
 	m.share = float32(hi-lo) / float32(n)
-	xs, ns := x[lo*model.Pixels:hi*model.Pixels], hi-lo
-	var l model.Losses
-	l[0] = m.reconstructionPhase(xs, ns, lo, n)
-	if m.Disc != nil {
-		l[1] = m.discriminatorPhase(xs, b.Labels, ns, lo, n)
-		l[2] = m.generatorPhase(ns)
-	}
+	return b.X[lo*model.Pixels : hi*model.Pixels], hi - lo, lo
+}
+
+// shared scales a replica's losses by its share of the batch, so that the
+// replicas' sum is the whole batch's mean.
+func (m *Model) shared(l model.Losses) model.Losses {
 	for i := range l {
 		l[i] *= float64(m.share)
 	}
 	return l
+}
+
+// Phases names the phases of an "aae" step, which the page's step controls
+// run one at a time (model.PhaseStepper); a plain "ae" has only one.
+func (m *Model) Phases() []string {
+	if m.Disc == nil {
+		return nil
+	}
+	return []string{"recon", "disc", "gen"}
+}
+
+// StepPhase runs one phase of the step on the batch, as Step does:
+// "recon" the reconstruction, "disc" the discriminator, "gen" the encoder
+// as generator, on codes of this batch (Step's generator phase reuses the
+// discriminator phase's). The losses the phase does not compute are 0.
+func (m *Model) StepPhase(b *model.Batch, phase string) model.Losses {
+	xs, ns, lo := m.rows(b)
+	var l model.Losses
+	switch {
+	case phase == "recon":
+		l[0] = m.reconstructionPhase(xs, ns, lo, b.N)
+	case phase == "disc" && m.Disc != nil:
+		l[1] = m.discriminatorPhase(xs, b.Labels, ns, lo, b.N)
+	case phase == "gen" && m.Disc != nil:
+		m.drawEncoderNoise(b.N)
+		m.fake = m.discInput(m.inFake, m.encodeTrain(xs, ns, lo), b.Labels, ns, lo)
+		l[2] = m.generatorPhase(ns)
+	}
+	return m.shared(l)
 }
 
 // update applies an optimizer step to net; a replica first scales its

@@ -152,3 +152,51 @@ func TestConformance(t *testing.T) {
 	}
 	t.Run("ae", func(t *testing.T) { modeltest.Conformance(t, small("ae"), modeltest.Options{Falls: []int{0}}) })
 }
+
+// TestStepPhase: each phase of the page's step controls changes only its
+// networks (recon the encoder and decoder, disc the discriminator, gen the
+// encoder) and reports only its loss, for every variant; a plain
+// autoencoder has no phases to step alone.
+func TestStepPhase(t *testing.T) {
+	tr, te := modeltest.Subset(t)
+	for i, v := range variants {
+		s := modeltest.Session(t, variant(i), tr, te)
+		m := s.Model.(*aae.Model)
+		if got := fmt.Sprint(m.Phases()); got != "[recon disc gen]" {
+			t.Fatalf("%s: phases %s", v.name, got)
+		}
+		nets := map[string]func() []float32{
+			"encoder":       func() []float32 { return append([]float32(nil), m.Enc.Params...) },
+			"decoder":       func() []float32 { return append([]float32(nil), m.Dec.Params...) },
+			"discriminator": func() []float32 { return append([]float32(nil), m.Disc.Params...) },
+		}
+		for _, tc := range []struct {
+			phase   string
+			changes string
+			loss    int
+		}{{"recon", "encoder decoder", 0}, {"disc", "discriminator", 1}, {"gen", "encoder", 2}} {
+			before := map[string][]float32{}
+			for name, p := range nets {
+				before[name] = p()
+			}
+			l, err := s.StepPhase(tc.phase)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for name, p := range nets {
+				changed := fmt.Sprint(p()) != fmt.Sprint(before[name])
+				if want := strings.Contains(tc.changes, name); changed != want {
+					t.Errorf("%s: phase %s changed the %s: %v, want %v", v.name, tc.phase, name, changed, want)
+				}
+			}
+			for j, x := range l[:3] {
+				if (j == tc.loss) != (x != 0) {
+					t.Errorf("%s: phase %s losses %v", v.name, tc.phase, l[:3])
+				}
+			}
+		}
+	}
+	if p := modeltest.Session(t, small("ae"), tr, te).Model.(*aae.Model).Phases(); p != nil {
+		t.Errorf("ae phases %v", p)
+	}
+}
