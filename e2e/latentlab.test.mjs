@@ -496,6 +496,8 @@ test('every preset: views draw, losses are finite and fall, weights round-trip',
   fs.mkdirSync(SHOTS, {recursive: true});
   const p = await context.newPage();
   p.on('pageerror', e => console.error('page error:', e.message));
+  // Choosing a preset replaces a trained model only when the visitor agrees: here, always.
+  p.on('dialog', d => d.accept());
   await p.addInitScript(() => {
     window.__longTasks = [];
     new PerformanceObserver(list => {
@@ -700,10 +702,15 @@ test('every preset: views draw, losses are finite and fall, weights round-trip',
       assert.match(download.suggestedFilename(), new RegExp(`^latentlab-${m.config.model}-.*\\.safetensors$`), 'the file name carries the kind');
       const file = path.join(tmp, `preset-${name}.safetensors`);
       await download.saveAs(file);
-      await p.click('#reset'); // a fresh model first, so that the import has something to change
-      snaps = await snapshotAfter(p, Number(await p.evaluate(() => document.body.dataset.snapshots)));
+      // A fresh model first, so that the import has something to change:
+      // each waited for by what it shows (the step, and the snapshot of it).
+      const shows = (state, step) => p.waitForFunction(([state, step]) => document.body.dataset.state === state
+        && document.getElementById('step').dataset.value === step && document.getElementById('test-recon').dataset.step === step
+        && !window.latentlab.busy(), [state, String(step)], {timeout: 60_000});
+      await p.click('#reset');
+      await shows('ready', 0);
       await p.setInputFiles('#import', file);
-      snaps = await snapshotAfter(p, snaps);
+      await shows('paused', stepBefore);
       if (caps.sampler && !caps.generator) { // drawn pixel by pixel after the snapshot
         await p.waitForFunction(() => document.getElementById('samples-canvas').dataset.done === '784' && !window.latentlab.busy(), null, {timeout: 60_000});
       }

@@ -1,25 +1,32 @@
 // Latent Lab page flow: start the workers, build the config form, drive
 // training, and show what the workers report. All model work happens in the
-// workers (js/worker.js) inside the Go core; this file only moves messages and
-// calls the drawing verbs in ui.js.
+// workers (js/worker.js) inside the Go core; this file wires the page's
+// parts together and holds the transitions between its states:
+//
+//   js/state.js    the state machine (loading, ready, building, training,
+//                  pausing, paused, evaluating, error) and what each control
+//                  may do in each state; the DOM only shows it
+//   js/pool.js     the workers and their protocol
+//   js/trainer.js  the training loop, in rounds
+//   js/form.js     the config form, presets, the remembered config, the address
+//   js/views.js    the presenters, named from the Go core's model.Figures
+//   js/latent.js   the latent plot and exploring it (hover, grid, drawing,
+//                  interpolation)
+//   js/stepper.js  step-through, phase by phase, and slow motion
+//   js/files.js    Download, Import and the copy saved in this browser
+//   js/samples.js  samples drawn pixel by pixel, and the sample score
+//   js/timing.js   the start-up phases, timed
 //
 // Several workers train data-parallel replicas of one model: each runs the
 // same steps on its share of every batch, they sum their gradients through
 // a SharedArrayBuffer and each updates its share of the parameters
-// (js/worker.js, reduce and gather). This page coordinates them in
-// rounds: every worker is asked for the same number of steps, sized so that a
-// round takes about ROUND_TARGET_MS; the replicas' losses (each its share)
-// are summed. Snapshots, evaluation and export come from worker 0 alone (the
-// replicas are identical); init and import go to every worker. Without
-// SharedArrayBuffer (no cross-origin isolation) the page runs one worker.
-//
-// Page states (document.body.dataset.state):
-//   loading   workers are fetching MNIST and the Go core
-//   ready     a fresh model is built and has not been trained
-//   training  the training rounds are running
-//   paused    training stopped (by the user, an import, or the end of ?steps)
-//   error     nothing works until the user acts: data failed to load, or a worker or Go core died
-// Recoverable failures (bad config, bad import) show the error banner but keep the state.
+// (js/worker.js, reduce and gather). Every worker is asked for the same
+// number of steps a round (js/trainer.js); the replicas' losses (each its
+// share) are summed. Snapshots, evaluation and export come from worker 0
+// alone (the replicas are identical); init and import go to every worker.
+// Without SharedArrayBuffer (no cross-origin isolation) the page runs one
+// worker. Recoverable failures (bad config, bad import) show the error
+// banner but keep the state.
 //
 // URL parameters, for benchmarks and tests:
 //   ?preset=NAME    build the named preset (default, paper) instead of the remembered config
@@ -52,6 +59,10 @@ import {createViews, setFigures, fmtNum, figure} from './views.js';
 import {Pool} from './pool.js';
 import {Machine} from './state.js';
 import {createStepper} from './stepper.js';
+import {createFiles} from './files.js';
+import {createSamples} from './samples.js';
+import {Trainer} from './trainer.js';
+import {span, workerSpans, reportTiming, timings} from './timing.js';
 
 const APP_T0 = performance.now(); // app.js starts running
 
@@ -59,10 +70,6 @@ const LIVE_KEY = 'latentlab.liveViews';   // "0": no views drawn while training
 // More workers than cores only make the replicas take turns (and cost a
 // replica's memory each): the choice stops at the machine's core count.
 const MAX_WORKERS = Math.max(1, Math.min(8, navigator.hardwareConcurrency || 1));
-const ROUND_TARGET_MS = 80;     // wall time of one training round
-const ROUND_MAX_STEPS = 1000;
-const STEPS_ROUND = 10;         // round size under ?steps=N
-const SNAPSHOT_EVERY_MS = 2000; // at least; more if snapshots are slow
 
 const params = new URLSearchParams(location.search);
 const forceNoShared = params.get('noshared') === '1';
@@ -84,18 +91,6 @@ let model = null;            // {config, params, sharded, caps} of the model in 
 let modelId = 0;             // bumped whenever the model is replaced (build, import)
 let snap = null;             // last snapshot
 let busy = null;             // a task that needs the model to itself: evaluate, step, sample or score
-let samplesPerSec = null;
-let running = false;         // training rounds wanted
-let loop = null;             // promise of the running training loop
-let round = null;            // promise of the round in flight
-let hold = null;             // promise that holds the loop between rounds (evaluation, step controls, sampling)
-let samplesStale = false;    // a sampler's samples are older than its model: exclusive draws them next
-let roundSteps = 1;          // steps per round, adapted to ROUND_TARGET_MS
-let stepsLeft = stepsParam ?? Infinity;
-// Counters since the page loaded, for benchmarks: at is performance.now() at the end of the last round.
-// time: per worker, ms spent training, in gradient sums and waiting at their
-// barrier (js/worker.js); wall: ms of training rounds, as the page saw them.
-const stats = {steps: 0, samples: 0, at: null, wasmBytes: 0, loss: null, wall: 0, time: []};
 const loss = {};             // loss name → ui.History, for the current model's loss names
 const $ = id => document.getElementById(id);
 // The page's state machine (js/state.js); the DOM only shows its state.
@@ -104,7 +99,7 @@ const machine = new Machine((s, m) => renderState(s, m));
 const pool = new Pool({
   onNotice: (i, m) => {
     if (m.type === 'evalProgress') ui.setBar('eval-progress', m.done / m.total);
-    else if (m.type === 'sampleProgress') onSampleProgress(m);
+    else if (m.type === 'sampleProgress') samples.onSampleProgress(m);
   },
   onTiming: (i, list) => workerSpans(i, list),
   onDied: message => died(message),
@@ -121,41 +116,34 @@ const form = createForm({
 // The model and its training state, saved in the browser as it trains
 // (js/persist.js): a reload finds it again.
 const persist = new Persistence({
-  store: async () => (await requestActive('save', () => ({curves: curvesJSON()})))[0],
+  store: async () => (await requestActive('save', () => ({curves: files.curvesJSON()})))[0],
   current: () => model && {id: modelId, step: stepNow()},
 });
 
+// Download, Import and the copy saved in this browser (js/files.js).
+const files = createFiles({
+  model: () => model, loss, request, pool, persist, form, views: {scheduleDraw: () => views.scheduleDraw()},
+  building, stopTraining: () => trainer.stop(), setState, adoptModel, clearReadouts, refreshSnapshot, checkpoint, onReset,
+  can: control => machine.can(control), state,
+});
+
+// The training loop (js/trainer.js).
+const trainer = new Trainer({
+  current: () => ({model, loss}), snap: () => snap, state, setState, stepNow, ready: () => pool.workers.length > 0,
+  requestActive, snapshot: async () => onSnapshot(await takeSnapshot()), refreshSnapshot,
+  live: () => $('live-views').checked, slow: () => stepper.slow(), pause: () => stepper.pause(),
+  autosave: opts => files.autosave(opts), saveDue: () => persist.due(),
+  savedStep: () => (persist.saved && persist.saved.id === modelId ? persist.saved.step : null),
+  revert: () => files.restoreSaved({revert: true}), died, span, reportTiming,
+  scheduleDraw: () => views.scheduleDraw(), lossLabel: key => views.lossLabel(key), stepsParam,
+});
+// Samples drawn pixel by pixel, and the sample score (js/samples.js).
+const samples = createSamples({model: () => model, request, exclusive, pool, views: {showScore: (r, step) => views.showScore(r, step)}, stepNow});
+
 /** checkpoint returns the whole training state from the workers: {bytes, filename, step}. */
 async function checkpoint() {
-  return (await requestActive('checkpoint', () => ({curves: curvesJSON()})))[0];
+  return (await requestActive('checkpoint', () => ({curves: files.curvesJSON()})))[0];
 }
-const timing = [];           // the start-up phases: {name, start, end} in ms since navigation (page and workers)
-const timingLog = params.get('timing') === '1';
-
-/**
- * span records the start-up phase name from t0 to t1 (performance.now()) as a
- * performance measure and in timing; the first rounds and snapshots are timed once.
- */
-function span(name, t0, t1 = performance.now()) {
-  try { performance.measure(name, {start: t0, end: t1}); } catch { /* no User Timing */ }
-  timing.push({name, start: t0, end: t1});
-}
-
-/** workerSpans adds the phases worker i timed (epoch ms) to timing, on the page's clock. */
-function workerSpans(i, list) {
-  for (const t of list) span(`w${i}: ${t.name}`, t.start - performance.timeOrigin, t.end - performance.timeOrigin);
-}
-
-/** reportTiming logs the start-up breakdown once (?timing=1). */
-function reportTiming() {
-  document.body.dataset.firstSnapshotMs = String(Math.round(performance.now()));
-  if (!timingLog) return;
-  const rows = [...timing].sort((a, b) => a.start - b.start)
-    .map(t => ({phase: t.name, start: Math.round(t.start), end: Math.round(t.end), ms: Math.round(t.end - t.start)}));
-  console.log('latentlab start-up (ms since navigation):\n' + rows.map(r =>
-    `${String(r.start).padStart(6)} → ${String(r.end).padStart(6)} ${String(r.ms).padStart(6)} ms  ${r.phase}`).join('\n'));
-}
-
 function clampWorkers(n) {
   return Math.max(1, Math.min(MAX_WORKERS, Math.floor(n) || 1));
 }
@@ -164,7 +152,7 @@ function clampWorkers(n) {
 
 /** startWorkers replaces the workers by k new ones (not yet loaded). */
 function startWorkers(k) {
-  running = false;
+  trainer.running = false;
   pool.start(k);
 }
 
@@ -181,7 +169,7 @@ function requestActive(type, payload = () => ({})) {
 /** died reports a dead worker or Go program, stops all workers and offers a restart. */
 function died(message) {
   if (state() === 'error' && !$('error-restart').hidden) return;
-  running = false;
+  trainer.running = false;
   pool.stop(message);
   setState('error');
   ui.showError(message, {restart: restartWorkers});
@@ -271,8 +259,8 @@ async function load() {
     // typed address with a set-up builds that set-up afresh (the saved
     // model stays saved until the new one trains).
     const nav = (performance.getEntriesByType('navigation')[0] || {}).type;
-    if ((!address || nav !== 'navigate') && await restoreSaved({want: address && address.want})) {
-      if (autostart) startTraining();
+    if ((!address || nav !== 'navigate') && await files.restoreSaved({want: address && address.want})) {
+      if (autostart) trainer.start();
       return;
     }
     if (stored) {
@@ -285,7 +273,7 @@ async function load() {
     }
     if (!model) await buildModel(defaults, {draw: !autostart});
     if (failed) ui.showError(`The saved configuration was rejected (${failed.message}); using the defaults.`);
-    if (autostart) startTraining();
+    if (autostart) trainer.start();
   } catch (e) {
     if (e.fatal) return died(e.message);
     setState('error');
@@ -304,127 +292,6 @@ function showLoadProgress({phase, files}) {
     : `${ui.fmtBytes(loaded)}`;
 }
 
-// ---- training rounds ----------------------------------------------------------------
-
-function startTraining() {
-  if (running || !pool.workers.length || !['ready', 'paused'].includes(state())) return;
-  if (stepsLeft <= 0) stepsLeft = Infinity; // ?steps=N is done: Resume trains on
-  running = true;
-  setState('training');
-  loop = trainLoop();
-}
-
-/** stopTraining ends the training loop after the round in flight (state pausing) and waits for it. */
-async function stopTraining() {
-  running = false;
-  if (state() === 'training') setState('pausing');
-  if (loop) await loop;
-}
-
-async function trainLoop() {
-  // Without a snapshot yet (autostart), take one right after the first round.
-  let nextSnapshot = snap ? performance.now() + SNAPSHOT_EVERY_MS : 0;
-  try {
-    while (running) {
-      if (hold) {
-        await hold;
-        continue;
-      }
-      const slow = stepper.slow();
-      const n = slow ? 1 : Math.min(stepsParam !== null ? STEPS_ROUND : roundSteps, stepsLeft);
-      const t0 = performance.now();
-      // Every worker runs exactly n steps: replicas must make the same gradient sums.
-      round = requestActive('train', () => ({steps: n}));
-      const rs = await round;
-      const wall = performance.now() - t0;
-      if (!document.body.dataset.firstStepMs) span(`page: first round (${n} step${n === 1 ? '' : 's'})`, t0);
-      // Aim the next round at ROUND_TARGET_MS, growing at most fourfold a round.
-      roundSteps = Math.max(1, Math.min(ROUND_MAX_STEPS, 4 * n, Math.round(n * ROUND_TARGET_MS / Math.max(wall, 1))));
-      stepsLeft -= n;
-      onRound(rs, n, wall);
-      if (!document.body.dataset.firstStepMs) document.body.dataset.firstStepMs = String(Math.round(performance.now()));
-      if (stepsLeft <= 0) running = false;
-      if (running && (slow || $('live-views').checked && performance.now() >= nextSnapshot)) {
-        const t = performance.now();
-        await onSnapshot(await takeSnapshot());
-        const now = performance.now();
-        if (!document.body.dataset.firstSnapshotMs) {
-          span('page: first snapshot after training (request + draw)', t, now);
-          reportTiming();
-        }
-        // Spend at most about a fifth of the time drawing pictures.
-        nextSnapshot = now + Math.max(SNAPSHOT_EVERY_MS, 4 * (now - t));
-      }
-      if (running && persist.due()) await autosave();
-      if (running && slow) await stepper.pause();
-    }
-  } catch (e) {
-    running = false;
-    loop = null;
-    // Replicas that failed mid-step no longer match: stop them all.
-    if (!e.fatal) died(`Training failed: ${e.message}`);
-    return;
-  } finally {
-    round = null;
-  }
-  loop = null;
-  if (['training', 'pausing'].includes(state())) setState(stepNow() > 0 ? 'paused' : 'ready');
-  await autosave().catch(e => died(e.message));
-  await refreshSnapshot();
-}
-
-/**
- * onRound shows one round: the step and epoch of worker 0, losses summed over
- * the replicas, samples/s from wall time (none for wall 0: a step control);
- * it returns the summed losses by name.
- */
-function onRound(rs, n, wall) {
-  const r = rs[0];
-  const batch = model.config.batch;
-  const sum = key => rs.some(x => x.losses[key] === null || x.losses[key] === undefined) ? null : rs.reduce((s, x) => s + x.losses[key], 0);
-  const l = {};
-  for (const key of Object.keys(r.losses)) l[key] = sum(key);
-  stats.steps += n;
-  stats.samples += n * batch;
-  stats.at = performance.now();
-  stats.wall += wall;
-  rs.forEach((x, i) => {
-    const t = stats.time[i] || (stats.time[i] = {train: 0, reduce: 0, wait: 0});
-    for (const k of Object.keys(t)) t[k] += (x.time && x.time[k]) || 0;
-  });
-  stats.wasmBytes = rs.reduce((s, x) => s + (x.memory || 0), 0);
-  stats.loss = {step: r.step, ...l};
-  ui.setValue('step', ui.fmtInt(r.step), r.step);
-  ui.setValue('epoch', String(r.epoch), r.epoch);
-  $('epoch-pct').textContent = `${Math.floor(r.epochProgress * 100)} %`;
-  ui.setBar('epoch-progress', r.epochProgress);
-  if (wall > 0) {
-    const now = n * batch / (wall / 1000);
-    samplesPerSec = samplesPerSec === null ? now : 0.8 * samplesPerSec + 0.2 * now;
-    ui.setValue('samples-per-sec', ui.fmtInt(samplesPerSec), Math.round(samplesPerSec));
-  }
-  const first = model.caps.lossNames[0];
-  if (l[first] !== null && l[first] !== undefined) ui.setValue('recon-loss', fmtNum(l[first]), l[first]);
-  for (const [key, v] of Object.entries(l)) {
-    if (!loss[key]) loss[key] = new ui.History();
-    loss[key].push(r.step, v);
-  }
-  views.scheduleDraw();
-  // A loss the Go core reports as null is NaN or infinite: the training
-  // diverged, and more steps only spread it. Stop after this round.
-  const bad = model.caps.lossNames.find(k => k in l && l[k] === null);
-  if (bad !== undefined && running) {
-    running = false;
-    document.body.dataset.diverged = String(r.step);
-    const good = persist.saved && persist.saved.id === modelId ? persist.saved.step : null;
-    ui.showError(`Training diverged by step ${ui.fmtInt(r.step)}: the ${views.lossLabel(bad)} loss is no longer a number. ` +
-      'Lower the learning rates (lr_recon, lr_reg) and press Reset; these weights cannot be trusted, and a Download of them would be refused on Import.' +
-      (good !== null ? ` The model as it was at step ${ui.fmtInt(good)} is saved in this browser.` : ''),
-    good !== null ? {revert: {label: `Revert to step ${ui.fmtInt(good)}`, run: () => restoreSaved({revert: true})}} : {});
-  }
-  return l;
-}
-
 // ---- the model --------------------------------------------------------------------
 
 /**
@@ -433,7 +300,7 @@ function onRound(rs, n, wall) {
  */
 async function buildModel(config, {draw = true} = {}) {
   return building(async () => {
-    await stopTraining();
+    await trainer.stop();
     const json = JSON.stringify(config);
     const t0 = performance.now();
     let r;
@@ -487,7 +354,7 @@ function adoptModel(r) {
 
 function clearReadouts() {
   for (const key of Object.keys(loss)) delete loss[key];
-  samplesPerSec = null;
+  trainer.samplesPerSec = null;
   snap = null;
   ui.setValue('step', '0', 0);
   ui.setValue('epoch', '0', 0);
@@ -537,9 +404,9 @@ async function refreshSnapshot() {
     if (!e.fatal) ui.showError(`Could not draw the model: ${e.message}`);
     return;
   }
-  if (drawsPixelByPixel() && !running) {
-    if (busy) samplesStale = true; // drawn when the work under way ends (exclusive)
-    else await drawSamples();
+  if (samples.drawsPixelByPixel() && !trainer.running) {
+    if (busy) samples.markStale(); // drawn when the work under way ends (exclusive)
+    else await samples.drawSamples();
   }
 }
 
@@ -579,8 +446,8 @@ function renderState(s, m) {
 
 async function onTrain() {
   if (!machine.can('train')) return;
-  if (state() === 'training') await stopTraining();
-  else startTraining();
+  if (state() === 'training') await trainer.stop();
+  else trainer.start();
 }
 
 /**
@@ -599,6 +466,7 @@ async function onPresetChosen(name) {
 }
 
 async function onReset() {
+  if (!machine.can('reset')) return;
   let config;
   try {
     config = form.read();
@@ -617,25 +485,20 @@ async function onReset() {
  * exclusive runs fn(step) with the training loop held after the round in
  * flight, so that fn sees one model; what, while it runs, names the task
  * (the buttons that need the model to themselves are disabled). It resolves
- * with fn's result, or undefined if another task was running.
+ * with fn's result, or undefined if another task was trainer.running.
  */
 async function exclusive(what, fn) {
   if (busy) return undefined;
   busy = what;
   setState(state());
-  let release;
-  hold = new Promise(resolve => { release = resolve; });
   try {
-    if (round) await round.catch(() => {});
-    return await fn(stepNow());
+    return await trainer.held(() => fn(stepNow()));
   } finally {
-    hold = null;
-    release();
     busy = null;
     setState(state());
     // Samples a snapshot could not draw meanwhile, drawn now: busy again
     // before anyone can see the page idle with the old model's samples.
-    if (samplesStale && drawsPixelByPixel() && !running) drawSamples();
+    if (samples.due() && samples.drawsPixelByPixel() && !trainer.running) samples.drawSamples();
   }
 }
 
@@ -664,7 +527,7 @@ async function onEvaluate() {
     if (!e.fatal) ui.showError(`Evaluation failed: ${e.message}`);
   } finally {
     $('eval-bar').hidden = true;
-    if (state() === 'evaluating') setState(back === 'training' && running ? 'training' : stepNow() > 0 ? 'paused' : 'ready');
+    if (state() === 'evaluating') setState(back === 'training' && trainer.running ? 'training' : stepNow() > 0 ? 'paused' : 'ready');
   }
 }
 
@@ -677,14 +540,14 @@ async function onEvaluate() {
  */
 async function runPhase(phase) {
   if (!machine.can('task')) return null;
-  await stopTraining();
+  await trainer.stop();
   let losses = null;
   try {
     await exclusive('step', async () => {
       const rs = phase === null
         ? await requestActive('train', () => ({steps: 1}))
         : await requestActive('phase', () => ({phase, count: 1}));
-      losses = onRound(rs, 1, 0);
+      losses = trainer.onRound(rs, 1, 0);
       if (state() === 'ready') setState('paused');
       await refreshSnapshot();
     });
@@ -693,219 +556,6 @@ async function runPhase(phase) {
     if (!e.fatal) died(`Step failed: ${e.message}`);
   }
   return losses;
-}
-
-const SAMPLE_DIGITS = 64;
-const SAMPLE_CHUNK = 28; // pixels per call: one row of the 28×28 digits
-
-/** drawsPixelByPixel says whether the model's samples are drawn apart from snapshots (a model.Sampler). */
-function drawsPixelByPixel() {
-  return Boolean(model && model.caps.sampler && !model.caps.generator);
-}
-
-/** drawSamples draws SAMPLE_DIGITS digits pixel by pixel (model.Sampler), showing each chunk as it comes. */
-async function drawSamples() {
-  try {
-    await exclusive('sample', async () => {
-      samplesStale = false;
-      $('samples-caption').textContent = 'drawing pixel by pixel…';
-      const t0 = performance.now();
-      const r = await request(0, 'sample', {n: SAMPLE_DIGITS, chunk: SAMPLE_CHUNK});
-      if (r.cancelled) { // the model was replaced meanwhile: draw its samples next
-        samplesStale = true;
-        return;
-      }
-      ui.drawDigits($('samples-canvas'), r.pixels, r.n, 8, {gap: 1});
-      $('samples-canvas').dataset.done = '784';
-      $('samples-caption').textContent = `${r.n} digits drawn pixel by pixel at step ${ui.fmtInt(stepNow())} (${((performance.now() - t0) / 1000).toFixed(1)} s) · the same random draws each time`;
-    });
-  } catch (e) {
-    if (!e.fatal) ui.showError(`Sampling failed: ${e.message}`);
-  }
-}
-
-/** onSampleProgress draws a sample in progress. */
-function onSampleProgress(m) {
-  ui.drawDigits($('samples-canvas'), m.pixels, m.n, 8, {gap: 1});
-  $('samples-canvas').dataset.done = String(m.done);
-  $('samples-caption').textContent = `drawing pixel by pixel… row ${Math.floor(m.done / 28)} of 28`;
-}
-
-const CLASSIFIER_URL = new URL('../assets/classifier.safetensors', import.meta.url);
-let scorerEpoch = -1; // the workers' epoch in which worker 0 loaded the classifier
-
-/**
- * onScore scores the model's samples with the shipped classifier: mean
- * confidence, entropy of the classes drawn, Fréchet distance of features to
- * the test digits'. The classifier file is downloaded, and handed to worker 0,
- * the first time only.
- */
-async function onScore() {
-  const text = $('score-text');
-  text.hidden = false;
-  try {
-    await exclusive('score', async step => {
-      if (scorerEpoch !== pool.epoch) {
-        text.textContent = 'loading the classifier…';
-        const res = await fetch(CLASSIFIER_URL);
-        if (!res.ok) throw new Error(`${CLASSIFIER_URL.pathname}: HTTP ${res.status}`);
-        const bytes = await res.arrayBuffer();
-        text.textContent = 'fitting the classifier\'s features of the test digits (once)…';
-        await request(0, 'scorer', {bytes}, [bytes]);
-        scorerEpoch = pool.epoch;
-      }
-      text.textContent = 'scoring samples…';
-      const r = await request(0, 'score');
-      views.showScore(r, step);
-    });
-  } catch (e) {
-    text.textContent = 'not scored';
-    if (!e.fatal) ui.showError(`Scoring failed: ${e.message}`);
-  }
-}
-
-async function onDownload() {
-  const dtype = $('dtype').value;
-  try {
-    const r = dtype === 'checkpoint' ? await checkpoint() : await request(0, 'export', {dtype});
-    const url = URL.createObjectURL(new Blob([r.bytes], {type: 'application/octet-stream'}));
-    const a = document.createElement('a');
-    a.href = url;
-    a.download = r.filename;
-    document.body.append(a);
-    a.click();
-    a.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 10000);
-  } catch (e) {
-    if (!e.fatal) ui.showError(`Download failed: ${e.message}`);
-  }
-}
-
-/**
- * importInto loads a weights file into every worker: worker 0 first (if it
- * refuses, the current model is unchanged), then the others.
- */
-async function importInto(bytes) {
-  const r = await request(0, 'import', {bytes: bytes.slice(0)});
-  await pool.replicate('import', () => ({bytes: bytes.slice(0)}), r);
-  return r;
-}
-
-/**
- * adoptImported shows the model the workers took from a file: its step and
- * epoch and, from a training checkpoint, its loss curves.
- */
-async function adoptImported(r, {clear}) {
-  if (clear || r.curves) clearReadouts();
-  adoptModel(r);
-  const config = model.config;
-  form.set(config);
-  form.save(config);
-  ui.setValue('params', model.params ? ui.fmtInt(model.params) : '–', model.params);
-  ui.setValue('step', ui.fmtInt(r.step), r.step);
-  ui.setValue('epoch', String(r.epoch), r.epoch);
-  $('epoch-pct').textContent = `${Math.floor(r.epochProgress * 100)} %`;
-  ui.setBar('epoch-progress', r.epochProgress);
-  if (r.curves) {
-    for (const [key, c] of Object.entries(JSON.parse(r.curves) || {})) {
-      const h = loss[key] = new ui.History();
-      h.x = c.x;
-      h.y = c.y;
-    }
-    const first = model.caps.lossNames.find(k => loss[k] && loss[k].last !== null);
-    if (first !== undefined) ui.setValue('recon-loss', fmtNum(loss[first].last), loss[first].last);
-    views.scheduleDraw();
-  }
-  setState(r.step > 0 ? 'paused' : 'ready');
-  await refreshSnapshot();
-}
-
-/** curvesJSON is the loss curves shown, as the Go core keeps them in a checkpoint ({name: {x, y}}). */
-function curvesJSON() {
-  return JSON.stringify(Object.fromEntries(Object.entries(loss).map(([k, h]) => [k, {x: h.x, y: h.y}])));
-}
-
-/**
- * autosave saves the model in the browser if it has trained since it was
- * last saved (or force), and says so in the Weights card; a failure (a full
- * storage quota) is shown once, and training goes on.
- */
-async function autosave(opts) {
-  const r = await persist.save(opts);
-  if (!r) return;
-  if (r.error) {
-    $('saved-note').textContent = `Not saved in this browser: ${r.error}. Download the model to keep it.`;
-    $('saved-note').classList.add('warn');
-    if (r.first) ui.showError(`The model could not be saved in this browser (${r.error}); training goes on. Download it to keep it.`);
-    return;
-  }
-  $('saved-note').classList.remove('warn');
-  $('saved-note').textContent = `Saved in this browser at step ${ui.fmtInt(r.step)} (${new Date(r.at).toLocaleTimeString()}); a reload continues from there.`;
-  document.body.dataset.savedStep = String(r.step);
-}
-
-/**
- * restoreSaved loads the model saved in this browser into the workers and
- * shows it, with a note and a Start fresh button; it resolves to whether
- * it did. A saved model that no longer loads is removed, and said so.
- */
-async function restoreSaved({revert = false, want = null} = {}) {
-  let rec;
-  try {
-    rec = await building(async () => {
-      await stopTraining();
-      const r = await request(0, 'restore', {want});
-      if (r === null || r.differs) throw Object.assign(new Error('nothing saved'), {none: true});
-      await pool.replicate('restore', () => ({want}), r);
-      await adoptImported(r, {clear: true});
-      return r;
-    });
-  } catch (e) {
-    if (e.none) return false;
-    if (e.fatal) throw e;
-    await persist.forget();
-    ui.showError(`The model saved in this browser could not be restored (${e.message}); it was removed.`);
-    return false;
-  }
-  persist.adopt(rec.step, rec.savedAt);
-  document.body.dataset.savedStep = String(rec.step);
-  document.body.dataset.restoredStep = String(rec.step);
-  $('restored-text').textContent = `${revert ? 'Reverted' : 'Restored'} to the model saved in this browser at step ${ui.fmtInt(rec.step)} (${new Date(rec.savedAt).toLocaleString()}).`;
-  $('restored').hidden = false;
-  $('saved-note').textContent = `Saved in this browser at step ${ui.fmtInt(rec.step)}.`;
-  return true;
-}
-
-/** onStartFresh forgets the saved model and builds a new one from the form's configuration. */
-async function onStartFresh() {
-  $('restored').hidden = true;
-  await persist.forget();
-  delete document.body.dataset.savedStep;
-  $('saved-note').textContent = '';
-  await onReset();
-}
-
-async function onImport() {
-  const input = $('import');
-  const file = input.files && input.files[0];
-  input.value = ''; // the same file can be chosen again
-  if (!file) return;
-  let bytes;
-  try {
-    bytes = new Uint8Array(await file.arrayBuffer());
-  } catch (e) {
-    ui.showError(`Could not read ${file.name}: ${e.message}`);
-    return;
-  }
-  try {
-    await building(async () => {
-      await stopTraining();
-      await adoptImported(await importInto(bytes), {clear: true});
-    });
-    await autosave({force: true});
-  } catch (e) {
-    if (!e.fatal) ui.showError(`Import of ${file.name} failed: ${e.message}. The current model is unchanged.`);
-  }
 }
 
 /**
@@ -917,10 +567,10 @@ async function onImport() {
 async function onWorkersChange() {
   const k = clampWorkers(Number($('workers').value));
   if (k === pool.count) return;
-  const wasTraining = running;
+  const wasTraining = trainer.running;
   let bytes = null;
   try {
-    await stopTraining();
+    await trainer.stop();
     if (model) bytes = await checkpoint().then(r => r.bytes, e => {
       if (e.fatal) throw e;
       return request(0, 'export', {dtype: 'F32'}).then(r => r.bytes);
@@ -934,13 +584,13 @@ async function onWorkersChange() {
   try {
     await loadWorkers();
     if (bytes) {
-      await adoptImported(await importInto(bytes), {clear: false});
-      samplesPerSec = null;
+      await files.adoptImported(await files.importInto(bytes), {clear: false});
+      trainer.samplesPerSec = null;
       ui.setValue('samples-per-sec', '–', null);
     } else {
       await buildModel(form.readStored() || defaults);
     }
-    if (wasTraining) startTraining();
+    if (wasTraining) trainer.start();
   } catch (e) {
     died(`Could not restart with ${k} workers: ${e.message}`);
   }
@@ -970,7 +620,7 @@ window.latentlab = Object.freeze({
   /** workers returns the number of workers. */
   workers: () => pool.count,
   /** stats returns counters since the page loaded: steps, samples, summed wasm memory of the workers, last losses. */
-  stats: () => ({...stats, time: stats.time.map(t => ({...t})), batch: model ? model.config.batch : null, now: performance.now()}),
+  stats: () => ({...trainer.stats, time: trainer.stats.time.map(t => ({...t})), batch: model ? model.config.batch : null, now: performance.now()}),
   /** active returns the number of workers training the current model (1 for a model that cannot be sharded). */
   active: () => pool.active,
   /** model returns the current model's config, parameter count and capabilities (a copy). */
@@ -984,7 +634,7 @@ window.latentlab = Object.freeze({
   /** checksums returns the SHA-256 of the model of every worker training it, as F32 safetensors (replicas must agree). */
   checksums: async () => (await requestActive('checksum')).map(r => r.sha256),
   /** timing returns the start-up phases timed so far (page and workers), in ms since navigation, by start. */
-  timing: () => [...timing].sort((a, b) => a.start - b.start).map(t => ({...t})),
+  timing: timings,
 });
 
 // ---- start -------------------------------------------------------------------------------
@@ -1000,27 +650,27 @@ addEventListener('keydown', e => {
 });
 $('reset').onclick = onReset;
 $('evaluate').onclick = onEvaluate;
-$('download').onclick = onDownload;
-$('import').onchange = onImport;
+$('download').onclick = files.onDownload;
+$('import').onchange = files.onImport;
 $('error-dismiss').onclick = ui.hideError;
-$('start-fresh').onclick = onStartFresh;
+$('start-fresh').onclick = files.onStartFresh;
 $('restored-dismiss').onclick = () => { $('restored').hidden = true; };
 // Leaving: save what trained since the last save (the worker may not finish
-// once the page is gone; the autosave every few seconds is what counts), and
+// once the page is gone; the files.autosave every few seconds is what counts), and
 // ask before closing a tab whose training is not saved.
 document.addEventListener('visibilitychange', () => {
-  if (document.visibilityState === 'hidden' && model) autosave().catch(() => {});
+  if (document.visibilityState === 'hidden' && model) files.autosave().catch(() => {});
 });
-addEventListener('pagehide', () => { if (model) autosave().catch(() => {}); });
+addEventListener('pagehide', () => { if (model) files.autosave().catch(() => {}); });
 addEventListener('beforeunload', e => {
   if (!persist.dirty()) return;
-  autosave().catch(() => {});
+  files.autosave().catch(() => {});
   e.preventDefault();
   e.returnValue = '';
 });
-$('draw-samples').onclick = drawSamples;
-$('score').onclick = onScore;
-$('latent-view').addEventListener('change', () => { if (!running && model) refreshSnapshot(); });
+$('draw-samples').onclick = samples.drawSamples;
+$('score').onclick = samples.onScore;
+$('latent-view').addEventListener('change', () => { if (!trainer.running && model) refreshSnapshot(); });
 // Live views: ?live=0 or the checkbox (remembered) trains without drawing
 // until Pause; the views then show the model as it is.
 {

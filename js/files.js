@@ -1,0 +1,169 @@
+// The model's files: Download (weights or the whole training state),
+// Import (a weights file or a checkpoint, refused whole if any worker
+// refuses it), and the copy saved in this browser as it trains (autosave,
+// restore on a reload, Start fresh, revert after a divergence; the bytes
+// go between the workers and IndexedDB, js/store.js, never through here).
+import * as ui from './ui.js';
+import {fmtNum} from './views.js';
+
+const $ = id => document.getElementById(id);
+
+/**
+ * createFiles wires the file controls. ctx gives what they act on: model()
+ * (the page's model), loss (its loss curves, name → ui.History), request,
+ * pool, persist (js/persist.js), form, views, and the page's transitions:
+ * building(fn), stopTraining, setState, adoptModel, clearReadouts,
+ * refreshSnapshot, checkpoint, onReset; can(control) and state() (js/state.js).
+ */
+export function createFiles(ctx) {
+  async function onDownload() {
+    const dtype = $('dtype').value;
+    try {
+      const r = dtype === 'checkpoint' ? await ctx.checkpoint() : await ctx.request(0, 'export', {dtype});
+      const url = URL.createObjectURL(new Blob([r.bytes], {type: 'application/octet-stream'}));
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = r.filename;
+      document.body.append(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10000);
+    } catch (e) {
+      if (!e.fatal) ui.showError(`Download failed: ${e.message}`);
+    }
+  }
+
+  /**
+   * importInto loads a weights file into every worker: worker 0 first (if it
+   * refuses, the current model is unchanged), then the others.
+   */
+  async function importInto(bytes) {
+    const r = await ctx.request(0, 'import', {bytes: bytes.slice(0)});
+    await ctx.pool.replicate('import', () => ({bytes: bytes.slice(0)}), r);
+    return r;
+  }
+
+  /**
+   * adoptImported shows the model the workers took from a file: its step and
+   * epoch and, from a training checkpoint, its loss curves.
+   */
+  async function adoptImported(r, {clear}) {
+    if (clear || r.curves) ctx.clearReadouts();
+    ctx.adoptModel(r);
+    const config = ctx.model().config;
+    ctx.form.set(config);
+    ctx.form.save(config);
+    ui.setValue('params', ctx.model().params ? ui.fmtInt(ctx.model().params) : '–', ctx.model().params);
+    ui.setValue('step', ui.fmtInt(r.step), r.step);
+    ui.setValue('epoch', String(r.epoch), r.epoch);
+    $('epoch-pct').textContent = `${Math.floor(r.epochProgress * 100)} %`;
+    ui.setBar('epoch-progress', r.epochProgress);
+    if (r.curves) {
+      for (const [key, c] of Object.entries(JSON.parse(r.curves) || {})) {
+        const h = ctx.loss[key] = new ui.History();
+        h.x = c.x;
+        h.y = c.y;
+      }
+      const first = ctx.model().caps.lossNames.find(k => ctx.loss[k] && ctx.loss[k].last !== null);
+      if (first !== undefined) ui.setValue('recon-loss', fmtNum(ctx.loss[first].last), ctx.loss[first].last);
+      ctx.views.scheduleDraw();
+    }
+    ctx.setState(r.step > 0 ? 'paused' : 'ready');
+    await ctx.refreshSnapshot();
+  }
+
+  /** curvesJSON is the loss curves shown, as the Go core keeps them in a checkpoint ({name: {x, y}}). */
+  function curvesJSON() {
+    return JSON.stringify(Object.fromEntries(Object.entries(ctx.loss).map(([k, h]) => [k, {x: h.x, y: h.y}])));
+  }
+
+  /**
+   * autosave saves the model in the browser if it has trained since it was
+   * last saved (or force), and says so in the Weights card; a failure (a full
+   * storage quota) is shown once, and training goes on.
+   */
+  async function autosave(opts) {
+    const r = await ctx.persist.save(opts);
+    if (!r) return;
+    if (r.error) {
+      $('saved-note').textContent = `Not saved in this browser: ${r.error}. Download the model to keep it.`;
+      $('saved-note').classList.add('warn');
+      if (r.first) ui.showError(`The model could not be saved in this browser (${r.error}); training goes on. Download it to keep it.`);
+      return;
+    }
+    $('saved-note').classList.remove('warn');
+    $('saved-note').textContent = `Saved in this browser at step ${ui.fmtInt(r.step)} (${new Date(r.at).toLocaleTimeString()}); a reload continues from there.`;
+    document.body.dataset.savedStep = String(r.step);
+  }
+
+  /**
+   * restoreSaved loads the model saved in this browser into the workers and
+   * shows it, with a note and a Start fresh button; it resolves to whether
+   * it did. A saved model that no longer loads is removed, and said so.
+   */
+  async function restoreSaved({revert = false, want = null} = {}) {
+    let rec;
+    try {
+      rec = await ctx.building(async () => {
+        await ctx.stopTraining();
+        const r = await ctx.request(0, 'restore', {want});
+        if (r === null || r.differs) throw Object.assign(new Error('nothing saved'), {none: true});
+        await ctx.pool.replicate('restore', () => ({want}), r);
+        await adoptImported(r, {clear: true});
+        return r;
+      });
+    } catch (e) {
+      if (e.none) return false;
+      if (e.fatal) throw e;
+      await ctx.persist.forget();
+      ui.showError(`The model saved in this browser could not be restored (${e.message}); it was removed.`);
+      return false;
+    }
+    ctx.persist.adopt(rec.step, rec.savedAt);
+    document.body.dataset.savedStep = String(rec.step);
+    document.body.dataset.restoredStep = String(rec.step);
+    $('restored-text').textContent = `${revert ? 'Reverted' : 'Restored'} to the model saved in this browser at step ${ui.fmtInt(rec.step)} (${new Date(rec.savedAt).toLocaleString()}).`;
+    $('restored').hidden = false;
+    $('saved-note').textContent = `Saved in this browser at step ${ui.fmtInt(rec.step)}.`;
+    return true;
+  }
+
+  /** onStartFresh forgets the saved model and builds a new one from the form's configuration. */
+  async function onStartFresh() {
+    $('restored').hidden = true;
+    await ctx.persist.forget();
+    delete document.body.dataset.savedStep;
+    $('saved-note').textContent = '';
+    await ctx.onReset();
+  }
+
+  async function onImport() {
+    const input = $('import');
+    const file = input.files && input.files[0];
+    input.value = ''; // the same file can be chosen again
+    if (!file) return;
+    if (!ctx.can('import')) {
+      ui.showError(`${file.name} was not imported: the page is ${ctx.state()}; choose it again when it is ready.`);
+      return;
+    }
+    let bytes;
+    try {
+      bytes = new Uint8Array(await file.arrayBuffer());
+    } catch (e) {
+      ui.showError(`Could not read ${file.name}: ${e.message}`);
+      return;
+    }
+    try {
+      await ctx.building(async () => {
+        await ctx.stopTraining();
+        await adoptImported(await importInto(bytes), {clear: true});
+      });
+      await autosave({force: true});
+    } catch (e) {
+      if (!e.fatal) ui.showError(`Import of ${file.name} failed: ${e.message}. The current model is unchanged.`);
+    }
+  }
+
+
+  return {onDownload, importInto, adoptImported, curvesJSON, autosave, restoreSaved, onStartFresh, onImport};
+}
