@@ -821,6 +821,22 @@ test('the latent space answers: hovering decodes, a drawn digit is encoded and m
         const drawn = Number(await p.evaluate(() => document.body.dataset.snapshots)) - snaps0;
         assert.ok(drawn >= steps, `slow motion: ${steps} steps, ${drawn} snapshots`);
         await p.uncheck('#slow-motion');
+        // Live hyperparameters: a new learning rate applies from the next step, the model kept.
+        const stepBefore = await readout('step', p);
+        await p.fill('#cfg-lr_recon', '0.0005');
+        await p.dispatchEvent('#config', 'input');
+        assert.equal(await p.isVisible('#apply-live'), true, 'a learning rate alone can be applied live');
+        await p.click('#apply-live');
+        await p.waitForFunction(() => /lr_recon changed at step/.test(document.getElementById('config-note').textContent), null, {timeout: 30_000});
+        const after = await p.evaluate(() => window.latentlab.model());
+        assert.equal(after.config.lr_recon, 0.0005);
+        assert.equal(await readout('step', p), stepBefore, 'the model trains on from where it was');
+        assert.equal(await p.isVisible('#apply-live'), false);
+        await p.fill('#cfg-latent', '3');
+        await p.dispatchEvent('#config', 'input');
+        assert.equal(await p.isVisible('#apply-live'), false, 'a new latent size needs Reset');
+        await p.fill('#cfg-latent', '2');
+        await p.dispatchEvent('#config', 'input');
       }
       console.log(`${preset}: hover, draw, ${caps.reconstructor ? 'no interpolation' : 'interpolation'}, grid (${gridded.bright} bright pixels)`);
       await p.screenshot({path: path.join(SHOTS, `explore-${preset}.png`)});

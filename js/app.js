@@ -51,7 +51,7 @@
 // is in. With ?autostart=1 the first training round runs before the first
 // snapshot.
 import * as ui from './ui.js';
-import {compileWasm, fetchData} from './assets.js';
+import {Loader} from './assets.js';
 import {Persistence} from './persist.js';
 import {createLatent} from './latent.js';
 import {createForm} from './form.js';
@@ -62,26 +62,18 @@ import {createStepper} from './stepper.js';
 import {createFiles} from './files.js';
 import {createSamples} from './samples.js';
 import {Trainer} from './trainer.js';
+import {createParallel, clamp, DEFAULT_WORKERS} from './parallel.js';
 import {span, workerSpans, reportTiming, timings} from './timing.js';
 
 const APP_T0 = performance.now(); // app.js starts running
 
 const LIVE_KEY = 'latentlab.liveViews';   // "0": no views drawn while training
-// More workers than cores only make the replicas take turns (and cost a
-// replica's memory each): the choice stops at the machine's core count.
-const MAX_WORKERS = Math.max(1, Math.min(8, navigator.hardwareConcurrency || 1));
 
 const params = new URLSearchParams(location.search);
 const forceNoShared = params.get('noshared') === '1';
 const sharedOK = !forceNoShared && typeof SharedArrayBuffer === 'function' && globalThis.crossOriginIsolated === true;
-const DEFAULT_WORKERS = Math.max(1, Math.min(navigator.hardwareConcurrency || 1, 4));
 const stepsParam = params.has('steps') ? Math.max(1, Math.floor(Number(params.get('steps'))) || 1) : null;
 
-// The Go core and MNIST, downloaded by the page (js/assets.js) for every worker:
-// promises of the WebAssembly.Module and of the four idx files. A failed one
-// is dropped so that Retry downloads it again; the data is kept for later
-// workers only when shared (without SharedArrayBuffer it is transferred to the one worker).
-const assets = {module: null, data: null};
 let defaults = null;         // config object from latentlab.defaults()
 let presets = {};            // name → config
 let kinds = {};              // kind name → {name, doc, nets, caps} from the Go core
@@ -103,9 +95,9 @@ const pool = new Pool({
   },
   onTiming: (i, list) => workerSpans(i, list),
   onDied: message => died(message),
-  onChange: () => showWorkerCount(),
+  onChange: () => parallel.show(),
 });
-pool.count = sharedOK ? clampWorkers(Number(params.get('workers')) || DEFAULT_WORKERS) : 1;
+pool.count = sharedOK ? clamp(Number(params.get('workers')) || DEFAULT_WORKERS) : 1;
 // The config form, the preset menu, the remembered config and the address (js/form.js).
 const form = createForm({
   core: () => ({defaults, presets, kinds, optionTable}),
@@ -127,6 +119,14 @@ const files = createFiles({
   can: control => machine.can(control), state,
 });
 
+// The Go core and MNIST, downloaded once and handed to the workers (js/assets.js).
+const loader = new Loader({pool, shared: sharedOK, span});
+// The Workers select and a change of the worker count (js/parallel.js).
+const parallel = createParallel({
+  current: () => ({model, defaults}), shared: sharedOK, forced: forceNoShared, pool,
+  get trainer() { return trainer; }, get files() { return files; }, form,
+  startWorkers, loadWorkers: () => loader.load(), buildModel, checkpoint, request, setState, died,
+});
 // The training loop (js/trainer.js).
 const trainer = new Trainer({
   current: () => ({model, loss}), snap: () => snap, state, setState, stepNow, ready: () => pool.workers.length > 0,
@@ -144,10 +144,6 @@ const samples = createSamples({model: () => model, request, exclusive, pool, vie
 async function checkpoint() {
   return (await requestActive('checkpoint', () => ({curves: files.curvesJSON()})))[0];
 }
-function clampWorkers(n) {
-  return Math.max(1, Math.min(MAX_WORKERS, Math.floor(n) || 1));
-}
-
 // ---- worker plumbing ------------------------------------------------------------
 
 /** startWorkers replaces the workers by k new ones (not yet loaded). */
@@ -156,15 +152,9 @@ function startWorkers(k) {
   pool.start(k);
 }
 
-/** request sends one request to worker i (js/pool.js). */
-function request(i, type, payload = {}, transfer = []) {
-  return pool.request(i, type, payload, transfer);
-}
-
-/** requestActive sends the same request to the workers training the model, in worker order. */
-function requestActive(type, payload = () => ({})) {
-  return pool.training(type, payload);
-}
+/** request sends one request to worker i; requestActive the same to the workers training the model (js/pool.js). */
+function request(i, type, payload = {}, transfer = []) { return pool.request(i, type, payload, transfer); }
+function requestActive(type, payload = () => ({})) { return pool.training(type, payload); }
 
 /** died reports a dead worker or Go program, stops all workers and offers a restart. */
 function died(message) {
@@ -182,66 +172,13 @@ function restartWorkers() {
   load();
 }
 
-/** fetchAssets starts the downloads that are not done or under way (see assets) and returns the promises. */
-function fetchAssets() {
-  if (!assets.module) {
-    const p = assets.module = compileWasm(span);
-    p.catch(() => { if (assets.module === p) assets.module = null; });
-  }
-  if (!assets.data) {
-    let last = 0;
-    const p = assets.data = fetchData({
-      shared: sharedOK,
-      span,
-      onProgress(files) {
-        const now = performance.now();
-        if (now - last < 100 && files.some(f => f.loaded < f.total)) return;
-        last = now;
-        showLoadProgress({phase: 'Downloading MNIST', files});
-      },
-    });
-    p.then(() => { $('loading-phase').textContent = 'Starting the Go core…'; }, () => { if (assets.data === p) assets.data = null; });
-  }
-  return {module: assets.module, data: assets.data};
-}
-
-/**
- * loadWorkers hands the Go core and MNIST to every worker as soon as each
- * arrives and resolves with worker 0's start result (js/pool.js).
- */
-async function loadWorkers() {
-  const {module, data} = fetchAssets();
-  const t0 = performance.now();
-  if (!sharedOK) data.then(() => { assets.data = null; }); // transferred: a later worker downloads it again
-  const r = await pool.load({module, data, shared: sharedOK});
-  span('page: workers have the Go core and MNIST', t0);
-  return r;
-}
-
-/** showWorkerCount shows how many workers there are and train the model, and says why only one does. */
-function showWorkerCount() {
-  const n = pool.count === 1 ? '1 worker' : pool.active < pool.count ? `${pool.active} of ${pool.count} workers` : `${pool.count} workers`;
-  $('workers-count').textContent = `(${n})`;
-  $('workers').value = String(pool.count);
-  document.body.dataset.workers = String(pool.count);
-  document.body.dataset.active = String(pool.active);
-  const note = $('workers-note');
-  if (!sharedOK) return; // the fallback note (setupWorkersSelect) stays
-  const one = model && pool.count > 1 && pool.active === 1;
-  note.hidden = !one;
-  const why = model && (model.config.batchnorm || model.config.dropout > 0)
-    ? 'its batch normalisation or dropout needs each batch whole'
-    : 'its training step cannot be split among workers';
-  note.textContent = one ? `one worker: a ${model.config.model} model trains in worker 1 alone (${why})` : '';
-}
-
 // ---- loading ------------------------------------------------------------------
 
 async function load() {
   setState('loading');
   ui.setBar('loading-progress', 0);
   try {
-    const r = await loadWorkers();
+    const r = await loader.load();
     defaults = r.defaults;
     presets = r.presets || {};
     kinds = Object.fromEntries((r.kinds || []).map(k => [k.name, k]));
@@ -281,16 +218,6 @@ async function load() {
   }
 }
 
-function showLoadProgress({phase, files}) {
-  const loaded = files.reduce((s, f) => s + f.loaded, 0);
-  const total = files.reduce((s, f) => s + f.total, 0);
-  const known = files.every(f => f.total > 0);
-  $('loading-phase').textContent = `${phase}…`;
-  ui.setBar('loading-progress', known ? loaded / total : 0);
-  $('loading-detail').textContent = known
-    ? `${ui.fmtBytes(loaded)} of ${ui.fmtBytes(total)} (4 files, gzipped)`
-    : `${ui.fmtBytes(loaded)}`;
-}
 
 // ---- the model --------------------------------------------------------------------
 
@@ -347,30 +274,17 @@ function adoptModel(r) {
   form.writeAddress(model.config);
   snap = null;
   latent.reset();
-  showWorkerCount();
+  parallel.show();
   views.layout();
   stepper.build();
 }
 
+/** clearReadouts forgets the loss curves and the figures shown (js/views.js clears the readouts). */
 function clearReadouts() {
   for (const key of Object.keys(loss)) delete loss[key];
   trainer.samplesPerSec = null;
   snap = null;
-  ui.setValue('step', '0', 0);
-  ui.setValue('epoch', '0', 0);
-  $('epoch-pct').textContent = '0 %';
-  ui.setBar('epoch-progress', 0);
-  ui.setValue('samples-per-sec', '–', null);
-  ui.setValue('recon-loss', '–', null);
-  ui.setValue('test-recon', '–', null);
-  ui.setValue('test-loss', '–', null);
-  $('test-loss').dataset.step = '';
-  $('test-loss-step').textContent = 'not evaluated';
-  $('metrics').replaceChildren();
-  $('metrics-caption').textContent = 'press Evaluate on test set';
-  $('score-text').hidden = true;
-  $('score-text').textContent = '';
-  views.scheduleDraw();
+  views.clear();
 }
 
 /** snapshotOptions are what the views ask of the next snapshot. */
@@ -482,6 +396,33 @@ async function onReset() {
 }
 
 /**
+ * onApplyLive changes the model's tunable fields (learning rates, schedule,
+ * Adam's β, momentum) to the form's as it trains on: every worker training
+ * it resumes its whole training state with them from the next step.
+ */
+async function onApplyLive() {
+  if (!machine.can('reset')) return;
+  let config;
+  try {
+    config = form.read();
+  } catch (e) {
+    ui.showError(`Bad configuration: ${e.message}`);
+    return;
+  }
+  try {
+    const r = await exclusive('retune', async () => (await requestActive('retune', () => ({config: JSON.stringify(config), curves: files.curvesJSON()})))[0]);
+    if (!r) return;
+    model.config = JSON.parse(r.config);
+    form.save(model.config);
+    form.writeAddress(model.config);
+    form.hints();
+    $('config-note').textContent = `${r.changed.join(', ')} changed at step ${ui.fmtInt(r.step)}`;
+  } catch (e) {
+    if (!e.fatal) ui.showError(`Could not apply the change: ${e.message}. The model trains on as it was.`);
+  }
+}
+
+/**
  * exclusive runs fn(step) with the training loop held after the round in
  * flight, so that fn sees one model; what, while it runs, names the task
  * (the buttons that need the model to themselves are disabled). It resolves
@@ -511,10 +452,7 @@ async function onEvaluate() {
   if (!machine.can('evaluate')) return;
   const back = state();
   setState('evaluating');
-  ui.setBar('eval-progress', 0);
-  $('eval-bar').hidden = false;
-  $('test-loss-step').textContent = 'evaluating…';
-  $('metrics-caption').textContent = 'evaluating on 10,000 test digits…';
+  views.evaluating(true);
   try {
     await exclusive('evaluate', async step => {
       const t0 = performance.now();
@@ -522,11 +460,10 @@ async function onEvaluate() {
       views.showMetrics(r, step, performance.now() - t0);
     });
   } catch (e) {
-    $('test-loss-step').textContent = 'not evaluated';
-    $('metrics-caption').textContent = 'not evaluated';
+    views.evaluating(false, true);
     if (!e.fatal) ui.showError(`Evaluation failed: ${e.message}`);
   } finally {
-    $('eval-bar').hidden = true;
+    views.evaluating(false);
     if (state() === 'evaluating') setState(back === 'training' && trainer.running ? 'training' : stepNow() > 0 ? 'paused' : 'ready');
   }
 }
@@ -556,62 +493,6 @@ async function runPhase(phase) {
     if (!e.fatal) died(`Step failed: ${e.message}`);
   }
   return losses;
-}
-
-/**
- * onWorkersChange restarts the workers with the chosen count and carries the
- * model over: its training checkpoint (the weights alone if it has none worth
- * keeping) goes from the old workers into the new ones, so that training
- * continues with its optimizer's moments, batch order and curves.
- */
-async function onWorkersChange() {
-  const k = clampWorkers(Number($('workers').value));
-  if (k === pool.count) return;
-  const wasTraining = trainer.running;
-  let bytes = null;
-  try {
-    await trainer.stop();
-    if (model) bytes = await checkpoint().then(r => r.bytes, e => {
-      if (e.fatal) throw e;
-      return request(0, 'export', {dtype: 'F32'}).then(r => r.bytes);
-    });
-  } catch (e) {
-    if (!e.fatal) ui.showError(`Could not keep the model: ${e.message}`);
-    return;
-  }
-  startWorkers(k);
-  setState('loading');
-  try {
-    await loadWorkers();
-    if (bytes) {
-      await files.adoptImported(await files.importInto(bytes), {clear: false});
-      trainer.samplesPerSec = null;
-      ui.setValue('samples-per-sec', '–', null);
-    } else {
-      await buildModel(form.readStored() || defaults);
-    }
-    if (wasTraining) trainer.start();
-  } catch (e) {
-    died(`Could not restart with ${k} workers: ${e.message}`);
-  }
-}
-
-/** setupWorkersSelect fills the Workers select and explains a one-worker fallback. */
-function setupWorkersSelect() {
-  const sel = $('workers');
-  const opts = [];
-  for (let k = 1; k <= MAX_WORKERS; k++) opts.push(new Option(k === DEFAULT_WORKERS ? `${k} (default)` : String(k), String(k)));
-  sel.replaceChildren(...opts);
-  sel.onchange = onWorkersChange;
-  const note = $('workers-note');
-  if (!sharedOK) {
-    sel.value = '1';
-    sel.title = 'Several workers need SharedArrayBuffer, which this page does not have';
-    note.hidden = false;
-    note.textContent = forceNoShared
-      ? 'one worker: SharedArrayBuffer turned off by ?noshared=1'
-      : 'one worker: this browser gives the page no SharedArrayBuffer (it needs cross-origin isolation)';
-  }
 }
 
 // ---- hooks for tests and benchmarks ---------------------------------------------------------
@@ -649,6 +530,7 @@ addEventListener('keydown', e => {
   if (!$('train').disabled) onTrain();
 });
 $('reset').onclick = onReset;
+$('apply-live').onclick = onApplyLive;
 $('evaluate').onclick = onEvaluate;
 $('download').onclick = files.onDownload;
 $('import').onchange = files.onImport;
@@ -708,8 +590,8 @@ const resized = new ResizeObserver(() => {
 });
 for (const id of ['latent-canvas', 'loss-canvas', 'rawpca-canvas', 'labels-canvas', 'clusters-canvas']) resized.observe($(id));
 span('page: navigation → app.js runs', 0, APP_T0);
-fetchAssets(); // the network first: the workers start meanwhile
-setupWorkersSelect();
+loader.fetch(); // the network first: the workers start meanwhile
+parallel.setup();
 setState('loading');
 views.scheduleDraw();
 startWorkers(pool.count);

@@ -7,6 +7,8 @@
 // idx header announces, shared by every worker when SharedArrayBuffer is
 // available (else one worker gets it transferred, without a copy).
 
+import * as ui from './ui.js';
+
 /** DATA_FILES are the MNIST idx files, in the order latentlab.setData takes them. */
 export const DATA_FILES = [
   'train-images-idx3-ubyte',
@@ -134,4 +136,64 @@ function idxSize(head, name) {
   size += headerBytes;
   if (size > MAX_IDX_BYTES) throw new Error(`${name}: its idx header announces ${size} bytes, more than ${MAX_IDX_BYTES}`);
   return size;
+}
+
+/**
+ * Loader fetches the Go core and MNIST once for the page's life and hands
+ * them to the workers of pool as soon as each arrives, showing the
+ * download's progress; shared says the idx buffers can be shared by every
+ * worker (SharedArrayBuffer), else worker 0 gets them transferred and a
+ * later set of workers downloads them again; span(name, t0) times phases.
+ */
+export class Loader {
+  constructor({pool, shared, span}) {
+    Object.assign(this, {pool, shared, span});
+    this.module = null;  // promise of the compiled Go core
+    this.data = null;    // promise of the four idx files
+  }
+
+  /** fetch starts the downloads that are not done or under way and returns the promises. */
+  fetch() {
+    if (!this.module) {
+      const p = this.module = compileWasm(this.span);
+      p.catch(() => { if (this.module === p) this.module = null; });
+    }
+    if (!this.data) {
+      let last = 0;
+      const p = this.data = fetchData({
+        shared: this.shared,
+        span: this.span,
+        onProgress(files) {
+          const now = performance.now();
+          if (now - last < 100 && files.some(f => f.loaded < f.total)) return;
+          last = now;
+          showLoadProgress('Downloading MNIST', files);
+        },
+      });
+      p.then(() => { document.getElementById('loading-phase').textContent = 'Starting the Go core…'; }, () => { if (this.data === p) this.data = null; });
+    }
+    return {module: this.module, data: this.data};
+  }
+
+  /** load hands the Go core and MNIST to every worker as each arrives and resolves with worker 0's start result (js/pool.js). */
+  async load() {
+    const {module, data} = this.fetch();
+    const t0 = performance.now();
+    if (!this.shared) data.then(() => { this.data = null; }); // transferred: a later worker downloads it again
+    const r = await this.pool.load({module, data, shared: this.shared});
+    this.span('page: workers have the Go core and MNIST', t0);
+    return r;
+  }
+}
+
+/** showLoadProgress shows the download's phase and how much of the files has come. */
+function showLoadProgress(phase, files) {
+  const loaded = files.reduce((s, f) => s + f.loaded, 0);
+  const total = files.reduce((s, f) => s + f.total, 0);
+  const known = files.every(f => f.total > 0);
+  document.getElementById('loading-phase').textContent = `${phase}…`;
+  ui.setBar('loading-progress', known ? loaded / total : 0);
+  document.getElementById('loading-detail').textContent = known
+    ? `${ui.fmtBytes(loaded)} of ${ui.fmtBytes(total)} (4 files, gzipped)`
+    : `${ui.fmtBytes(loaded)}`;
 }

@@ -223,9 +223,14 @@ export function createForm({core, model, onPreset}) {
     $('preset').title = kind ? `${$('preset').value}: ${kind.name}, ${kind.doc}. Press Reset to build it.` : 'Fill the form with a named configuration; press Reset to build it';
     const m = model();
     const dirty = !!m && !same(c, m.config);
+    // Only fields the model may change as it trains (model.Tunable): Apply
+    // changes them live, keeping the weights and the optimizers' state.
+    const differ = dirty ? Object.keys(core().defaults).filter(k => JSON.stringify(c[k]) !== JSON.stringify(m.config[k])) : [];
+    const live = differ.length > 0 && differ.every(k => (core().optionTable.find(o => o.key === k) || {}).tunable);
     const note = $('config-note');
-    note.textContent = dirty ? 'changed — press Reset to apply' : 'applies on Reset';
+    note.textContent = live ? 'changed — Apply keeps training with it, Reset starts afresh' : dirty ? 'changed — press Reset to apply' : 'applies on Reset';
     note.classList.toggle('dirty', dirty);
+    $('apply-live').hidden = !live;
   }
 
   /** readStoredConfig returns the remembered config if it is well formed, else null (and forgets it). */

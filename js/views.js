@@ -248,7 +248,43 @@ export function createViews({current, latent}) {
     for (const k of ['confidence', 'entropy', 'frechet']) text.dataset[k] = String(r[k]);
   }
 
+  /** clear empties the readouts of a new model: step, epoch, speed, losses, measures, score. */
+  function clear() {
+    ui.setValue('step', '0', 0);
+    ui.setValue('epoch', '0', 0);
+    $('epoch-pct').textContent = '0 %';
+    ui.setBar('epoch-progress', 0);
+    ui.setValue('samples-per-sec', '–', null);
+    ui.setValue('recon-loss', '–', null);
+    ui.setValue('test-recon', '–', null);
+    ui.setValue('test-loss', '–', null);
+    $('test-loss').dataset.step = '';
+    $('test-loss-step').textContent = 'not evaluated';
+    $('metrics').replaceChildren();
+    $('metrics-caption').textContent = 'press Evaluate on test set';
+    $('score-text').hidden = true;
+    $('score-text').textContent = '';
+    scheduleDraw();
+  }
+
+  /**
+   * evaluating shows an evaluation under way (its bar from 0, moved by the
+   * worker's progress) or, on, false, ended; failed says it gave nothing.
+   */
+  function evaluating(on, failed = false) {
+    $('eval-bar').hidden = !on;
+    if (on) {
+      ui.setBar('eval-progress', 0);
+      $('test-loss-step').textContent = 'evaluating…';
+      $('metrics-caption').textContent = 'evaluating on 10,000 test digits…';
+    } else if (failed) {
+      $('test-loss-step').textContent = 'not evaluated';
+      $('metrics-caption').textContent = 'not evaluated';
+    }
+  }
+
   return {
+    clear, evaluating,
     layout: layoutViews, snapshot: drawSnapshot, drawRawPCA, drawLabelGrid, drawClusters, scheduleDraw,
     showMetrics, showScore, testFigure, lossLabel,
   };

@@ -35,6 +35,8 @@
 //     save {curves} | restore {want}   the checkpoint into / out of the browser's store (js/store.js); replica 0
 //                                   writes, every replica reads → {step, savedAt} | {error}; import's result +
 //                                   savedAt, null (none saved) or {differs} (its config lacks want's values)
+//     retune {config, curves}       train on with config's tunable fields (learning rates ...) changed → init's
+//                                   result + changed; every replica is asked
 //     checkpoint {curves}           the whole training state (train.Session.Checkpoint) with the loss
 //                                   curves (JSON); every replica is asked, replica 0 returns {bytes, filename, step}
 //     export {dtype} | checksum
@@ -393,6 +395,8 @@ const handlers = {
   export({dtype}) { return call('exportWeights', dtype); },
   /** checkpoint: the training state with the page's curves; every replica is asked (they gather their optimizer parts), replica 0 returns the bytes. */
   checkpoint({curves}) { return call('checkpoint', curves); },
+  /** retune: the model trains on with the tunable fields of config changed (every replica is asked). */
+  retune({config, curves}) { return replaced(call('retune', config, curves)); },
   /** save: the checkpoint, as checkpoint, written to the browser's store by replica 0 → {step, savedAt} or {error}. */
   async save({curves}) {
     const r = call('checkpoint', curves);

@@ -380,6 +380,69 @@ func (b *bridge) importWeights(args []js.Value) (any, error) {
 // sharded model must call it, as for train: their optimizers' parts are
 // gathered; replicas other than 0 return no bytes. Weights that are not
 // finite are refused: there is nothing worth keeping.
+// retune(config, curves) → the model's info and changed, the fields that
+// changed: the model trains on from the next step with the fields of
+// config (JSON, over the model's own config) that model.Tunable lets
+// change (learning rates, their schedule, Adam's β, momentum), exactly as
+// latentlab train --resume with --lr-recon does: its whole training state
+// (with the page's loss curves, JSON) goes through a checkpoint that
+// resumes with the new config. Any other field that differs is refused,
+// naming it, and the model is kept. Every replica is asked (each gathers
+// its optimizer parts first, as for a checkpoint).
+func (b *bridge) retune(args []js.Value) (any, error) {
+	s, err := b.session()
+	if err != nil {
+		return nil, err
+	}
+	if len(args) != 2 || args[0].Type() != js.TypeString || args[1].Type() != js.TypeString {
+		return nil, errors.New("retune wants the config and the loss curves as JSON strings")
+	}
+	was := s.Model.Config()
+	asked, err := model.ParseConfigOver(was, []byte(args[0].String()))
+	if err != nil {
+		return nil, err
+	}
+	changed, err := model.Retune(was, asked)
+	if err != nil {
+		return nil, err
+	}
+	if len(changed) == 0 {
+		info := b.modelInfo()
+		info["changed"] = []any{}
+		return info, nil
+	}
+	curves, err := train.ParseCurves([]byte(args[1].String()))
+	if err != nil {
+		return nil, err
+	}
+	if b.sharded {
+		s.GatherState(b.shard)
+	}
+	s.Curves = curves
+	raw, err := s.Checkpoint()
+	if err != nil {
+		return nil, err
+	}
+	f, err := checkpoint.Decode(raw)
+	if err != nil {
+		return nil, err
+	}
+	s2, err := train.Resume(f, b.trainSet, b.testSet, func(model.Config) (model.Config, error) { return asked, nil })
+	if err != nil {
+		return nil, err
+	}
+	if err := b.useSession(s2); err != nil {
+		return nil, err
+	}
+	info := b.modelInfo()
+	names := make([]any, len(changed))
+	for i, k := range changed {
+		names[i] = k
+	}
+	info["changed"] = names
+	return info, nil
+}
+
 func (b *bridge) checkpoint(args []js.Value) (any, error) {
 	s, err := b.session()
 	if err != nil {

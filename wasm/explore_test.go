@@ -119,3 +119,47 @@ func TestExplore(t *testing.T) {
 		t.Errorf("GAN decodeAt: %q", e)
 	}
 }
+
+// TestRetune: a learning rate changes as the model trains on (the step and
+// the steps to come kept), a field the model cannot change is refused
+// naming it and the model kept, and an unchanged config changes nothing.
+func TestRetune(t *testing.T) {
+	b := loaded(t)
+	if _, e := call("init", b.init, small()); e != "" {
+		t.Fatal(e)
+	}
+	if _, e := call("train", b.train, 3, 1e6); e != "" {
+		t.Fatal(e)
+	}
+	kept := b.s.Model
+	if _, e := call("retune", b.retune, `{"latent": 3}`, `{}`); !strings.Contains(e, "latent") || b.s.Model != kept {
+		t.Errorf("retune of the latent: %q (model replaced: %v)", e, b.s.Model != kept)
+	}
+	if _, e := call("retune", b.retune, `{"lr_recon": -1}`, `{}`); !strings.Contains(e, "lr_recon") {
+		t.Errorf("retune to a negative rate: %q", e)
+	}
+	if _, e := call("retune", b.retune, `{"lr_recon": 5e-4}`); !strings.Contains(e, "retune wants") {
+		t.Errorf("retune without curves: %q", e)
+	}
+	r, e := call("retune", b.retune, `{"lr_recon": 0.001}`, `{}`)
+	if e != "" || r.Get("changed").Length() != 0 || b.s.Model != kept {
+		t.Fatalf("an unchanged config: %q, changed %v", e, r.Get("changed"))
+	}
+	r, e = call("retune", b.retune, `{"lr_recon": 5e-4, "lr_reg": 1e-4}`, `{"recon":{"x":[1,2,3],"y":[500,400,300]}}`)
+	if e != "" {
+		t.Fatal(e)
+	}
+	if got := r.Get("changed"); got.Length() != 2 || got.Index(0).String() != "lr_recon" || got.Index(1).String() != "lr_reg" {
+		t.Errorf("changed %v", got)
+	}
+	c := b.s.Model.Config()
+	if c.LRRecon != 5e-4 || c.LRReg != 1e-4 || b.s.Steps != 3 || r.Get("step").Int() != 3 {
+		t.Errorf("after retune: lr %v %v, step %d", c.LRRecon, c.LRReg, b.s.Steps)
+	}
+	if len(b.s.Curves) == 0 {
+		t.Error("the loss curves were not kept")
+	}
+	if _, e := call("train", b.train, 2, 1e6); e != "" || b.s.Steps != 5 {
+		t.Errorf("training on: %q, step %d", e, b.s.Steps)
+	}
+}

@@ -42,6 +42,7 @@ func main() {
 		"exportWeights": b.exportWeights,
 		"importWeights": b.importWeights,
 		"checkpoint":    b.checkpoint,
+		"retune":        b.retune,
 		"setShard":      b.setShard,
 	} {
 		api.Set(name, js.FuncOf(guard(name, f)))

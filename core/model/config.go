@@ -97,8 +97,12 @@ const (
 
 // ParseConfig reads a config from JSON. Fields it leaves out keep their
 // Defaults; unknown fields are an error, and so is an invalid result.
-func ParseConfig(b []byte) (Config, error) {
-	c := Defaults()
+func ParseConfig(b []byte) (Config, error) { return ParseConfigOver(Defaults(), b) }
+
+// ParseConfigOver reads a config from JSON as ParseConfig does, but fields
+// it leaves out keep base's values rather than the defaults.
+func ParseConfigOver(base Config, b []byte) (Config, error) {
+	c := base
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&c); err != nil {

@@ -23,6 +23,9 @@ type Option struct {
 	List    bool     `json:"list,omitempty"` // comma-separated positive integers
 	Text    bool     `json:"text,omitempty"` // free text (checked by Validate)
 	Example string   `json:"example,omitempty"`
+	// Tunable says a model may change the field as it trains on (Tunable:
+	// the page applies it live, the CLI on --resume); OptionsJSON sets it.
+	Tunable bool `json:"tunable,omitempty"`
 }
 
 // Choice is one allowed value of an Option.
@@ -107,7 +110,11 @@ func checkChoice(key, v string) error {
 
 // OptionsJSON is Options as JSON, for the page.
 func OptionsJSON() string {
-	b, err := json.Marshal(options)
+	out := slices.Clone(options)
+	for i := range out {
+		out[i].Tunable = slices.Contains(Tunable, out[i].Key)
+	}
+	b, err := json.Marshal(out)
 	if err != nil {
 		panic(err)
 	}
