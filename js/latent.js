@@ -173,10 +173,15 @@ export function createLatent({request, current, onPick}) {
     $('decode-caption').textContent = `(${r.x.toFixed(1)}, ${r.y.toFixed(1)})`;
   });
 
+  // A label generator's style, dragged over the plot: the label grid follows (one pick at a time, the latest next).
+  const askPick = latest(async p => onPick(await request('pick', p)));
+
   function onMove(ev) {
     if (!map || !current().snap) return;
     if (ev.pointerType === 'touch' && ev.type === 'pointermove' && !ev.buttons) return;
     askDecode(plotPoint(ev));
+    const {model} = current();
+    if (ev.buttons && model && model.caps.labelGenerator) askPick(plotPoint(ev));
   }
 
   async function onClick(ev) {

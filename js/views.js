@@ -82,7 +82,7 @@ export function createViews({current, latent}) {
     $('samples-caption').textContent = c.generator
       ? `${64} fixed draws from the prior, decoded`
       : c.sampler ? 'drawn pixel by pixel (the same random draws each time): press Draw, or pause' : '';
-    $('labels-caption').textContent = c.encoder ? 'one code decoded with each label · click the latent plot to pick it' : 'one code decoded with each label';
+    $('labels-caption').textContent = c.encoder ? 'one style decoded with each label · click or drag on the latent plot to pick it' : 'one code decoded with each label';
     const k = c.classes;
     $('clusters-caption').textContent = model.config.labels > 0
       ? `most probable test digits of each of the ${k} classes`
@@ -168,7 +168,7 @@ export function createViews({current, latent}) {
     const {model} = current();
     ui.drawTiles($('labels-canvas'), {pixels, count: 10, cols: 5, captions: Array.from({length: 10}, (_, d) => String(d))});
     if (pick && model.config.latent <= 2) {
-      $('labels-caption').textContent = `z = (${[...pick].slice(0, model.config.latent).map(v => v.toFixed(2)).join(', ')}) with each label · click the latent plot to pick z`;
+      $('labels-caption').textContent = `z = (${[...pick].slice(0, model.config.latent).map(v => v.toFixed(2)).join(', ')}) with each label · click or drag on the latent plot`;
     }
   }
 

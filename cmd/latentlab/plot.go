@@ -85,9 +85,14 @@ func plotRow(name string, r row, lines []map[string]any, out string) error {
 		p.Add(ref)
 		p.Legend.Add("the paper", ref)
 	}
-	p.Legend.Top = !r.percent
+	// Errors fall from the top: their legend goes top right, above them;
+	// a likelihood rises: its legend goes bottom left, below it.
 	if r.percent {
+		p.Legend.Top = true
 		p.Y.Min = 0
+		p.Y.Max *= 1.45
+	} else {
+		p.Legend.Left = true
 	}
 	p.Add(plotter.NewGrid())
 	return p.Save(6*vg.Inch, 3.6*vg.Inch, out)
