@@ -206,9 +206,10 @@ function info() {
  * sums bytes [lo, hi) of all slots, in replica order 0, 1, ... so that all
  * replicas get the same bits, into stage[lo, hi).
  *
- * gather(stage, n, lo, hi): stage[lo, hi) holds this replica's updated
- * part; it goes into the same range of the replica's own slot, and after
- * the barrier every other replica's part comes from that replica's slot
+ * gather(stage, n, lo, hi, bounds): stage[lo, hi) holds this replica's
+ * updated part; it goes into the same range of the replica's own slot, and
+ * after the barrier every other replica's part, bytes [bounds[k],
+ * bounds[k+1]) as the Go core splits them, comes from that replica's slot
  * into stage.
  *
  * The slots come in two sets, used by the parity of the call (reduce and
@@ -244,7 +245,7 @@ function reduce(stage, n, lo, hi) {
   spent.reduce += (t1 - t0) + (performance.now() - t2);
 }
 
-function gather(stage, n, lo, hi) {
+function gather(stage, n, lo, hi, bounds) {
   const r = reducer;
   if (!r) throw new Error('worker: the Go core asked to gather parameters, but the page gave no shared buffer');
   checkPart(r, n, lo, hi);
@@ -260,24 +261,17 @@ function gather(stage, n, lo, hi) {
   const t2 = performance.now();
   for (let k = 0; k < count; k++) {
     if (k === index) continue;
-    const [a, b] = part(n, k, count);
+    const a = bounds[k], b = bounds[k + 1];
     stage.set(new Uint8Array(r.sab, r.base + k * r.slotBytes + a, b - a), a);
   }
   spent.wait += t2 - t1;
   spent.reduce += (t1 - t0) + (performance.now() - t2);
 }
 
-/** part returns replica k's bytes [lo, hi) of n bytes of float32s, as model.Shard.Part splits them. */
-function part(n, k, count) {
-  const m = n / 4;
-  return [4 * Math.floor(m * k / count), 4 * Math.floor(m * (k + 1) / count)];
-}
-
-/** checkPart throws unless n bytes fit the slots and [lo, hi) is this replica's part of them. */
+/** checkPart throws unless n bytes fit the slots and [lo, hi) lies within them. */
 function checkPart(r, n, lo, hi) {
   if (n > r.slotBytes || n % 4 !== 0) throw new Error(`worker: ${n} bytes to sum do not fit slots of ${r.slotBytes}`);
-  const [a, b] = part(n, shard.index, shard.count);
-  if (lo !== a || hi !== b) throw new Error(`worker: the Go core's part [${lo}, ${hi}) of ${n} bytes is not replica ${shard.index}'s [${a}, ${b})`);
+  if (!(0 <= lo && lo <= hi && hi <= n)) throw new Error(`worker: the Go core's part [${lo}, ${hi}) is not within ${n} bytes`);
 }
 
 /** barrier returns once all count replicas have called it; it throws after BARRIER_TIMEOUT_MS or on an abort by the page. */

@@ -34,6 +34,7 @@ type bridge struct {
 	sharded bool                // the current model is a replica (false: it trains whole in this worker)
 	stage   js.Value            // Uint8Array through which gradients and parameters go to the replicas' reduce and gather
 	parts   map[[2]int]js.Value // stage.subarray(lo, hi) for each part used, made once a stage
+	bounds  map[int]js.Value    // n bytes → Int32Array of every replica's part's start in bytes, and n (gather)
 }
 
 func newBridge() *bridge { return &bridge{} }
@@ -525,8 +526,9 @@ func finite(v float64) any {
 // and must leave in stage[lo, hi) that part of its sum over all replicas,
 // summed in the same order by every replica; gather(stage, n, lo, hi)
 // receives this replica's part of the parameters in stage[lo, hi) and
-// must leave in stage[0, n) every replica's part (replica k's part of n/4
-// numbers m is [⌊m·k/count⌋, ⌊m·(k+1)/count⌋), model.Shard.Part). Replicas
+// must leave in stage[0, n) every replica's part, given as
+// gather(stage, n, lo, hi, bounds): replica k's part is bytes [bounds[k],
+// bounds[k+1]) (model.Shard.Part; the page restates no formula). Replicas
 // must run the same number of steps.
 func (b *bridge) setShard(args []js.Value) (any, error) {
 	if len(args) < 2 || args[0].Type() != js.TypeNumber || args[1].Type() != js.TypeNumber {
@@ -543,7 +545,7 @@ func (b *bridge) setShard(args []js.Value) (any, error) {
 			Index:  index,
 			Count:  count,
 			Reduce: func(g []float32, lo, hi int) { b.reduce(reduce, g, lo, hi) },
-			Gather: func(p []float32, lo, hi int) { b.gatherParts(gather, p, lo, hi) },
+			Gather: func(p []float32, lo, hi int) { b.gatherParts(gather, p, lo, hi, index, count) },
 		}
 		if err := sh.Check(model.MaxBatch); err != nil {
 			return nil, err
@@ -591,7 +593,7 @@ func (b *bridge) reduce(f js.Value, g []float32, lo, hi int) {
 
 // gatherParts hands this replica's part p[lo:hi] to the JS gather function
 // and takes back all of p, every replica's part.
-func (b *bridge) gatherParts(f js.Value, p []float32, lo, hi int) {
+func (b *bridge) gatherParts(f js.Value, p []float32, lo, hi, index, count int) {
 	if len(p) == 0 {
 		return
 	}
@@ -600,8 +602,28 @@ func (b *bridge) gatherParts(f js.Value, p []float32, lo, hi int) {
 	if lo < hi {
 		js.CopyBytesToJS(b.part(4*lo, 4*hi), raw[4*lo:4*hi])
 	}
-	f.Invoke(b.stage, len(raw), 4*lo, 4*hi)
+	f.Invoke(b.stage, len(raw), 4*lo, 4*hi, b.boundsFor(len(p), count))
 	js.CopyBytesToGo(raw, b.stage)
+}
+
+// boundsFor returns, as an Int32Array made once per size, the byte offset
+// at which each of count replicas' parts of n float32s starts, then 4n:
+// replica k's part is [bounds[k], bounds[k+1]) (model.Shard.Part).
+func (b *bridge) boundsFor(n, count int) js.Value {
+	if v, ok := b.bounds[n]; ok && v.Length() == count+1 {
+		return v
+	}
+	v := js.Global().Get("Int32Array").New(count + 1)
+	for k := range count {
+		lo, _ := (&model.Shard{Index: k, Count: count}).Part(n)
+		v.SetIndex(k, 4*lo)
+	}
+	v.SetIndex(count, 4*n)
+	if b.bounds == nil {
+		b.bounds = map[int]js.Value{}
+	}
+	b.bounds[n] = v
+	return v
 }
 
 // stageFor returns the stage, made anew if it is shorter than n bytes.
