@@ -33,7 +33,7 @@ export function createStepper({current, run, figure}) {
       const disc = /disc/.test(phase) && k > 1 && !model.caps.encoder;
       b.textContent = disc ? `${phase} (k=${k})` : phase;
       b.title = `Run only the "${phase}" phase of one training step on the next batch, then redraw`
-        + (disc ? `; it makes the discriminator's k = ${k} steps (Disc. steps; a new k applies on Reset)` : '');
+        + (disc ? `; it makes the discriminator's k = ${k} steps (Disc. steps; Apply changes k as it trains)` : '');
       b.dataset.phase = phase;
       b.onclick = () => once(phase);
       return b;

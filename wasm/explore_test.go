@@ -162,4 +162,20 @@ func TestRetune(t *testing.T) {
 	if _, e := call("train", b.train, 2, 1e6); e != "" || b.s.Steps != 5 {
 		t.Errorf("training on: %q, step %d", e, b.s.Steps)
 	}
+	// A GAN's discriminator steps change as it trains, too.
+	gan := model.Presets()["gan"]
+	gan.Encoder, gan.Discriminator, gan.Batch = []int{8}, []int{4}, 20
+	if _, e := call("init", b.init, gan.JSON()); e != "" {
+		t.Fatal(e)
+	}
+	if _, e := call("train", b.train, 2, 1e6); e != "" {
+		t.Fatal(e)
+	}
+	r, e = call("retune", b.retune, `{"disc_steps": 2}`, `{}`)
+	if e != "" || r.Get("changed").Length() != 1 || b.s.Model.Config().DiscSteps != 2 {
+		t.Fatalf("GAN retune of disc_steps: %q, config %+v", e, b.s.Model.Config().DiscSteps)
+	}
+	if _, e := call("train", b.train, 2, 1e6); e != "" || b.s.Steps != 4 {
+		t.Errorf("the GAN training on with 2 discriminator steps: %q, step %d", e, b.s.Steps)
+	}
 }

@@ -252,8 +252,9 @@ func (c Config) LR() (recon, reg float32) {
 
 // Tunable lists the config fields a training may change as it continues
 // from a file: how it steps, not what the model is, what its state holds
-// or how its batches are drawn.
-var Tunable = []string{"lr_recon", "lr_reg", "lr_schedule", "beta1", "beta2", "momentum"}
+// or how its batches are drawn (a GAN's discriminator steps split each
+// batch's rows among them, and draw the same batches).
+var Tunable = []string{"lr_recon", "lr_reg", "lr_schedule", "beta1", "beta2", "momentum", "disc_steps"}
 
 func validSchedule(s string) bool {
 	_, err := ParseSchedule(s)
