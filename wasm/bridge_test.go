@@ -233,3 +233,22 @@ func TestCheckpointResumes(t *testing.T) {
 		t.Errorf("weights alone: curves %v, error %q", r.Get("curves"), e)
 	}
 }
+
+// TestPlainErrors: the Go core's package prefixes do not reach the page.
+func TestPlainErrors(t *testing.T) {
+	b := loaded(t)
+	_, e := call("init", b.init, `{"latent": -3}`)
+	if e != "config: latent size -3 is outside 1..1024" {
+		t.Errorf("init with a negative latent: %q", e)
+	}
+	for in, want := range map[string]string{
+		"model: config: unknown model \"x\"": "config: unknown model \"x\"",
+		"checkpoint: header: truncated":      "header: truncated",
+		"model: ":                            "model: ",
+		"a bare message":                     "a bare message",
+	} {
+		if got := plain(in); got != want {
+			t.Errorf("plain(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -12,6 +12,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 	"syscall/js"
 )
 
@@ -68,5 +69,24 @@ func guard(name string, f func(args []js.Value) (any, error)) func(js.Value, []j
 }
 
 func errorValue(err error) any {
-	return js.ValueOf(map[string]any{"error": err.Error()})
+	return js.ValueOf(map[string]any{"error": plain(err.Error())})
+}
+
+// goPrefixes are the "package: " prefixes the Go core's errors begin with
+// (for a developer, and the CLI's stderr); a visitor reads the rest.
+var goPrefixes = []string{"model: ", "train: ", "checkpoint: ", "data: ", "nn: ", "score: ", "prior: ", "project: "}
+
+// plain returns message without its leading package prefixes:
+// "model: config: latent size 0 is outside 1..1024" reads "config: latent
+// size 0 is outside 1..1024" (the page puts it in a sentence of its own).
+func plain(message string) string {
+	for trimmed := true; trimmed; {
+		trimmed = false
+		for _, p := range goPrefixes {
+			if rest, ok := strings.CutPrefix(message, p); ok && rest != "" {
+				message, trimmed = rest, true
+			}
+		}
+	}
+	return message
 }
