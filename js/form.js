@@ -28,6 +28,8 @@ export function createForm({core, model, onPreset}) {
   // The kinds whose encoder the posterior field chooses (the autoencoders
   // with a prior on their codes); capabilities cannot tell them from a GAN's.
   const POSTERIOR_KINDS = ['aae', 'ae', 'vae', 'supervised', 'semisupervised', 'cluster'];
+  // The kinds whose encoder can read its digits with noise (Config.InputNoise).
+  const INPUT_NOISE_KINDS = ['aae', 'ae'];
   // The kind that weighs an adversarial loss beside reconstruction (a BiGAN
   // has the same capabilities but no such weight).
   const ADV_WEIGHT_KINDS = ['aegan'];
@@ -43,6 +45,7 @@ export function createForm({core, model, onPreset}) {
     prior_std: {show: k => cap(k, 'generator')},
     posterior: {show: k => !k || POSTERIOR_KINDS.includes(k.name)},
     noise: {show: (k, c) => (!k || POSTERIOR_KINDS.includes(k.name)) && c.posterior === 'universal'},
+    input_noise: {show: k => !k || INPUT_NOISE_KINDS.includes(k.name)},
     classes: {show: k => cap(k, 'classifier')},
     dropout: {show: k => !cap(k, 'sampler') || cap(k, 'generator')},
     batchnorm: {show: k => !cap(k, 'sampler') || cap(k, 'generator')},

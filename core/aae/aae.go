@@ -113,6 +113,7 @@ type Model struct {
 	prior    *prior.Prior
 	noise    *rand.Rand // prior samples drawn during training
 	encNoise *rand.Rand // ε of a Gaussian posterior, η of a universal one
+	inNoise  *rand.Rand // the encoder's input noise (Config.InputNoise > 0); nil without
 
 	shard *model.Shard // nil unless a data-parallel replica
 	share float32      // this replica's fraction of each batch (1 unsharded)
@@ -130,10 +131,12 @@ type Model struct {
 	epsRow []float32 // the ε of its rows (Gaussian posterior)
 	fake   []float32 // the discriminator's input for its codes
 
-	xin   []float32 // (batch, Pixels+noise) [x, η], universal posterior
-	noisy []float32 // (batch, noise or Latent) η or ε of the whole batch
-	code  []float32 // (batch, Latent) z = μ + σ·ε, or μ in evaluation
-	dout  []float32 // (batch, 2·Latent) ∂L/∂[μ, log σ²]
+	xin    []float32 // (batch, Pixels+noise) [x, η], universal posterior
+	noisy  []float32 // (batch, noise or Latent) η or ε of the whole batch
+	xNoise []float32 // (batch, Pixels) the input noise of the whole batch (InputNoise > 0)
+	xn     []float32 // (batch, Pixels) x plus its input noise, what the encoder reads in training
+	code   []float32 // (batch, Latent) z = μ + σ·ε, or μ in evaluation
+	dout   []float32 // (batch, 2·Latent) ∂L/∂[μ, log σ²]
 
 	inPrior, inFake []float32 // (batch, Latent+LabelSlots) [z, label] with labels
 	dz              []float32 // (batch, Latent) ∂L/∂z out of the discriminator's input gradient
@@ -160,6 +163,11 @@ func New(c model.Config) *Model {
 	m.Dec = m.MLP(c, "decoder", nn.Identity)
 	m.noise = m.Rand("noise", c, 1)
 	m.encNoise = m.Rand("posterior", c, 4)
+	if c.InputNoise > 0 {
+		m.inNoise = m.Rand("input", c, 7)
+		m.xNoise = make([]float32, c.Batch*model.Pixels)
+		m.xn = make([]float32, c.Batch*model.Pixels)
+	}
 	init := model.NewRand(c, 0)
 	m.Enc.Init(init)
 	m.Dec.Init(init)
@@ -290,8 +298,12 @@ func (m *Model) update(o optim.Optimizer, net *nn.MLP) {
 }
 
 // drawEncoderNoise draws the encoder's noise (ε or η) for a whole batch of
-// batchN rows; it draws nothing for a deterministic encoder.
+// batchN rows, and its input noise (Config.InputNoise) when it has one; it
+// draws nothing for a deterministic encoder without input noise.
 func (m *Model) drawEncoderNoise(batchN int) {
+	if m.inNoise != nil {
+		prior.Gaussian(m.xNoise, batchN, model.Pixels, m.cfg.InputNoise, m.inNoise)
+	}
 	if m.noisy == nil {
 		return
 	}
@@ -307,8 +319,17 @@ func (m *Model) drawEncoderNoise(batchN int) {
 // Latent), kept until the next encodeTrain.
 func (m *Model) encodeTrain(x []float32, n, lo int) []float32 {
 	in := x
+	if m.inNoise != nil {
+		// A denoising autoencoder: the encoder reads x with Gaussian
+		// noise, the reconstruction's target stays x.
+		xn, noise := m.xn[:n*model.Pixels], m.xNoise[lo*model.Pixels:(lo+n)*model.Pixels]
+		for i, v := range x[:n*model.Pixels] {
+			xn[i] = v + noise[i]
+		}
+		in = xn
+	}
 	if m.eta > 0 {
-		in = m.withNoise(x, m.noisy[lo*m.eta:(lo+n)*m.eta], n)
+		in = m.withNoise(in, m.noisy[lo*m.eta:(lo+n)*m.eta], n)
 	}
 	m.encOut = m.Enc.Forward(in, n)
 	if !m.gaussian {

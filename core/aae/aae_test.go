@@ -33,6 +33,7 @@ var variants = []struct {
 	{"mixture-labels", func(c *model.Config) { c.Prior, c.Labels = "mixture", 500 }},
 	{"swissroll-labels-gaussian", func(c *model.Config) { c.Prior, c.Labels, c.Posterior = "swissroll", 500, "gaussian" }},
 	{"uniform-universal-latent3", func(c *model.Config) { c.Prior, c.Posterior, c.Noise, c.Latent = "uniform", "universal", 5, 3 }},
+	{"input-noise-universal", func(c *model.Config) { c.InputNoise, c.Posterior, c.Noise = 0.3, "universal", 2 }},
 	{"mixture-labels-universal-latent4", func(c *model.Config) {
 		c.Prior, c.Labels, c.Posterior, c.Noise, c.Latent = "mixture", 500, "universal", 2, 4
 	}},

@@ -30,6 +30,7 @@ type Config struct {
 	Valid         int     `json:"valid"`         // the last training digits held out, never trained on, for validation (0: none)
 	Classes       int     `json:"classes"`       // categories of a classifying model (10 digits; K clusters)
 	Dropout       float64 `json:"dropout"`       // dropout rate after each hidden activation (0: off)
+	InputNoise    float64 `json:"input_noise"`   // σ of Gaussian noise on an AAE encoder's input in training (0: off)
 	BatchNorm     bool    `json:"batchnorm"`     // batch normalisation before each hidden activation
 	GANLoss       string  `json:"gan_loss"`      // generator loss: minimax, nonsaturating, ml or lsgan
 	DiscSteps     int     `json:"disc_steps"`    // discriminator steps per generator step
@@ -189,6 +190,10 @@ func (c Config) Validate() error {
 		return bad("classes %d is outside 2..256", c.Classes)
 	case !(c.Dropout >= 0 && c.Dropout < 1):
 		return bad("dropout %v must be in [0, 1)", c.Dropout)
+	case !(c.InputNoise >= 0 && c.InputNoise <= 10):
+		return bad("input_noise %v must be in [0, 10]", c.InputNoise)
+	case c.InputNoise > 0 && c.Model != "aae" && c.Model != "ae":
+		return bad("input_noise is for the aae and ae kinds (the encoder of %q reads its digits as they are)", c.Model)
 	case c.DiscSteps < 1 || c.DiscSteps > 100:
 		return bad("disc_steps %d is outside 1..100", c.DiscSteps)
 	case !(c.AdvWeight >= 0 && c.AdvWeight <= 1000):
