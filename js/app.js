@@ -379,15 +379,19 @@ async function onPresetChosen(name) {
   await onReset();
 }
 
-async function onReset() {
-  if (!machine.can('reset')) return;
-  let config;
+/** formConfig returns the form's config, or null after saying what is wrong with it. */
+function formConfig() {
   try {
-    config = form.read();
+    return form.read();
   } catch (e) {
     ui.showError(`Bad configuration: ${e.message}`);
-    return;
+    return null;
   }
+}
+
+async function onReset() {
+  const config = machine.can('reset') && formConfig();
+  if (!config) return;
   try {
     await buildModel(config);
   } catch (e) {
@@ -401,14 +405,8 @@ async function onReset() {
  * it resumes its whole training state with them from the next step.
  */
 async function onApplyLive() {
-  if (!machine.can('reset')) return;
-  let config;
-  try {
-    config = form.read();
-  } catch (e) {
-    ui.showError(`Bad configuration: ${e.message}`);
-    return;
-  }
+  const config = machine.can('reset') && formConfig();
+  if (!config) return;
   try {
     const r = await exclusive('retune', async () => (await requestActive('retune', () => ({config: JSON.stringify(config), curves: files.curvesJSON()})))[0]);
     if (!r) return;

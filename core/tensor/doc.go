@@ -15,7 +15,8 @@
 //
 //   - built with GOEXPERIMENT=simd, vector kernels through simd/archsimd:
 //     in wasm 128-bit v128 tiles (simd_wasm.go); on amd64 with AVX2 and
-//     FMA 256-bit tiles (simd_amd64.go);
+//     FMA 256-bit tiles (simd_amd64.go), with AVX-512 512-bit ones
+//     (simd_avx512_amd64.go) whose bits are the AVX2 tiles';
 //   - on amd64 otherwise, gonum's SSE assembly (kernels_amd64.go);
 //   - elsewhere the pure-Go register tiles of matmul.go, which skip the
 //     zeros a ReLU leaves in the gradients.

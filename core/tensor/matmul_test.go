@@ -184,3 +184,36 @@ func TestSplitIsExact(t *testing.T) {
 		}
 	}
 }
+
+// TestAVX512SameBits: on a CPU with AVX-512, its kernels give the AVX2
+// kernels' bits on every shape (each element the same chain of fused
+// multiply-adds), so a run's numbers do not depend on which of the two a
+// CPU has. It is skipped where the build or the CPU has not both.
+func TestAVX512SameBits(t *testing.T) {
+	wide, ok1 := kernelSets["avx512"]
+	narrow, ok2 := kernelSets["avx2"]
+	if !ok1 || !ok2 {
+		t.Skipf("kernel sets %v: no AVX-512 here", slices.Sorted(maps.Keys(kernelSets)))
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, sh := range [][3]int{{100, 784, 1000}, {4, 33, 65}, {5, 31, 17}, {3, 1001, 7}, {7, 3, 1001}, {100, 2, 256}, {9, 47, 95}, {50, 1000, 1000}} {
+		n, in, out := sh[0], sh[1], sh[2]
+		for _, p := range products {
+			dn, an, bn := p.sizes(n, in, out)
+			a, b := randSlice(r, an, 0.3), randSlice(r, bn, 0)
+			rows := n
+			if p.kind == DyTX {
+				rows = out
+			}
+			got, want := randSlice(r, dn, 0), make([]float32, dn)
+			copy(want, got)
+			wide[p.kind](got, a, b, n, in, out, 0, rows)
+			narrow[p.kind](want, a, b, n, in, out, 0, rows)
+			for i := range got {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("%s %v: element %d is %v with AVX-512, %v with AVX2", p.name, sh, i, got[i], want[i])
+				}
+			}
+		}
+	}
+}

@@ -162,8 +162,13 @@ func mulDyW8(dx, dy, w []float32, _, in, out, i0, i1 int) {
 // every tile of rows. Every element is c plus a chain of fused
 // multiply-adds in the order of j, whatever tile computes it.
 func rowsAcc8(c, a []float32, ars, acs int, b []float32, kk, in, rows int) {
+	rowsAcc8Cols(c, a, ars, acs, b, kk, in, rows, 0)
+}
+
+// rowsAcc8Cols is rowsAcc8 on columns [col, in) only (the AVX-512 kernels
+// leave it the columns their 32-wide strips do not cover).
+func rowsAcc8Cols(c, a []float32, ars, acs int, b []float32, kk, in, rows, col int) {
 	pc, pa, pb := unsafe.Pointer(&c[0]), unsafe.Pointer(&a[0]), unsafe.Pointer(&b[0])
-	col := 0
 	for ; col+16 <= in; col += 16 {
 		r := 0
 		for ; r+4 <= rows; r += 4 {
