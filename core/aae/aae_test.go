@@ -8,7 +8,6 @@ import (
 	"latentlab/core/aae"
 	"latentlab/core/model"
 	"latentlab/core/modeltest"
-	"latentlab/core/train"
 )
 
 func small(kind string) model.Config {
@@ -54,12 +53,7 @@ func TestFileRoundTrip(t *testing.T) {
 	tr, te := modeltest.Subset(t)
 	for i, v := range variants {
 		c := variant(i)
-		s := modeltest.Session(t, c, tr, te)
-		for range 5 {
-			s.Step()
-		}
-		m := modeltest.RoundTrip(t, s)
-		s2, _ := train.New(m, tr, te, s.Steps)
+		s, s2 := modeltest.Reloaded(t, c, tr, te, 5)
 		if a, b := s.MeanTestLoss(), s2.MeanTestLoss(); a != b {
 			t.Fatalf("%s: test loss %v before saving, %v after loading", v.name, a, b)
 		}
@@ -75,7 +69,7 @@ func TestFileRoundTrip(t *testing.T) {
 			"decoder.0.weight": {32, c.Latent}, "decoder.4.weight": {784, 64},
 			"discriminator.0.weight": {32, disc}, "discriminator.4.weight": {1, 32},
 		}
-		t.Run(v.name, func(t *testing.T) { modeltest.Shapes(t, m, want) })
+		t.Run(v.name, func(t *testing.T) { modeltest.Shapes(t, s2.Model, want) })
 	}
 }
 

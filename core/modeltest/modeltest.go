@@ -144,6 +144,22 @@ func NoAllocs(t *testing.T, c model.Config, tr, te *data.Set) {
 	}
 }
 
+// Reloaded trains a fresh session of c for steps steps on tr and te, then
+// reads its model back from its file (RoundTrip): it returns the session
+// and a session of the model read back, at the same step.
+func Reloaded(t *testing.T, c model.Config, tr, te *data.Set, steps int) (s, back *train.Session) {
+	t.Helper()
+	s = Session(t, c, tr, te)
+	for range steps {
+		s.Step()
+	}
+	back, err := train.New(RoundTrip(t, s), tr, te, s.Steps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, back
+}
+
 // RoundTrip writes s's model to an F32 file and reads it back: the same
 // config, step count, tensor names and shapes, and test metrics. It
 // returns the model read back, for a kind's own checks of its tensors.

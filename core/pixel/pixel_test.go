@@ -413,11 +413,8 @@ func TestUntrainedNLL(t *testing.T) {
 func TestFileRoundTrip(t *testing.T) {
 	tr, te := modeltest.Subset(t)
 	c := small()
-	s := modeltest.Session(t, c, tr, te)
-	for range 5 {
-		s.Step()
-	}
-	m2 := modeltest.RoundTrip(t, s)
+	s, back := modeltest.Reloaded(t, c, tr, te, 5)
+	m2 := back.Model
 	x := testDigits(t, c.Batch)
 	if a, b := s.Model.(model.Density).NLL(x, c.Batch), m2.(model.Density).NLL(x, c.Batch); a != b {
 		t.Fatalf("NLL %v before saving, %v after loading", a, b)

@@ -29,11 +29,8 @@ func small() model.Config {
 func TestFileRoundTrip(t *testing.T) {
 	tr, te := modeltest.Subset(t)
 	c := small()
-	s := modeltest.Session(t, c, tr, te)
-	for range 5 {
-		s.Step()
-	}
-	m := modeltest.RoundTrip(t, s)
+	s, back := modeltest.Reloaded(t, c, tr, te, 5)
+	m := back.Model
 	e1 := s.Model.(model.Evaluator).Evaluate(tr, te)
 	e2 := m.(model.Evaluator).Evaluate(tr, te)
 	if fmt.Sprint(e1) != fmt.Sprint(e2) {

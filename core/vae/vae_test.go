@@ -31,17 +31,12 @@ func small() model.Config {
 func TestFileRoundTrip(t *testing.T) {
 	tr, te := modeltest.Subset(t)
 	c := small()
-	s := modeltest.Session(t, c, tr, te)
-	for range 5 {
-		s.Step()
-	}
-	m := modeltest.RoundTrip(t, s)
-	s2, _ := train.New(m, tr, te, s.Steps)
+	s, s2 := modeltest.Reloaded(t, c, tr, te, 5)
 	if a, b := s.MeanTestLoss(), s2.MeanTestLoss(); a != b {
 		t.Fatalf("test loss %v before saving, %v after loading", a, b)
 	}
 	e1 := s.Model.(model.Evaluator).Evaluate(tr, te)
-	e2 := m.(model.Evaluator).Evaluate(tr, te)
+	e2 := s2.Model.(model.Evaluator).Evaluate(tr, te)
 	if fmt.Sprint(e1) != fmt.Sprint(e2) {
 		t.Fatalf("evaluation %v before saving, %v after loading", e1, e2)
 	}
@@ -49,8 +44,8 @@ func TestFileRoundTrip(t *testing.T) {
 		"encoder.0.weight": {64, 784}, "encoder.2.weight": {32, 64}, "encoder.4.weight": {6, 32}, "encoder.4.bias": {6},
 		"decoder.0.weight": {32, 3}, "decoder.4.weight": {784, 64}, "decoder.4.bias": {784},
 	}
-	modeltest.Shapes(t, m, want)
-	for _, ts := range m.Tensors() {
+	modeltest.Shapes(t, s2.Model, want)
+	for _, ts := range s2.Model.Tensors() {
 		if strings.HasPrefix(ts.Name, "discriminator") {
 			t.Errorf("a VAE with tensor %s", ts.Name)
 		}
