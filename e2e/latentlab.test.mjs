@@ -191,6 +191,12 @@ test('Latent Lab in the browser', async t => {
     const step = await readout('step');
     assert.ok(testLoss > 0 && testLoss < 0.8 * UNTRAINED_NATS, `test loss ${testLoss}`);
     assert.equal(Number(await page.getAttribute('#test-loss', 'data-step')), step, 'the evaluation is labelled with its step');
+    // A generator's evaluation carries the paper's Parzen-window log-likelihood.
+    const parzen = Number(await page.getAttribute('#metrics dd[data-key="parzen_ll"]', 'data-value'));
+    const sigma = Number(await page.getAttribute('#metrics dd[data-key="parzen_sigma"]', 'data-value'));
+    assert.ok(Number.isFinite(parzen) && parzen > -2000 && parzen < 1000, `Parzen log-likelihood ${parzen}`);
+    assert.ok(sigma >= 0.1 && sigma <= 1, `Parzen σ ${sigma}`);
+    assert.doesNotMatch(await page.textContent('#metrics'), /parzen_/, 'the measures are named in words');
     console.log(`full test recon at step ${step}: ${testLoss} nats`);
     await page.mouse.move(0, 0); // no hover highlight in the picture
     await page.screenshot({path: path.join(OUT, 'page.png')});

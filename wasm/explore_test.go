@@ -3,6 +3,7 @@
 package main
 
 import (
+	"slices"
 	"strings"
 	"syscall/js"
 	"testing"
@@ -177,5 +178,43 @@ func TestRetune(t *testing.T) {
 	}
 	if _, e := call("train", b.train, 2, 1e6); e != "" || b.s.Steps != 4 {
 		t.Errorf("the GAN training on with 2 discriminator steps: %q, step %d", e, b.s.Steps)
+	}
+}
+
+// TestMetricsParzen: a generator's evaluation carries its Parzen-window
+// log-likelihood, with progress rising to 1; a classifier's does not.
+func TestMetricsParzen(t *testing.T) {
+	b := loaded(t)
+	if _, e := call("init", b.init, small()); e != "" {
+		t.Fatal(e)
+	}
+	var seen []float64
+	progress := js.FuncOf(func(_ js.Value, args []js.Value) any {
+		seen = append(seen, args[0].Float())
+		return nil
+	})
+	defer progress.Release()
+	r, e := call("metrics", b.metrics, progress)
+	if e != "" {
+		t.Fatal(e)
+	}
+	m := r.Get("metrics")
+	for _, k := range []string{"parzen_ll", "parzen_se", "parzen_sigma", "parzen_valid_ll", "test_recon"} {
+		if m.Get(k).Type() != js.TypeNumber {
+			t.Errorf("metrics has no number %s: %v", k, m.Get(k))
+		}
+	}
+	// The measures, then the Parzen window's blocks of digits.
+	if len(seen) < 3 || seen[len(seen)-1] < 0.99 || !slices.IsSorted(seen) {
+		t.Errorf("progress %v", seen)
+	}
+	cl := model.Presets()["classifier"]
+	cl.Encoder, cl.Batch, cl.Labels = []int{8}, 20, 120
+	if _, e := call("init", b.init, cl.JSON()); e != "" {
+		t.Fatal(e)
+	}
+	r, e = call("metrics", b.metrics)
+	if e != "" || !r.Get("metrics").Get("parzen_ll").IsUndefined() {
+		t.Errorf("a classifier's metrics: %q, parzen_ll %v", e, r.Get("metrics").Get("parzen_ll"))
 	}
 }

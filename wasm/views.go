@@ -13,6 +13,7 @@ import (
 
 	"latentlab/core/model"
 	"latentlab/core/project"
+	"latentlab/core/score"
 	"latentlab/core/train"
 )
 
@@ -497,8 +498,10 @@ func (b *bridge) sampleRows(args []js.Value) (any, error) {
 }
 
 // metrics(progress?) → train.Session.Metrics over the whole test set, by
-// name (null for a value that is not finite); progress, a function, is
-// called with the fraction done at every whole percent.
+// name (null for a value that is not finite), and for a model.Generator
+// its Parzen-window log-likelihood (parzen_ll ± parzen_se, parzen_sigma,
+// parzen_valid_ll; core/score); progress, a function, is called with the
+// fraction done at every whole percent.
 func (b *bridge) metrics(args []js.Value) (any, error) {
 	s, err := b.session()
 	if err != nil {
@@ -515,9 +518,48 @@ func (b *bridge) metrics(args []js.Value) (any, error) {
 			}
 		}
 	}
+	// A Generator's evaluation is mostly its Parzen window: the other
+	// measures take the first quarter of the bar.
+	_, gen := s.Model.(model.Generator)
+	part := func(lo, hi float64) func(float64) {
+		if progress == nil {
+			return nil
+		}
+		return func(f float64) { progress(lo + (hi-lo)*f) }
+	}
+	first := part(0, 1)
+	if gen {
+		first = part(0, 0.25)
+	}
 	out := map[string]any{}
-	for k, v := range s.MetricsProgress(progress) {
+	for k, v := range s.MetricsProgress(first) {
 		out[k] = finite(v)
+	}
+	if gen {
+		// The paper's likelihood protocol (latentlab eval --parzen):
+		// σ chosen on the digits the model held out, else the last 1000
+		// training digits.
+		vlo := max(0, s.Train.N-parzenValid)
+		if s.Valid != nil {
+			vlo = s.Train.N - s.Valid.N
+		}
+		rest := part(0.25, 1)
+		r, err := score.ParzenOf(s.Model, parzenSamples, s.Train, vlo, s.Train.N, s.Test, func(done, total int) {
+			if rest != nil {
+				rest(float64(done) / float64(total))
+			}
+		})
+		if err != nil {
+			return nil, err
+		}
+		out["parzen_ll"], out["parzen_se"], out["parzen_sigma"], out["parzen_valid_ll"] = finite(r.Test), finite(r.TestSE), r.Sigma, finite(r.Valid)
 	}
 	return map[string]any{"metrics": out, "step": s.Steps, "n": s.Test.N}, nil
 }
+
+// The Parzen window of the page's Evaluate: the protocol's 10,000 samples,
+// σ chosen on 1,000 digits when the model held none out.
+const (
+	parzenSamples = 10000
+	parzenValid   = 1000
+)

@@ -87,23 +87,8 @@ func parzenScores(s *train.Session, n, nvalid int, stderr io.Writer) (map[string
 		return nil, fmt.Errorf("--parzen-valid %d: want 1 to the %d training digits", nvalid, trainSet.N)
 	}
 	start := time.Now()
-	samples := make([]float32, n*model.Pixels)
-	if err := score.Sample(samples, m, n, score.Rand(m.Config())); err != nil {
-		return nil, err
-	}
-	digits := func(s *data.Set, lo, hi int) []float32 {
-		idx := make([]int, hi-lo)
-		for i := range idx {
-			idx[i] = lo + i
-		}
-		x := make([]float32, len(idx)*model.Pixels)
-		s.Fill(x, nil, idx)
-		return x
-	}
-	valid := digits(trainSet, trainSet.N-nvalid, trainSet.N)
-	test := digits(testSet, 0, testSet.N)
 	tenth := -1
-	r, err := score.ParzenEstimate(samples, n, valid, nvalid, test, testSet.N, model.Pixels, score.ParzenSigmas(), func(done, total int) {
+	r, err := score.ParzenOf(m, n, trainSet, trainSet.N-nvalid, trainSet.N, testSet, func(done, total int) {
 		if t := 10 * done / total; t > tenth {
 			tenth = t
 			fmt.Fprintf(stderr, "latentlab: Parzen window: %d of %d digits (%v)\n", done, total, time.Since(start).Round(time.Second))

@@ -6,6 +6,8 @@ import (
 	"runtime"
 	"sync"
 
+	"latentlab/core/data"
+	"latentlab/core/model"
 	"latentlab/core/tensor"
 )
 
@@ -220,4 +222,30 @@ func mean(v []float64) float64 {
 		s += x
 	}
 	return s / float64(len(v))
+}
+
+// ParzenOf runs the protocol on model m: n samples of m (Sample, drawn
+// with Rand of its config), σ chosen on digits [vlo, vhi) of valid, then
+// the mean log-likelihood of every digit of test (ParzenEstimate; progress
+// as there).
+func ParzenOf(m model.Model, n int, valid *data.Set, vlo, vhi int, test *data.Set, progress func(done, total int)) (ParzenResult, error) {
+	if n < 1 || vlo < 0 || vhi > valid.N || vhi <= vlo {
+		return ParzenResult{}, fmt.Errorf("score: Parzen window of %d samples, σ from digits [%d, %d) of %d", n, vlo, vhi, valid.N)
+	}
+	samples := make([]float32, n*model.Pixels)
+	if err := Sample(samples, m, n, Rand(m.Config())); err != nil {
+		return ParzenResult{}, err
+	}
+	return ParzenEstimate(samples, n, rows(valid, vlo, vhi), vhi-vlo, rows(test, 0, test.N), test.N, model.Pixels, ParzenSigmas(), progress)
+}
+
+// rows returns digits [lo, hi) of s as rows of pixels.
+func rows(s *data.Set, lo, hi int) []float32 {
+	idx := make([]int, hi-lo)
+	for i := range idx {
+		idx[i] = lo + i
+	}
+	x := make([]float32, len(idx)*model.Pixels)
+	s.Fill(x, nil, idx)
+	return x
 }
