@@ -112,9 +112,23 @@ const persist = new Persistence({
   current: () => model && {id: modelId, step: stepNow()},
 });
 
+// The latent plot and what a visitor does with it (js/latent.js); the views
+// and their presenters (js/views.js); the step controls (js/stepper.js).
+const latent = createLatent({
+  request: (type, payload) => request(0, type, payload),
+  current: () => ({model, snap}),
+  onPick: r => {
+    snap.pick = r.pick;
+    snap.labelGrid = r.labelGrid;
+    views.drawLabelGrid(r.labelGrid, r.pick);
+    latent.draw();
+  },
+});
+const views = createViews({current: () => ({model, snap, kinds, features, loss}), latent});
+const stepper = createStepper({current: () => ({model}), run: runPhase, figure});
 // Download, Import and the copy saved in this browser (js/files.js).
 const files = createFiles({
-  model: () => model, loss, request, pool, persist, form, views: {scheduleDraw: () => views.scheduleDraw()},
+  model: () => model, loss, request, pool, persist, form, views,
   building, stopTraining: () => trainer.stop(), setState, adoptModel, clearReadouts, refreshSnapshot, checkpoint, onReset,
   can: control => machine.can(control), state,
 });
@@ -138,7 +152,7 @@ const trainer = new Trainer({
   scheduleDraw: () => views.scheduleDraw(), lossLabel: key => views.lossLabel(key), stepsParam,
 });
 // Samples drawn pixel by pixel, and the sample score (js/samples.js).
-const samples = createSamples({model: () => model, request, exclusive, pool, views: {showScore: (r, step) => views.showScore(r, step)}, stepNow});
+const samples = createSamples({model: () => model, request, exclusive, pool, views, stepNow});
 
 /** checkpoint returns the whole training state from the workers: {bytes, filename, step}. */
 async function checkpoint() {
@@ -562,23 +576,6 @@ $('live-views').onchange = () => {
   try { localStorage.setItem(LIVE_KEY, $('live-views').checked ? '1' : '0'); } catch { /* storage unavailable */ }
 };
 ui.drawLegend($('legend'));
-// The views and their presenters (js/views.js); the latent plot and what a
-// visitor does with it (js/latent.js).
-// The step controls (js/stepper.js).
-const stepper = createStepper({current: () => ({model}), run: runPhase, figure});
-const views = createViews({current: () => ({model, snap, kinds, features, loss}), latent: {
-  cards: c => latent.cards(c), layout: (c, config) => latent.layout(c, config), draw: () => latent.draw(), refresh: () => latent.refresh(),
-}});
-const latent = createLatent({
-  request: (type, payload) => request(0, type, payload),
-  current: () => ({model, snap}),
-  onPick: r => {
-    snap.pick = r.pick;
-    snap.labelGrid = r.labelGrid;
-    views.drawLabelGrid(r.labelGrid, r.pick);
-    latent.draw();
-  },
-});
 const resized = new ResizeObserver(() => {
   latent.draw();
   views.drawRawPCA();

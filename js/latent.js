@@ -109,19 +109,18 @@ export function createLatent({request, current, onPick}) {
       + (snap.projectionError ? ` PCA failed: ${snap.projectionError}` : '');
   }
 
+  /**
+   * drawGrid lays the grid's image (its n×n decodes, drawn once when they
+   * came) under the points: decode (row, col) centred on its point of the
+   * plot, the points a step s = 2·range/(n−1) apart.
+   */
   function drawGrid(ctx, m) {
-    const {pixels, n, range} = grid;
-    const side = 2 * range * m.scale / n;
+    const {image, n, range} = grid;
+    const s = 2 * range / (n - 1);
     ctx.save();
     ctx.globalAlpha = 0.9;
     ctx.imageSmoothingEnabled = false;
-    for (let row = 0; row < n; row++) {
-      for (let col = 0; col < n; col++) {
-        const x = m.cx + (-range + 2 * range * col / (n - 1)) * m.scale - side / 2;
-        const y = m.cy - (range - 2 * range * row / (n - 1)) * m.scale - side / 2;
-        ctx.drawImage(ui.digitImage(pixels, (row * n + col) * 784), x, y, side, side);
-      }
-    }
+    ctx.drawImage(image, m.cx - (range + s / 2) * m.scale, m.cy - (range + s / 2) * m.scale, n * s * m.scale, n * s * m.scale);
     ctx.restore();
   }
 
@@ -157,7 +156,9 @@ export function createLatent({request, current, onPick}) {
 
   const askGrid = latest(async ({range, step}) => {
     const r = await request('traverse', {n: TRAVERSE_N, range});
-    grid = {...r, step};
+    const image = document.createElement('canvas');
+    ui.drawDigits(image, r.pixels, r.n * r.n, r.n, {gap: 0});
+    grid = {image, n: r.n, range: r.range, step};
     draw();
   });
 
@@ -166,7 +167,7 @@ export function createLatent({request, current, onPick}) {
   const askDecode = latest(async p => {
     const r = await request('decodeAt', p);
     const c = $('decode-canvas');
-    c.getContext('2d').drawImage(ui.digitImage(r.pixels), 0, 0);
+    ui.drawDigits(c, r.pixels, 1, 1, {gap: 0});
     c.dataset.x = String(r.x);
     c.dataset.y = String(r.y);
     c.dataset.decodes = String(Number(c.dataset.decodes || 0) + 1);

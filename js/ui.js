@@ -167,17 +167,6 @@ export function drawScatter(canvas, {codes, labels, prior, range, tick, mark = n
   return {outside, map: {cx, cy, scale}};
 }
 
-/** digitImage returns a 28×28 canvas of one digit's 784 bytes, to draw scaled (drawImage). */
-export function digitImage(pixels, offset = 0) {
-  const c = document.createElement('canvas');
-  c.width = c.height = TILE;
-  const img = new ImageData(TILE, TILE);
-  const out = new Uint32Array(img.data.buffer);
-  for (let i = 0; i < TILE * TILE; i++) out[i] = PALETTE[pixels[offset + i]];
-  c.getContext('2d').putImageData(img, 0, 0);
-  return c;
-}
-
 /** drawMessage clears a CSS-sized canvas and writes text in its middle (a view that cannot be drawn says why). */
 export function drawMessage(canvas, text) {
   const {ctx, w, h} = fitCanvas(canvas);

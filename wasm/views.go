@@ -329,12 +329,12 @@ func (b *bridge) snapshotCodes(r map[string]any, view string, rawPCA bool) {
 	}
 	if rawPCA && c.Latent == 2 {
 		if v.rawPCA == nil {
-			p, err := fitPCA(x, n, model.Pixels)
+			p, err := project.Fit(x, n, model.Pixels, 2)
 			if err != nil {
 				r["rawPCAError"] = err.Error()
 				return
 			}
-			v.rawPCA = p(x, n)
+			v.rawPCA = onPlane(p, x, n)
 		}
 		r["rawPCA"] = float32sToJS(v.rawPCA)
 	}
