@@ -3,7 +3,7 @@
 // time from navigation to the first completed training round, the workers'
 // WebAssembly memory, and the size of the wasm binary.
 //
-//   node page.mjs [--seconds N] [--models small,paper] [--workers 1,2] [--live 1,0]
+//   node page.mjs [--seconds N] [--models small,paper] [--workers 1,2] [--live 1,0] [--query batch=50]
 //
 // It starts the real server binary (../bin/server, from `make build`) on a
 // free port, and gives every run a fresh Chromium profile, so each run loads
@@ -13,7 +13,8 @@
 // the page's own count of trained samples between two round ends divided by
 // the time between them (not the smoothed figure on screen). Each is run with
 // the live views (what a person sees) and with ?live=0 (training alone, the
-// views drawn only on Pause). The JSON goes to
+// views drawn only on Pause). --query adds options to the address, as a
+// visitor would (batch=50 trains one worker on a shard's batch). The JSON goes to
 // stdout, progress to stderr. CHROMIUM=/path overrides /usr/bin/chromium.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -41,7 +42,7 @@ function fail(msg) {
 
 /** parseArgs reads the command line; unknown flags are an error. */
 function parseArgs(argv) {
-  const o = {seconds: 15, models: ['small', 'paper'], workers: [1, 2], live: [true, false]};
+  const o = {seconds: 15, models: ['small', 'paper'], workers: [1, 2], live: [true, false], query: ''};
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split(/=(.*)/s, 2);
     const value = () => inline ?? argv[++i];
@@ -71,20 +72,25 @@ function parseArgs(argv) {
         o.live = l.map(x => x === '1');
         break;
       }
-      default: fail(`unknown flag ${JSON.stringify(argv[i])}; use --seconds N, --models small,paper, --workers 1,2, --live 1,0`);
+      case '--query': {
+        o.query = value() ?? '';
+        if (!/^[\w.=&,-]*$/.test(o.query)) fail(`--query ${JSON.stringify(o.query)}: want options as in the page's address, like batch=50&lr_recon=0.001`);
+        break;
+      }
+      default: fail(`unknown flag ${JSON.stringify(argv[i])}; use --seconds N, --models small,paper, --workers 1,2, --live 1,0, --query OPTIONS`);
     }
   }
   return o;
 }
 
 /** run measures one model × worker count in a fresh profile and returns its result row. */
-async function run(url, model, workers, live, seconds) {
+async function run(url, model, workers, live, seconds, query) {
   const {context, version, profile} = await launchChromium(chromium);
   try {
     const page = context.pages()[0] || await context.newPage();
     const errors = [];
     page.on('pageerror', e => errors.push(e.message));
-    await page.goto(`${url}?preset=${PRESETS[model]}&workers=${workers}&autostart=1&timing=1${live ? '' : '&live=0'}`);
+    await page.goto(`${url}?preset=${PRESETS[model]}&workers=${workers}&autostart=1&timing=1${live ? '' : '&live=0'}${query ? '&' + query : ''}`);
     const name = `${model}/${workers} worker(s)${live ? '' : '/no live views'}`;
     await page.waitForFunction(() => document.body.dataset.firstStepMs || document.body.dataset.state === 'error', null, {timeout: LOAD_TIMEOUT_MS})
       .catch(e => { throw new Error(`${name}: no training step within ${LOAD_TIMEOUT_MS / 1000} s (${e.message.split('\n')[0]})`); });
@@ -174,7 +180,7 @@ async function main() {
     for (const model of o.models) {
       for (const workers of o.workers) {
         for (const live of o.live) {
-          const {version, r} = await run(url, model, workers, live, o.seconds);
+          const {version, r} = await run(url, model, workers, live, o.seconds, o.query);
           chromiumVer = version;
           results.push(r);
         }

@@ -1,9 +1,13 @@
 // Prints the benchmark table of `make bench` from the JSON files the runs
 // wrote into a folder: native.json and wasm-node.json (latentlab bench
-// --json), page.json (page.mjs), tfjs.json (browser.mjs) and torch.json
-// (torch_step.py, the native peer). A missing file
-// leaves its rows blank rather than failing the table.
-import { readFileSync, existsSync } from 'node:fs';
+// --json), page-R.json (page.mjs) and tfjs-R.json (browser.mjs) for rounds
+// R = 1, 2, ... (or one page.json and tfjs.json), and torch.json
+// (torch_step.py, the native peer). The browser figures of a machine shared
+// with others move by a quarter from one minute to the next, so make bench
+// runs the page and TF.js in turn, round after round, and each browser
+// figure here is the median round's (its spread is printed too). A missing
+// file leaves its rows blank rather than failing the table.
+import { readFileSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 const dir = process.argv[2] || 'out';
@@ -12,8 +16,33 @@ const load = name => {
   if (!existsSync(p)) return null;
   try { return JSON.parse(readFileSync(p, 'utf8')); } catch (e) { console.error(`table: ${p}: ${e.message}`); return null; }
 };
-const native = load('native.json'), wasm = load('wasm-node.json'), page = load('page.json'), tfjs = load('tfjs.json');
-const torch = load('torch.json');
+const native = load('native.json'), wasm = load('wasm-node.json'), torch = load('torch.json');
+
+/**
+ * rounds merges the files name.json or name-R.json into one: its fields
+ * from the first, and for each result (the same key) the run of median
+ * samples/s, with spread: the samples/s of every round.
+ */
+function rounds(name, key) {
+  const files = existsSync(dir) ? readdirSync(dir).filter(f => f === `${name}.json` || new RegExp(`^${name}-\\d+\\.json$`).test(f)).sort() : [];
+  const runs = files.map(load).filter(Boolean);
+  if (!runs.length) return null;
+  const groups = new Map();
+  for (const run of runs) {
+    for (const r of run.results || []) {
+      const k = key(r);
+      if (!groups.has(k)) groups.set(k, []);
+      groups.get(k).push(r);
+    }
+  }
+  const results = [...groups.values()].map(g => {
+    const sorted = [...g].sort((a, b) => a.samples_per_sec - b.samples_per_sec);
+    return {...sorted[(sorted.length - 1) >> 1], spread: g.map(r => r.samples_per_sec)};
+  });
+  return {...runs[0], rounds: runs.length, results};
+}
+const page = rounds('page', r => `${r.model}/${r.workers}/${r.live ?? true}`);
+const tfjs = rounds('tfjs', r => `${r.model}/${r.backend}`);
 
 const fmt = (v, d = 0) => (v === undefined || v === null || Number.isNaN(v)) ? '—' : Number(v).toFixed(d);
 const ratio = (a, b) => (a && b) ? `${(a / b).toFixed(2)}×` : '—';
@@ -98,6 +127,17 @@ for (const m of models) {
   }
 }
 table('Kernel GFLOP/s at the training shapes, on one step\'s own operands (over 1 M multiply-adds)', ['model', 'product', 'n×in×out', 'per step', 'native', 'wasm (Node)'], krows);
+
+const spreads = [...(page?.results || []).map(r => [`page ${r.model}, ${r.workers} worker(s), live views ${(r.live ?? true) ? 'on' : 'off'}`, r.spread]),
+  ...(tfjs?.results || []).map(r => [`TF.js ${r.backend}, ${r.model}`, r.spread])].filter(([, s]) => s && s.length > 1);
+if (spreads.length) {
+  table(`Browser figures by round (samples/s; the tables above give the median; ${page?.rounds ?? 1} page and ${tfjs?.rounds ?? 1} TF.js rounds, run in turn)`,
+    ['run', 'rounds', 'min', 'median', 'max'],
+    spreads.map(([name, s]) => {
+      const v = [...s].sort((a, b) => a - b);
+      return [name, v.map(x => fmt(x)).join(', '), fmt(v[0]), fmt(v[(v.length - 1) >> 1]), fmt(v[v.length - 1])];
+    }));
+}
 
 if (page) {
   const r = page.results || [];

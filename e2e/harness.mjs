@@ -10,8 +10,12 @@ import path from 'node:path';
 /** CHROMIUM is the browser binary: Debian's, or $CHROMIUM. */
 export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 
-/** CHROMIUM_ARGS are the flags every run uses; the profile comes from launchChromium. */
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+/**
+ * CHROMIUM_ARGS are the flags every run uses; the profile comes from
+ * launchChromium. $CHROMIUM_FLAGS adds more, space-separated (to try V8's
+ * flags in a benchmark: CHROMIUM_FLAGS=--js-flags=--wasm-enforce-bounds-checks).
+ */
+export const CHROMIUM_ARGS = [...(process.env.CHROMIUM_FLAGS || '').split(' ').filter(Boolean), '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 /**

@@ -198,19 +198,21 @@ function info() {
  * sums that part of the gradient over the replicas, gather hands every
  * replica the others' updated parts. Replica k's part of m numbers is
  * [⌊m·k/count⌋, ⌊m·(k+1)/count⌋); the views' figures go the same way (a
- * reduce and a gather make a sum for all).
+ * reduce and a gather make a sum for all). Both work on the Go core's own
+ * memory (goMemory), where the Go core says the numbers lie: nothing is
+ * copied but into, out of and across the shared slots.
  *
- * reduce(stage, n, lo, hi): stage's first n bytes hold this replica's
+ * reduce(addr, n, lo, hi): memory bytes [addr, addr+n) hold this replica's
  * gradient (float32, little-endian); the replica copies it into its own
  * slot, waits at the barrier until every replica has done the same, then
  * sums bytes [lo, hi) of all slots, in replica order 0, 1, ... so that all
- * replicas get the same bits, into stage[lo, hi).
+ * replicas get the same bits, into memory [addr+lo, addr+hi).
  *
- * gather(stage, n, lo, hi, bounds): stage[lo, hi) holds this replica's
- * updated part; it goes into the same range of the replica's own slot, and
- * after the barrier every other replica's part, bytes [bounds[k],
- * bounds[k+1]) as the Go core splits them, comes from that replica's slot
- * into stage.
+ * gather(addr, n, lo, hi, bounds): memory [addr+lo, addr+hi) holds this
+ * replica's updated part; it goes into the same range of the replica's own
+ * slot, and after the barrier every other replica's part, bytes
+ * [bounds[k], bounds[k+1]) as the Go core splits them, comes from that
+ * replica's slot into memory at addr.
  *
  * The slots come in two sets, used by the parity of the call (reduce and
  * gather each count one; every replica makes the same calls in the same
@@ -223,19 +225,20 @@ function info() {
  * both, a replica's next part would overwrite the one a slower replica was
  * still reading.)
  */
-function reduce(stage, n, lo, hi) {
+function reduce(addr, n, lo, hi) {
   const r = reducer;
   if (!r) throw new Error('worker: the Go core asked for a gradient sum, but the page gave no shared buffer');
   checkPart(r, n, lo, hi);
   const {index, count} = shard;
   const t0 = performance.now();
+  const mem = goMemory();
   r.base = HEADER_BYTES + (r.calls++ & 1) * count * r.slotBytes;
-  new Uint8Array(r.sab, r.base + index * r.slotBytes, n).set(stage.subarray(0, n));
+  new Uint8Array(r.sab, r.base + index * r.slotBytes, n).set(new Uint8Array(mem, addr, n));
   const t1 = performance.now();
   barrier(r.ctl, count);
   const t2 = performance.now();
   const len = (hi - lo) / 4;
-  const out = new Float32Array(stage.buffer, stage.byteOffset + lo, len);
+  const out = new Float32Array(mem, addr + lo, len);
   out.set(new Float32Array(r.sab, r.base + lo, len));
   for (let k = 1; k < count; k++) {
     const s = new Float32Array(r.sab, r.base + k * r.slotBytes + lo, len);
@@ -245,27 +248,34 @@ function reduce(stage, n, lo, hi) {
   spent.reduce += (t1 - t0) + (performance.now() - t2);
 }
 
-function gather(stage, n, lo, hi, bounds) {
+function gather(addr, n, lo, hi, bounds) {
   const r = reducer;
   if (!r) throw new Error('worker: the Go core asked to gather parameters, but the page gave no shared buffer');
   checkPart(r, n, lo, hi);
   const {index, count} = shard;
   const t0 = performance.now();
+  const mem = goMemory();
   // A set of slots of its own, as every sum has: a replica that gathers
   // again (a checkpoint gathers each optimizer's moments in turn) must not
   // write its part where a slower one still reads the last gather's.
   r.base = HEADER_BYTES + (r.calls++ & 1) * count * r.slotBytes;
-  new Uint8Array(r.sab, r.base + index * r.slotBytes + lo, hi - lo).set(stage.subarray(lo, hi));
+  new Uint8Array(r.sab, r.base + index * r.slotBytes + lo, hi - lo).set(new Uint8Array(mem, addr + lo, hi - lo));
   const t1 = performance.now();
   barrier(r.ctl, count);
   const t2 = performance.now();
+  const out = new Uint8Array(mem, addr, n);
   for (let k = 0; k < count; k++) {
     if (k === index) continue;
     const a = bounds[k], b = bounds[k + 1];
-    stage.set(new Uint8Array(r.sab, r.base + k * r.slotBytes + a, b - a), a);
+    out.set(new Uint8Array(r.sab, r.base + k * r.slotBytes + a, b - a), a);
   }
   spent.wait += t2 - t1;
   spent.reduce += (t1 - t0) + (performance.now() - t2);
+}
+
+/** goMemory is the Go core's memory as it is now (a memory that grew has a new buffer). */
+function goMemory() {
+  return instance.exports.mem.buffer;
 }
 
 /** checkPart throws unless n bytes fit the slots and [lo, hi) lies within them. */

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"syscall/js"
 	"time"
@@ -32,8 +33,6 @@ type bridge struct {
 
 	shard   *model.Shard        // set by setShard; applied to every model this bridge makes that can take it
 	sharded bool                // the current model is a replica (false: it trains whole in this worker)
-	stage   js.Value            // Uint8Array through which gradients and parameters go to the replicas' reduce and gather
-	parts   map[[2]int]js.Value // stage.subarray(lo, hi) for each part used, made once a stage
 	bounds  map[int]js.Value    // n bytes → Int32Array of every replica's part's start in bytes, and n (gather)
 }
 
@@ -520,16 +519,18 @@ func finite(v float64) any {
 // setShard(index, count, reduce, gather) makes this worker replica index
 // of count data-parallel replicas, for the current model and every later
 // one; setShard(0, 1) makes it whole again. The two functions carry
-// model.Shard's Reduce and Gather, with the numbers as the little-endian
-// float32 bytes of a Uint8Array stage and the parts as byte offsets:
-// reduce(stage, n, lo, hi) receives a network's gradient in stage[0, n)
-// and must leave in stage[lo, hi) that part of its sum over all replicas,
-// summed in the same order by every replica; gather(stage, n, lo, hi)
-// receives this replica's part of the parameters in stage[lo, hi) and
-// must leave in stage[0, n) every replica's part, given as
-// gather(stage, n, lo, hi, bounds): replica k's part is bytes [bounds[k],
-// bounds[k+1]) (model.Shard.Part; the page restates no formula). Replicas
-// must run the same number of steps.
+// model.Shard's Reduce and Gather on the Go core's own memory (the
+// instance's exported memory, "mem"), the numbers as little-endian float32
+// bytes and the parts as byte offsets, so that nothing is copied on the way:
+// reduce(addr, n, lo, hi) finds a network's gradient in memory bytes
+// [addr, addr+n) and must leave in [addr+lo, addr+hi) that part of its sum
+// over all replicas, summed in the same order by every replica;
+// gather(addr, n, lo, hi, bounds) finds this replica's part of the
+// parameters in [addr+lo, addr+hi) and must leave in [addr, addr+n) every
+// replica's part: replica k's part is bytes [bounds[k], bounds[k+1]) from
+// addr (model.Shard.Part; the page restates no formula). The memory does
+// not move or grow during a call. Replicas must run the same number of
+// steps.
 func (b *bridge) setShard(args []js.Value) (any, error) {
 	if len(args) < 2 || args[0].Type() != js.TypeNumber || args[1].Type() != js.TypeNumber {
 		return nil, errors.New("setShard wants (index, count, reduce, gather)")
@@ -577,34 +578,31 @@ func (b *bridge) applyShard(m model.Model) (bool, error) {
 	return true, sh.SetShard(b.shard)
 }
 
-// reduce hands g to the JS reduce function and takes back the sum of its
-// part g[lo:hi].
+// reduce hands g, where it lies in memory, to the JS reduce function,
+// which leaves the sum of its part g[lo:hi] in place.
 func (b *bridge) reduce(f js.Value, g []float32, lo, hi int) {
 	if len(g) == 0 {
 		return
 	}
-	raw := asBytes(g)
-	js.CopyBytesToJS(b.stageFor(len(raw)), raw)
-	f.Invoke(b.stage, len(raw), 4*lo, 4*hi)
-	if lo < hi {
-		js.CopyBytesToGo(raw[4*lo:4*hi], b.part(4*lo, 4*hi))
-	}
+	f.Invoke(addrOf(g), 4*len(g), 4*lo, 4*hi)
+	runtime.KeepAlive(g)
 }
 
-// gatherParts hands this replica's part p[lo:hi] to the JS gather function
-// and takes back all of p, every replica's part.
+// gatherParts hands p, where it lies in memory with this replica's part
+// p[lo:hi] updated, to the JS gather function, which fills in every other
+// replica's part.
 func (b *bridge) gatherParts(f js.Value, p []float32, lo, hi, index, count int) {
 	if len(p) == 0 {
 		return
 	}
-	raw := asBytes(p)
-	b.stageFor(len(raw))
-	if lo < hi {
-		js.CopyBytesToJS(b.part(4*lo, 4*hi), raw[4*lo:4*hi])
-	}
-	f.Invoke(b.stage, len(raw), 4*lo, 4*hi, b.boundsFor(len(p), count))
-	js.CopyBytesToGo(raw, b.stage)
+	f.Invoke(addrOf(p), 4*len(p), 4*lo, 4*hi, b.boundsFor(len(p), count))
+	runtime.KeepAlive(p)
 }
+
+// addrOf is the byte offset of f's first number (f not empty) in the
+// WebAssembly memory: a Go pointer is one, and Go's collector does not move
+// what it points at.
+func addrOf(f []float32) int { return int(uintptr(unsafe.Pointer(&f[0]))) }
 
 // boundsFor returns, as an Int32Array made once per size, the byte offset
 // at which each of count replicas' parts of n float32s starts, then 4n:
@@ -623,26 +621,6 @@ func (b *bridge) boundsFor(n, count int) js.Value {
 		b.bounds = map[int]js.Value{}
 	}
 	b.bounds[n] = v
-	return v
-}
-
-// stageFor returns the stage, made anew if it is shorter than n bytes.
-func (b *bridge) stageFor(n int) js.Value {
-	if b.stage.IsUndefined() || b.stage.Length() < n {
-		b.stage = js.Global().Get("Uint8Array").New(n)
-		b.parts = map[[2]int]js.Value{}
-	}
-	return b.stage
-}
-
-// part returns the view of stage's bytes [lo, hi), made once per stage, so
-// that a training step allocates nothing.
-func (b *bridge) part(lo, hi int) js.Value {
-	v, ok := b.parts[[2]int{lo, hi}]
-	if !ok {
-		v = b.stage.Call("subarray", lo, hi)
-		b.parts[[2]int{lo, hi}] = v
-	}
 	return v
 }
 
