@@ -702,6 +702,8 @@ test('every preset: views draw, losses are finite and fall, weights round-trip',
       // Export → import round-trips: the same figure and the same samples after the import.
       const figure = await readout('test-recon', p);
       const stepBefore = await readout('step', p);
+      const drawn = () => p.waitForFunction(() => document.getElementById('samples-canvas').dataset.done === '784' && !window.latentlab.busy(), null, {timeout: 60_000});
+      if (caps.sampler && !caps.generator) await drawn(); // drawn pixel by pixel after the snapshot
       const samples = caps.generator || caps.sampler ? await canvasDigest(p, 'samples-canvas') : null;
       await p.selectOption('#dtype', 'F32');
       const [download] = await Promise.all([p.waitForEvent('download'), p.click('#download')]);
@@ -717,9 +719,7 @@ test('every preset: views draw, losses are finite and fall, weights round-trip',
       await shows('ready', 0);
       await p.setInputFiles('#import', file);
       await shows('paused', stepBefore);
-      if (caps.sampler && !caps.generator) { // drawn pixel by pixel after the snapshot
-        await p.waitForFunction(() => document.getElementById('samples-canvas').dataset.done === '784' && !window.latentlab.busy(), null, {timeout: 60_000});
-      }
+      if (caps.sampler && !caps.generator) await drawn();
       assert.equal(await readout('step', p), stepBefore, 'the import restores the step');
       const after = await readout('test-recon', p);
       if (figure !== null) assert.ok(Math.abs(after - figure) <= 1e-6 * Math.max(1, Math.abs(figure)), `${name}: figure ${figure} before export, ${after} after import`);

@@ -495,7 +495,7 @@ async function runPhase(phase) {
     await exclusive('step', async () => {
       const rs = phase === null
         ? await requestActive('train', () => ({steps: 1}))
-        : await requestActive('phase', () => ({phase, count: 1}));
+        : await requestActive('stepPhase', () => ({phase, count: 1}));
       losses = trainer.onRound(rs, 1, 0);
       if (state() === 'ready') setState('paused');
       await refreshSnapshot();

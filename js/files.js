@@ -19,7 +19,7 @@ export function createFiles(ctx) {
   async function onDownload() {
     const dtype = $('dtype').value;
     try {
-      const r = dtype === 'checkpoint' ? await ctx.checkpoint() : await ctx.request(0, 'export', {dtype});
+      const r = dtype === 'checkpoint' ? await ctx.checkpoint() : await ctx.request(0, 'exportWeights', {dtype});
       const url = URL.createObjectURL(new Blob([r.bytes], {type: 'application/octet-stream'}));
       const a = document.createElement('a');
       a.href = url;
@@ -38,8 +38,8 @@ export function createFiles(ctx) {
    * refuses, the current model is unchanged), then the others.
    */
   async function importInto(bytes) {
-    const r = await ctx.request(0, 'import', {bytes: bytes.slice(0)});
-    await ctx.pool.replicate('import', () => ({bytes: bytes.slice(0)}), r);
+    const r = await ctx.request(0, 'importWeights', {bytes: bytes.slice(0)});
+    await ctx.pool.replicate('importWeights', () => ({bytes: bytes.slice(0)}), r);
     return r;
   }
 

@@ -61,7 +61,7 @@ export function createParallel(ctx) {
       await ctx.trainer.stop();
       if (model) bytes = await ctx.checkpoint().then(r => r.bytes, e => {
         if (e.fatal) throw e;
-        return ctx.request(0, 'export', {dtype: 'F32'}).then(r => r.bytes);
+        return ctx.request(0, 'exportWeights', {dtype: 'F32'}).then(r => r.bytes);
       });
     } catch (e) {
       if (!e.fatal) ui.showError(`Could not keep the model: ${e.message}`);

@@ -1,5 +1,5 @@
-// The workers and the page's side of their protocol (js/worker.js defines
-// the requests): a Pool starts and stops the Web Workers, sends requests and
+// The workers and the page's side of their protocol (the Go core names its
+// requests, js/worker.js defines its own): a Pool starts and stops the Web Workers, sends requests and
 // matches replies, hands them the Go core and MNIST, makes them replicas of
 // one model and gives them the SharedArrayBuffer their gradients are summed
 // through. It knows nothing of the page's views or controls: what it must
@@ -25,6 +25,7 @@ export class Pool {
     this.active = 1;         // workers training the model: all if it is sharded (a model.Sharder), else worker 0 alone
     this.epoch = 0;          // bumped when the workers are replaced; messages of older ones are dropped
     this.layout = null;      // the reducer buffer's layout, from the workers' start reply (worker.js owns it)
+    this.requests = null;    // the names of the requests the workers answer, from their start reply (the Go core names its own)
     this.reducerSab = null;  // the gradient buffer of the current model (several workers only)
     this.pending = new Map(); // request id → {resolve, reject}
     this.nextId = 1;
@@ -68,6 +69,10 @@ export class Pool {
     return new Promise((resolve, reject) => {
       if (!this.workers[i]) {
         reject(fatal('no worker'));
+        return;
+      }
+      if (this.requests && !this.requests.has(type)) {
+        reject(new Error(`the workers answer no request ${JSON.stringify(type)} (they answer ${[...this.requests].join(', ')})`));
         return;
       }
       this.pending.set(id, {resolve, reject});
@@ -118,6 +123,7 @@ export class Pool {
     });
     const [starts] = await Promise.all([started, fed]);
     this.layout = starts[0].reducer;
+    this.requests = new Set(starts[0].requests);
     if (this.count > 1) await this.all('shard', i => ({index: i, count: this.count}));
     return starts[0];
   }

@@ -73,7 +73,7 @@ export function createSamples(ctx) {
           if (!res.ok) throw new Error(`${CLASSIFIER_URL.pathname}: HTTP ${res.status}`);
           const bytes = await res.arrayBuffer();
           text.textContent = 'fitting the classifier\'s features of the test digits (once)…';
-          await ctx.request(0, 'scorer', {bytes}, [bytes]);
+          await ctx.request(0, 'setScorer', {bytes}, [bytes]);
           scorerEpoch = ctx.pool.epoch;
         }
         text.textContent = 'scoring samples…';

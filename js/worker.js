@@ -11,35 +11,32 @@
 // Protocol (all messages are plain objects with a `type`):
 //   page → worker   {id, type, ...}; every request gets exactly one
 //                   {type: 'reply', id, ok, result | error, fatal, timing}; timing lists the
-//                   phases timed since the last reply, {name, start, end} in epoch ms. Requests:
+//                   phases timed since the last reply, {name, start, end} in epoch ms.
+//   The Go core's requests are named by the Go core (wasm/main.go, latentlab.protocol()): the
+//   worker calls the latentlab function of that name with the request's fields the Go core
+//   lists, in order (init {config}, importWeights {bytes}, retune {config, curves},
+//   exportWeights {dtype}, checkpoint {curves}, stepPhase {phase, count}, pick {x, y},
+//   decodeAt {x, y}, traverse {n, range}, interpolate {i, j}, encodeDigit {pixels},
+//   setScorer {bytes}, score; see each function's comment in wasm/). The worker's own:
 //     start {module}                run the Go core (a compiled WebAssembly.Module) → {defaults, presets, options,
-//                                   figures (model.Figures: every loss's and measure's label), kinds, features, reducer (the reducer buffer's layout: headerBytes, ctlGen, ctlAbort)}
+//                                   figures (model.Figures: every loss's and measure's label), kinds, features,
+//                                   requests (every request's name: the Go core's and these),
+//                                   reducer (the reducer buffer's layout: headerBytes, ctlGen, ctlAbort)}
 //     data {data}                   the four MNIST idx files (Uint8Arrays); waits for start → {train, test}
 //     shard {index, count}          make this worker replica index of count (count 1: whole)
 //     reducer {sab, slotBytes}      the shared buffer for the gradient sums of the current model
-//     init {config} | import {bytes}     replace the model → {config, params, step, epoch, epochProgress, sharded, caps,
-//                                   curves (import of a checkpoint: its loss curves as JSON, else null)}
 //     train {steps}                 exactly `steps` training steps → the Go core's train result, memory,
 //                                   time {train, reduce, wait}: ms in it, in gradient sums, at their barrier
-//     phase {phase, count}          `count` runs of one phase of the step (a GAN's step controls)
 //     snapshot {options}            the live views' data (options: latentView, rawPCA); every replica is asked
 //                                   (they split the figures over test digits), replica 0 returns the views
-//     pick {x, y}                   the code a label grid decodes, picked on the latent plot
-//     decodeAt {x, y} | traverse {n, range} | interpolate {i, j} | encodeDigit {pixels}
-//                                   latent exploration (wasm/explore.go): the digit decoded at a point of the
-//                                   plot, a grid of them, 10 steps between two test digits, a drawn digit encoded
 //     sample {n, chunk}             n digits drawn pixel by pixel, chunk pixels at a time
 //     metrics                       train.Session.Metrics over the test set, posting evalProgress as it goes
-//     scorer {bytes}                load the sample-quality classifier (assets/classifier.safetensors)
-//     score                         the current model's samples scored by it
 //     save {curves} | restore {want}   the checkpoint into / out of the browser's store (js/store.js); replica 0
-//                                   writes, every replica reads → {step, savedAt} | {error}; import's result +
+//                                   writes, every replica reads → {step, savedAt} | {error}; importWeights's result +
 //                                   savedAt, null (none saved) or {differs} (its config lacks want's values)
-//     retune {config, curves}       train on with config's tunable fields (learning rates ...) changed → init's
-//                                   result + changed; every replica is asked
-//     checkpoint {curves}           the whole training state (train.Session.Checkpoint) with the loss
-//                                   curves (JSON); every replica is asked, replica 0 returns {bytes, filename, step}
-//     export {dtype} | checksum
+//     checksum                      SHA-256 of the model's F32 file, to check that replicas are identical
+//   Requests that every replica must be asked, in the same order: train, snapshot, retune,
+//   checkpoint, save (the replicas sum or gather in them).
 //   worker → page   {type: 'evalProgress', done, total} (done/total of an evaluation)
 //                   {type: 'sampleProgress', id, pixels, n, done} between chunks of a sample
 /* global Go, latentlab */
@@ -56,6 +53,7 @@ const CTL_ABORT = 2;    // set to 1 by the page to make every waiting replica fa
 const HEADER_BYTES = 64;
 
 let go = null;          // the Go runtime object; go.exited once the program died
+let protocol = {};      // the Go core's requests (latentlab.protocol()): name → {args, replaces}
 let instance = null;    // the wasm instance (its memory size is reported)
 let loaded = false;     // MNIST handed to the Go core (setData succeeded)
 let generation = 0;     // bumped whenever the model is replaced (init, import)
@@ -160,6 +158,7 @@ async function runGo(module) {
     span('Go start (runs main)', t0);
     if (typeof globalThis.latentlab !== 'object') throw new Error('latentlab.wasm: the Go program did not install `latentlab`');
     go = g;
+    protocol = JSON.parse(call('protocol'));
   }
   return info();
 }
@@ -182,7 +181,8 @@ function info() {
     options: JSON.parse(call('options')),
     figures: JSON.parse(call('figures')),
     kinds: JSON.parse(call('kinds')),
-    features: {score: typeof latentlab.score === 'function'},
+    features: {score: 'score' in protocol},
+    requests: [...Object.keys(protocol), ...Object.keys(handlers)],
     // The reducer buffer's layout, which this file owns: the page sizes the
     // buffer and aborts waiting replicas with it.
     reducer: {headerBytes: HEADER_BYTES, ctlGen: CTL_GEN, ctlAbort: CTL_ABORT},
@@ -345,6 +345,19 @@ function store() {
   return storeModule || (storeModule = import('./store.js'));
 }
 
+/**
+ * goRequest answers a request the Go core names (protocol): the function
+ * of that name, called with msg's fields in the order the Go core lists
+ * them (an ArrayBuffer as a Uint8Array).
+ */
+function goRequest(msg) {
+  const {args, replaces} = protocol[msg.type];
+  const t0 = performance.now();
+  const r = call(msg.type, ...args.map(k => msg[k] instanceof ArrayBuffer ? new Uint8Array(msg[k]) : msg[k]));
+  once(`Go ${msg.type} (first)`, t0);
+  return replaces ? replaced(r) : r;
+}
+
 function replaced(r) {
   generation++;
   if (reducer) reducer.calls = 0;
@@ -363,13 +376,6 @@ const handlers = {
     reducer = {sab, ctl: new Int32Array(sab, 0, HEADER_BYTES / 4), slotBytes, calls: 0};
     return {slotBytes};
   },
-  init({config}) {
-    const t0 = performance.now();
-    const r = replaced(call('init', config));
-    once('Go init', t0);
-    return r;
-  },
-  import({bytes}) { return replaced(call('importWeights', new Uint8Array(bytes))); },
   train({steps}) {
     const t0 = performance.now();
     const r = call('train', steps, Infinity);
@@ -386,21 +392,8 @@ const handlers = {
     once('Go snapshot (first)', t0);
     return r;
   },
-  phase({phase, count}) { return call('stepPhase', phase, count); },
-  pick({x, y}) { return call('pick', x, y); },
-  decodeAt({x, y}) { return call('decodeAt', x, y); },
-  traverse({n, range}) { return call('traverse', n, range); },
-  interpolate({i, j}) { return call('interpolate', i, j); },
-  encodeDigit({pixels}) { return call('encodeDigit', pixels); },
   sample({id, n, chunk}) { return sample(id, n, chunk || 28); },
   metrics() { return call('metrics', f => postMessage({type: 'evalProgress', done: f, total: 1})); },
-  scorer({bytes}) { return call('setScorer', new Uint8Array(bytes)); },
-  score() { return call('score'); },
-  export({dtype}) { return call('exportWeights', dtype); },
-  /** checkpoint: the training state with the page's curves; every replica is asked (they gather their optimizer parts), replica 0 returns the bytes. */
-  checkpoint({curves}) { return call('checkpoint', curves); },
-  /** retune: the model trains on with the tunable fields of config changed (every replica is asked). */
-  retune({config, curves}) { return replaced(call('retune', config, curves)); },
   /** save: the checkpoint, as checkpoint, written to the browser's store by replica 0 → {step, savedAt} or {error}. */
   async save({curves}) {
     const r = call('checkpoint', curves);
@@ -434,7 +427,7 @@ const handlers = {
 
 onmessage = async (ev) => {
   const msg = ev.data;
-  const h = handlers[msg.type];
+  const h = Object.hasOwn(handlers, msg.type) ? handlers[msg.type] : Object.hasOwn(protocol, msg.type) ? goRequest : null;
   if (!h) {
     postMessage({type: 'reply', id: msg.id, ok: false, error: `worker: unknown request ${JSON.stringify(msg.type)}`});
     return;

@@ -31,9 +31,9 @@ type bridge struct {
 	scorer   *score.Scorer // the sample-quality scorer, once setScorer has loaded its classifier
 	scoreRef int           // the test digits it compares with
 
-	shard   *model.Shard        // set by setShard; applied to every model this bridge makes that can take it
-	sharded bool                // the current model is a replica (false: it trains whole in this worker)
-	bounds  map[int]js.Value    // n bytes → Int32Array of every replica's part's start in bytes, and n (gather)
+	shard   *model.Shard     // set by setShard; applied to every model this bridge makes that can take it
+	sharded bool             // the current model is a replica (false: it trains whole in this worker)
+	bounds  map[int]js.Value // n bytes → Int32Array of every replica's part's start in bytes, and n (gather)
 }
 
 func newBridge() *bridge { return &bridge{} }

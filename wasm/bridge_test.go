@@ -4,6 +4,7 @@ package main
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"strings"
 	"syscall/js"
 	"testing"
@@ -64,6 +65,21 @@ func loaded(t *testing.T) *bridge {
 	return b
 }
 
+// built returns a bridge with data and the small model, trained steps steps.
+func built(t *testing.T, steps int) *bridge {
+	t.Helper()
+	b := loaded(t)
+	if _, e := call("init", b.init, small()); e != "" {
+		t.Fatal(e)
+	}
+	if steps > 0 {
+		if _, e := call("train", b.train, steps, 1e6); e != "" {
+			t.Fatal(e)
+		}
+	}
+	return b
+}
+
 func small() string {
 	c := model.Defaults()
 	c.Encoder, c.Discriminator, c.Batch = []int{8}, []int{4}, 20
@@ -115,10 +131,7 @@ func TestSetDataErrors(t *testing.T) {
 // TestInitAndTrain: a bad config is refused and the model kept; a good
 // one trains and reports its losses by name.
 func TestInitAndTrain(t *testing.T) {
-	b := loaded(t)
-	if _, e := call("init", b.init, small()); e != "" {
-		t.Fatal(e)
-	}
+	b := built(t, 0)
 	kept := b.s.Model
 	for _, tc := range []struct {
 		arg  any
@@ -154,11 +167,7 @@ func TestInitAndTrain(t *testing.T) {
 // TestImportRefusesBadFiles: bytes that are not a Latent Lab file leave
 // the current model in place; the model's own export comes back.
 func TestImportRefusesBadFiles(t *testing.T) {
-	b := loaded(t)
-	if _, e := call("init", b.init, small()); e != "" {
-		t.Fatal(e)
-	}
-	call("train", b.train, 1, 1e6)
+	b := built(t, 1)
 	kept := b.s.Model
 	for name, arg := range map[string]any{"a string": "weights", "garbage": u8([]byte("not a safetensors file at all")), "empty": u8(nil)} {
 		if _, e := call("importWeights", b.importWeights, arg); e == "" {
@@ -197,11 +206,7 @@ func TestGuardTurnsPanicsIntoErrors(t *testing.T) {
 // exactly (the same next losses) with its step, epoch and curves; bad
 // curves are refused, and a weights file imports without curves.
 func TestCheckpointResumes(t *testing.T) {
-	b := loaded(t)
-	if _, e := call("init", b.init, small()); e != "" {
-		t.Fatal(e)
-	}
-	call("train", b.train, 3, 1e6)
+	b := built(t, 3)
 	if _, e := call("checkpoint", b.checkpoint, `{"recon": {"x": [1, 2], "y": [3]}}`); !strings.Contains(e, "2 steps for 1 values") {
 		t.Errorf("unequal curve: %q", e)
 	}
@@ -250,5 +255,44 @@ func TestPlainErrors(t *testing.T) {
 		if got := plain(in); got != want {
 			t.Errorf("plain(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestProtocol: the requests the Go core names are functions it has,
+// with the fields the worker passes (js/worker.js goRequest).
+func TestProtocol(t *testing.T) {
+	fs := functions(newBridge())
+	for name := range replacing {
+		if _, ok := requests[name]; !ok {
+			t.Errorf("%q replaces the model but is no request", name)
+		}
+	}
+	raw, err := protocol(fs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got map[string]struct {
+		Args     []string `json:"args"`
+		Replaces bool     `json:"replaces"`
+	}
+	if err := json.Unmarshal([]byte(raw.(string)), &got); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]string{"init": {"config"}, "decodeAt": {"x", "y"}, "score": {}}
+	for name, args := range want {
+		r, ok := got[name]
+		if !ok || strings.Join(r.Args, ",") != strings.Join(args, ",") || r.Args == nil {
+			t.Errorf("protocol %s: got %+v (present %v), want args %v", name, r, ok, args)
+		}
+	}
+	if !got["init"].Replaces || got["decodeAt"].Replaces {
+		t.Errorf("replaces: init %v, decodeAt %v", got["init"].Replaces, got["decodeAt"].Replaces)
+	}
+	if _, ok := got["setData"]; ok {
+		t.Error("setData, which the worker calls itself, is offered as a request")
+	}
+	delete(fs, "decodeAt")
+	if _, err := protocol(fs); err == nil {
+		t.Error("a request without its function: no error")
 	}
 }

@@ -125,13 +125,7 @@ func TestExplore(t *testing.T) {
 // the steps to come kept), a field the model cannot change is refused
 // naming it and the model kept, and an unchanged config changes nothing.
 func TestRetune(t *testing.T) {
-	b := loaded(t)
-	if _, e := call("init", b.init, small()); e != "" {
-		t.Fatal(e)
-	}
-	if _, e := call("train", b.train, 3, 1e6); e != "" {
-		t.Fatal(e)
-	}
+	b := built(t, 3)
 	kept := b.s.Model
 	if _, e := call("retune", b.retune, `{"latent": 3}`, `{}`); !strings.Contains(e, "latent") || b.s.Model != kept {
 		t.Errorf("retune of the latent: %q (model replaced: %v)", e, b.s.Model != kept)
@@ -184,10 +178,7 @@ func TestRetune(t *testing.T) {
 // TestMetricsParzen: a generator's evaluation carries its Parzen-window
 // log-likelihood, with progress rising to 1; a classifier's does not.
 func TestMetricsParzen(t *testing.T) {
-	b := loaded(t)
-	if _, e := call("init", b.init, small()); e != "" {
-		t.Fatal(e)
-	}
+	b := built(t, 0)
 	var seen []float64
 	progress := js.FuncOf(func(_ js.Value, args []js.Value) any {
 		seen = append(seen, args[0].Float())

@@ -11,6 +11,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"syscall/js"
@@ -19,7 +20,18 @@ import (
 func main() {
 	b := newBridge()
 	api := js.Global().Get("Object").New()
-	for name, f := range map[string]func(args []js.Value) (any, error){
+	fs := functions(b)
+	for name, f := range fs {
+		api.Set(name, js.FuncOf(guard(name, f)))
+	}
+	api.Set("protocol", js.FuncOf(guard("protocol", func([]js.Value) (any, error) { return protocol(fs) })))
+	js.Global().Set("latentlab", api)
+	select {}
+}
+
+// functions are what latentlab offers, on b.
+func functions(b *bridge) map[string]func(args []js.Value) (any, error) {
+	return map[string]func(args []js.Value) (any, error){
 		"defaults":      b.defaults,
 		"presets":       b.presets,
 		"options":       b.options,
@@ -45,11 +57,49 @@ func main() {
 		"checkpoint":    b.checkpoint,
 		"retune":        b.retune,
 		"setShard":      b.setShard,
-	} {
-		api.Set(name, js.FuncOf(guard(name, f)))
 	}
-	js.Global().Set("latentlab", api)
-	select {}
+}
+
+// requests are the functions the page may ask a worker for by their own
+// names: the worker calls one with the request's fields named here, in
+// order (js/worker.js goRequest; it adds requests of its own, which call
+// the others).
+var requests = map[string]string{
+	"init":          "config",
+	"importWeights": "bytes",
+	"retune":        "config curves",
+	"exportWeights": "dtype",
+	"checkpoint":    "curves",
+	"stepPhase":     "phase count",
+	"pick":          "x y",
+	"decodeAt":      "x y",
+	"traverse":      "n range",
+	"interpolate":   "i j",
+	"encodeDigit":   "pixels",
+	"setScorer":     "bytes",
+	"score":         "",
+}
+
+// replacing are the requests that may replace the model: the worker's
+// replica starts its gradient sums anew.
+var replacing = map[string]bool{"init": true, "importWeights": true, "retune": true}
+
+// protocol() → JSON {name: {args, replaces}} of the requests, those of fs
+// that requests names.
+func protocol(fs map[string]func([]js.Value) (any, error)) (any, error) {
+	type request struct {
+		Args     []string `json:"args"`
+		Replaces bool     `json:"replaces"`
+	}
+	out := map[string]request{}
+	for name, fields := range requests {
+		if fs[name] == nil {
+			return nil, fmt.Errorf("request %q is no function", name)
+		}
+		out[name] = request{strings.Fields(fields), replacing[name]}
+	}
+	raw, err := json.Marshal(out)
+	return string(raw), err
 }
 
 // guard turns an error or a panic of f into a {error: message} result.

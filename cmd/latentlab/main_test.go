@@ -257,14 +257,7 @@ func TestConfigFlags(t *testing.T) {
 			return c
 		}},
 	} {
-		fs := flag.NewFlagSet("test", flag.ContinueOnError)
-		fs.SetOutput(io.Discard)
-		apply := configFlags(fs).Config
-		if err := fs.Parse(tc.args); err != nil {
-			t.Errorf("%q: %v", tc.args, err)
-			continue
-		}
-		got, err := apply()
+		got, err := parseConfigFlags(tc.args)
 		if err != nil {
 			t.Errorf("%q: %v", tc.args, err)
 			continue
@@ -289,14 +282,7 @@ func TestConfigFlags(t *testing.T) {
 		{[]string{"--config", filepath.Join(dir, "missing.json")}, "missing.json"},
 		{[]string{"--config", bad}, "bad.json"},
 	} {
-		fs := flag.NewFlagSet("test", flag.ContinueOnError)
-		fs.SetOutput(io.Discard)
-		apply := configFlags(fs).Config
-		if err := fs.Parse(tc.args); err != nil {
-			t.Errorf("%q: %v", tc.args, err)
-			continue
-		}
-		if c, err := apply(); err == nil || !strings.Contains(err.Error(), tc.want) {
+		if c, err := parseConfigFlags(tc.args); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%q: got %s, %v; want an error containing %s", tc.args, c.JSON(), err, tc.want)
 		}
 	}
@@ -669,4 +655,16 @@ func TestEvalParzen(t *testing.T) {
 			t.Errorf("%v: exit %d, %q", tc.args, code, clip(stderr))
 		}
 	}
+}
+
+// parseConfigFlags parses args as the config flags of train and returns
+// the config they give.
+func parseConfigFlags(args []string) (model.Config, error) {
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	apply := configFlags(fs).Config
+	if err := fs.Parse(args); err != nil {
+		return model.Config{}, err
+	}
+	return apply()
 }

@@ -40,12 +40,6 @@ import (
 	"latentlab/core/prior"
 )
 
-func init() {
-	build := func(c model.Config) model.Model { return New(c) }
-	model.Register(model.Kind{Name: "aae", Doc: "adversarial autoencoder: codes pushed toward a prior by a discriminator", Build: build, Nets: Nets, Check: Check})
-	model.Register(model.Kind{Name: "ae", Doc: "plain autoencoder", Build: build, Nets: Nets, Check: Check})
-}
-
 // LabelSlots is the width of the one-hot label the discriminator reads
 // beside the code when labels are in the regulariser: one slot per digit
 // and a last one for "unlabelled".
@@ -204,15 +198,7 @@ func (m *Model) Config() model.Config { return m.cfg }
 
 // SetShard makes the model a data-parallel replica (see model.Shard), or
 // whole again with nil.
-func (m *Model) SetShard(s *model.Shard) error {
-	if s != nil {
-		if err := s.CheckConfig(m.cfg); err != nil {
-			return err
-		}
-	}
-	m.shard = s
-	return nil
-}
+func (m *Model) SetShard(s *model.Shard) error { return model.SetShard(&m.shard, s, m.cfg) }
 
 // LossNames: "recon" in nats per image; for "aae" also "disc", the
 // discriminator's BCE on prior samples plus that on codes, and "gen", the
@@ -516,4 +502,11 @@ func (m *Model) Tensors() []checkpoint.Tensor {
 		ts = append(ts, model.SequentialTensors("discriminator", m.Disc)...)
 	}
 	return ts
+}
+
+// The kinds this package trains, for model.New.
+func init() {
+	model.Register(model.Kind{Name: "aae", Doc: "adversarial autoencoder: codes pushed toward a prior by a discriminator",
+		Build: model.Builder(New), Nets: Nets, Check: Check})
+	model.Register(model.Kind{Name: "ae", Doc: "plain autoencoder", Build: model.Builder(New), Nets: Nets, Check: Check})
 }

@@ -11,11 +11,8 @@ import (
 )
 
 func small(kind string) model.Config {
-	c := model.Defaults()
+	c := modeltest.Small(model.Defaults())
 	c.Model = kind
-	c.Encoder = []int{64, 32}
-	c.Discriminator = []int{32, 32}
-	c.Batch = 50
 	return c
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"latentlab/core/gradcheck"
 	"latentlab/core/model"
+	"latentlab/core/modeltest"
 	"latentlab/core/nn"
 )
 
@@ -29,21 +30,15 @@ func TestEncoderGradients(t *testing.T) {
 func checkEncoderGradients(t *testing.T, posterior string, labels int) {
 	c := model.Defaults()
 	c.Encoder, c.Discriminator, c.Latent, c.Batch = []int{10}, []int{8}, 3, 6
-	c.Activation = "tanh" // smooth, so finite differences are exact to O(h²)
 	c.Prior, c.Posterior, c.Labels, c.PriorStd = "mixture", posterior, labels, 1
 	if posterior == "universal" {
 		c.Noise = 4
 	}
-	if err := c.Validate(); err != nil {
-		t.Fatal(err)
-	}
+	modeltest.Smooth(t, &c)
 	m := New(c)
 	r := rand.New(rand.NewPCG(1, 2))
 	const batchN, lo, n = 6, 1, 4
-	x := make([]float32, n*model.Pixels)
-	for i := range x {
-		x[i] = float32(r.Float64())
-	}
+	x := gradcheck.Inputs(r, n*model.Pixels)
 	batchLabels := []uint8{3, 255, 0, 9, 255, 5}
 	for i := range m.Enc.Params { // larger weights than Init's, for codes that matter
 		m.Enc.Params[i] *= 3
@@ -90,11 +85,7 @@ func TestReparameterise(t *testing.T) {
 // for a Gaussian posterior, and f(x, η = 0) for a universal one.
 func TestEncodeCodes(t *testing.T) {
 	const n = 3
-	x := make([]float32, n*model.Pixels)
-	r := rand.New(rand.NewPCG(3, 4))
-	for i := range x {
-		x[i] = float32(r.Float64())
-	}
+	x := gradcheck.Inputs(rand.New(rand.NewPCG(3, 4)), n*model.Pixels)
 	for _, posterior := range []string{"gaussian", "universal"} {
 		c := model.Defaults()
 		c.Encoder, c.Discriminator, c.Latent, c.Batch, c.Posterior = []int{10}, []int{8}, 2, 4, posterior

@@ -47,16 +47,6 @@ import (
 	"latentlab/core/optim"
 )
 
-func init() {
-	model.Register(model.Kind{
-		Name:  "classifier",
-		Doc:   "digit classifier (MLP with softmax) that scores generated digits",
-		Build: func(c model.Config) model.Model { return New(c) },
-		Nets:  Nets,
-		Check: Check,
-	})
-}
-
 // Net is the name of the classifier's network and the prefix of its
 // tensors (classifier.0.weight, ...).
 const Net = "classifier"
@@ -215,3 +205,9 @@ func Load(b []byte) (*Model, error) {
 }
 
 var _ model.Classifier = (*Model)(nil)
+
+// The kinds this package trains, for model.New.
+func init() {
+	model.Register(model.Kind{Name: "classifier", Doc: "digit classifier (MLP with softmax) that scores generated digits",
+		Build: model.Builder(New), Nets: Nets, Check: Check})
+}

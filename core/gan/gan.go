@@ -60,21 +60,6 @@ import (
 	"latentlab/core/optim"
 )
 
-func init() {
-	model.Register(model.Kind{
-		Name: "gan", Doc: "GAN: a generator of digits from noise against a discriminator (minimax, nonsaturating, ml or lsgan loss)",
-		Build: func(c model.Config) model.Model { return New(c) }, Nets: Nets, Check: Check,
-	})
-	model.Register(model.Kind{
-		Name: "aegan", Doc: "autoencoder inside a GAN: the decoder, trained to reconstruct, also generates digits from prior samples against a discriminator",
-		Build: func(c model.Config) model.Model { return NewAEGAN(c) }, Nets: AEGANNets, Check: Check,
-	})
-	model.Register(model.Kind{
-		Name: "bigan", Doc: "BiGAN: encoder and generator against a discriminator on (digit, code) pairs",
-		Build: func(c model.Config) model.Model { return NewBiGAN(c) }, Nets: BiGANNets, Check: Check,
-	})
-}
-
 // Nets lays out a "gan" config's networks: generator latent → the encoder
 // widths reversed → Pixels, discriminator Pixels → Config.Discriminator → 1.
 func Nets(c model.Config) map[string][]int {
@@ -220,4 +205,14 @@ func (m *Model) genGrad(fake []float32, n int) float64 {
 // them in nn.Sequential modules.
 func (m *Model) Tensors() []checkpoint.Tensor {
 	return append(model.SequentialTensors("generator", m.Gen), model.SequentialTensors("discriminator", m.disc.net)...)
+}
+
+// The kinds this package trains, for model.New.
+func init() {
+	model.Register(model.Kind{Name: "gan", Doc: "GAN: a generator of digits from noise against a discriminator (minimax, nonsaturating, ml or lsgan loss)",
+		Build: model.Builder(New), Nets: Nets, Check: Check})
+	model.Register(model.Kind{Name: "aegan", Doc: "autoencoder inside a GAN: the decoder, trained to reconstruct, also generates digits from prior samples against a discriminator",
+		Build: model.Builder(NewAEGAN), Nets: AEGANNets, Check: Check})
+	model.Register(model.Kind{Name: "bigan", Doc: "BiGAN: encoder and generator against a discriminator on (digit, code) pairs",
+		Build: model.Builder(NewBiGAN), Nets: BiGANNets, Check: Check})
 }

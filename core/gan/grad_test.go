@@ -176,16 +176,6 @@ func gradConfig(kind, loss string) model.Config {
 	return c
 }
 
-// randomDigits returns n rows of pixels in [0, 1].
-func randomDigits(n int) []float32 {
-	r := rand.New(rand.NewPCG(3, 4))
-	x := make([]float32, n*model.Pixels)
-	for i := range x {
-		x[i] = float32(r.Float64())
-	}
-	return x
-}
-
 // TestGeneratorGradients checks, for each kind and loss, the gradients of
 // the generator side's loss (through the discriminator and the sigmoid
 // of the pixels, and for the BiGAN through the pair's code half) with
@@ -193,7 +183,7 @@ func randomDigits(n int) []float32 {
 // noise held fixed.
 func TestGeneratorGradients(t *testing.T) {
 	const n = 8
-	x := randomDigits(n)
+	x := gradcheck.Inputs(rand.New(rand.NewPCG(3, 4)), n*model.Pixels)
 	for _, loss := range lossNames {
 		t.Run("gan/"+loss, func(t *testing.T) {
 			m := New(gradConfig("gan", loss))

@@ -4,8 +4,19 @@ package gradcheck
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 )
+
+// Inputs returns n values uniform in [0, 1) drawn from r: digits' pixels
+// (n rows of 784) for a check, away from the data's zeros and ones.
+func Inputs(r *rand.Rand, n int) []float32 {
+	x := make([]float32, n)
+	for i := range x {
+		x[i] = float32(r.Float64())
+	}
+	return x
+}
 
 // Case is one set of parameters and the gradient a loss computed at them.
 type Case struct {

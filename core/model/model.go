@@ -70,6 +70,12 @@ type Kind struct {
 
 var registry = map[string]Kind{}
 
+// Builder makes a Kind's Build of a package's constructor (a kind's New
+// returns its own model type).
+func Builder[M Model](build func(Config) M) func(Config) Model {
+	return func(c Config) Model { return build(c) }
+}
+
 // Register makes a kind of model available to New. It panics if the kind is
 // registered twice or has no Build.
 func Register(k Kind) {

@@ -85,6 +85,19 @@ type Sharder interface {
 	SetShard(s *Shard) error
 }
 
+// SetShard is a Sharder's SetShard for a model of config c that keeps its
+// shard in *dst: it refuses a shard that c cannot train as (CheckConfig),
+// changing nothing.
+func SetShard(dst **Shard, s *Shard, c Config) error {
+	if s != nil {
+		if err := s.CheckConfig(c); err != nil {
+			return err
+		}
+	}
+	*dst = s
+	return nil
+}
+
 // Update applies the optimizer o to net with net's gradients. A nil s is a
 // whole model. A replica scales them by its share of the batch (rows/n;
 // share 1 leaves them as they are), sums them over the replicas (Reduce),

@@ -23,6 +23,24 @@ import (
 	"latentlab/core/train"
 )
 
+// Small returns c on a small network, quick to train in a test: encoder
+// 64-32, discriminator 32-32, batch 50.
+func Small(c model.Config) model.Config {
+	c.Encoder, c.Discriminator, c.Batch = []int{64, 32}, []int{32, 32}, 50
+	return c
+}
+
+// Smooth sets c's activation to tanh, smooth, so that finite differences
+// are exact to O(h²) in a gradient check, and fails t unless c is then
+// valid.
+func Smooth(t testing.TB, c *model.Config) {
+	t.Helper()
+	c.Activation = "tanh"
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // Subset returns the small MNIST subset committed in core/data.
 func Subset(t testing.TB) (tr, te *data.Set) {
 	t.Helper()

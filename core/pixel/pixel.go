@@ -69,16 +69,6 @@ import (
 	"latentlab/core/optim"
 )
 
-func init() {
-	model.Register(model.Kind{
-		Name:  "pixel",
-		Doc:   "autoregressive pixel model (MADE): each pixel's intensity level from the pixels before it",
-		Build: func(c model.Config) model.Model { return New(c) },
-		Nets:  Nets,
-		Check: check,
-	})
-}
-
 // Nets returns the one network of a pixel model, "made": Pixels → hidden
 // widths (c.Encoder) → Pixels·c.Levels logits.
 func Nets(c model.Config) map[string][]int {
@@ -204,15 +194,7 @@ func (m *Model) Config() model.Config { return m.cfg }
 
 // SetShard makes the model a data-parallel replica (see model.Shard), or
 // whole again with nil.
-func (m *Model) SetShard(s *model.Shard) error {
-	if s != nil {
-		if err := s.CheckConfig(m.cfg); err != nil {
-			return err
-		}
-	}
-	m.shard = s
-	return nil
-}
+func (m *Model) SetShard(s *model.Shard) error { return model.SetShard(&m.shard, s, m.cfg) }
 
 // LossNames: "nll", the negative log-likelihood of the batch's quantised
 // digits in nats per image (see NLL).
@@ -270,4 +252,10 @@ func (m *Model) checkBatch(n int) {
 	if n < 1 || n > m.cfg.Batch {
 		panic(fmt.Sprintf("pixel: %d digits, outside 1..%d (the config's batch)", n, m.cfg.Batch))
 	}
+}
+
+// The kinds this package trains, for model.New.
+func init() {
+	model.Register(model.Kind{Name: "pixel", Doc: "autoregressive pixel model (MADE): each pixel's intensity level from the pixels before it",
+		Build: model.Builder(New), Nets: Nets, Check: check})
 }

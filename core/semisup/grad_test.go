@@ -23,14 +23,6 @@ func tiny(kind string) model.Config {
 	return c
 }
 
-func randomDigits(r *rand.Rand, n int) []float32 {
-	x := make([]float32, n*model.Pixels)
-	for i := range x {
-		x[i] = float32(r.Float64())
-	}
-	return x
-}
-
 // checkGrads compares the gradients grads (computed at the current params)
 // with central differences of loss over 40 of the params drawn by r.
 func checkGrads(t *testing.T, name string, params, grads []float32, loss func() float64, r *rand.Rand) {
@@ -49,7 +41,7 @@ func TestReconstructionGradients(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 3))
 	m := New(tiny("cluster"))
 	n := 4
-	x := randomDigits(r, n)
+	x := gradcheck.Inputs(r, n*model.Pixels)
 	loss := func() float64 { return m.reconstructionGrads(x, n) }
 	loss()
 	checkGrads(t, "encoder", m.Enc.Params, m.Enc.Grads, loss, r)
@@ -67,7 +59,7 @@ func TestGeneratorGradients(t *testing.T) {
 	r := rand.New(rand.NewPCG(4, 4))
 	m := New(tiny("semisupervised"))
 	n := 4
-	x := randomDigits(r, n)
+	x := gradcheck.Inputs(r, n*model.Pixels)
 	loss := func() float64 {
 		m.encode(x, n)
 		ly, lz := m.generatorGrads(n)
@@ -83,7 +75,7 @@ func TestClassificationGradients(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 5))
 	m := New(tiny("semisupervised"))
 	n := 4
-	x := randomDigits(r, n)
+	x := gradcheck.Inputs(r, n*model.Pixels)
 	labels := []uint8{3, 0, 9, 3}
 	loss := func() float64 { return m.classificationGrads(x, labels, n) }
 	loss()

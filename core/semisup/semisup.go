@@ -92,24 +92,6 @@ import (
 	"latentlab/core/prior"
 )
 
-func init() {
-	build := func(c model.Config) model.Model { return New(c) }
-	model.Register(model.Kind{
-		Name:  "semisupervised",
-		Doc:   "semi-supervised AAE: a categorical y (the digit) and a style z, each pushed to its prior; labelled digits train y",
-		Build: build,
-		Nets:  Nets,
-		Check: check,
-	})
-	model.Register(model.Kind{
-		Name:  "cluster",
-		Doc:   "unsupervised clustering AAE: a categorical y over Classes clusters and a style z, without labels",
-		Build: build,
-		Nets:  Nets,
-		Check: check,
-	})
-}
-
 // Nets lays out the networks of c: encoder Pixels→…→Classes+Latent,
 // decoder Classes+Latent→…→Pixels (the encoder's widths reversed),
 // discriminator_y Classes→…→1 and discriminator_z Latent→…→1.
@@ -503,4 +485,12 @@ func (m *Model) Tensors() []checkpoint.Tensor {
 	ts = append(ts, model.SequentialTensors("decoder", m.Dec)...)
 	ts = append(ts, model.SequentialTensors("discriminator_y", m.DiscY)...)
 	return append(ts, model.SequentialTensors("discriminator_z", m.DiscZ)...)
+}
+
+// The kinds this package trains, for model.New.
+func init() {
+	model.Register(model.Kind{Name: "semisupervised", Doc: "semi-supervised AAE: a categorical y (the digit) and a style z, each pushed to its prior; labelled digits train y",
+		Build: model.Builder(New), Nets: Nets, Check: check})
+	model.Register(model.Kind{Name: "cluster", Doc: "unsupervised clustering AAE: a categorical y over Classes clusters and a style z, without labels",
+		Build: model.Builder(New), Nets: Nets, Check: check})
 }

@@ -23,13 +23,8 @@ var loadSubset = sync.OnceValues(func() ([2]*data.Set, error) {
 
 // small is a quick model of either kind with batch 50.
 func small(kind string) model.Config {
-	c := model.Defaults()
-	c.Model = kind
-	c.Encoder = []int{64, 32}
-	c.Discriminator = []int{32, 32}
-	c.Batch = 50
-	c.Latent = 4
-	c.PriorStd = 1
+	c := modeltest.Small(model.Defaults())
+	c.Model, c.Latent, c.PriorStd = kind, 4, 1
 	if kind == "semisupervised" {
 		c.Labels = 100
 	} else {

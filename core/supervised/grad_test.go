@@ -6,6 +6,7 @@ import (
 
 	"latentlab/core/gradcheck"
 	"latentlab/core/model"
+	"latentlab/core/modeltest"
 )
 
 // TestGradients checks, against central finite differences, the
@@ -15,17 +16,11 @@ import (
 func TestGradients(t *testing.T) {
 	c := model.Presets()["supervised"]
 	c.Encoder, c.Discriminator, c.Latent, c.Batch = []int{10}, []int{8}, 3, 5
-	c.Activation = "tanh" // smooth, so finite differences are exact to O(h²)
-	if err := c.Validate(); err != nil {
-		t.Fatal(err)
-	}
+	modeltest.Smooth(t, &c)
 	m := New(c)
 	r := rand.New(rand.NewPCG(1, 2))
 	const n = 5
-	x := make([]float32, n*model.Pixels)
-	for i := range x {
-		x[i] = float32(r.Float64())
-	}
+	x := gradcheck.Inputs(r, n*model.Pixels)
 	labels := []uint8{3, 0, 9, 3, 7}
 	for i := range m.Enc.Params { // larger weights than Init's, for codes that matter
 		m.Enc.Params[i] *= 3

@@ -58,16 +58,6 @@ import (
 	"latentlab/core/prior"
 )
 
-func init() {
-	model.Register(model.Kind{
-		Name:  "supervised",
-		Doc:   "supervised AAE: the label goes to the decoder, the code z holds the style",
-		Build: func(c model.Config) model.Model { return New(c) },
-		Nets:  Nets,
-		Check: Check,
-	})
-}
-
 // Digits is the width of the one-hot label the decoder reads beside z.
 const Digits = 10
 
@@ -418,4 +408,10 @@ func NearestMean(means, x []float32) int {
 func (m *Model) Tensors() []checkpoint.Tensor {
 	ts := append(model.SequentialTensors("encoder", m.Enc), model.SequentialTensors("decoder", m.Dec)...)
 	return append(ts, model.SequentialTensors("discriminator", m.Disc)...)
+}
+
+// The kinds this package trains, for model.New.
+func init() {
+	model.Register(model.Kind{Name: "supervised", Doc: "supervised AAE: the label goes to the decoder, the code z holds the style",
+		Build: model.Builder(New), Nets: Nets, Check: Check})
 }

@@ -15,11 +15,7 @@ import (
 
 // small is the "supervised" preset on a small network.
 func small() model.Config {
-	c := model.Presets()["supervised"]
-	c.Encoder = []int{64, 32}
-	c.Discriminator = []int{32, 32}
-	c.Batch = 50
-	return c
+	return modeltest.Small(model.Presets()["supervised"])
 }
 
 // TestFileRoundTrip: the model comes back from its file with the same

@@ -8,6 +8,7 @@ import (
 
 	"latentlab/core/gradcheck"
 	"latentlab/core/model"
+	"latentlab/core/modeltest"
 )
 
 // TestSampleGradient checks sampleBackward against central finite
@@ -72,17 +73,11 @@ func TestModelGradients(t *testing.T) {
 	c := model.Defaults()
 	c.Model, c.Posterior, c.PriorStd = "vae", "gaussian", 1.5
 	c.Encoder, c.Latent, c.Batch = []int{10}, 3, 4
-	c.Activation = "tanh" // smooth, so finite differences are exact to O(h²)
-	if err := c.Validate(); err != nil {
-		t.Fatal(err)
-	}
+	modeltest.Smooth(t, &c)
 	m := New(c)
 	r := rand.New(rand.NewPCG(3, 4))
 	const n = 4
-	x := make([]float32, n*model.Pixels)
-	for i := range x {
-		x[i] = float32(r.Float64())
-	}
+	x := gradcheck.Inputs(r, n*model.Pixels)
 	eps := make([]float32, n*c.Latent)
 	for i := range eps {
 		eps[i] = float32(r.NormFloat64())

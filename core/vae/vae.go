@@ -45,16 +45,6 @@ import (
 	"latentlab/core/prior"
 )
 
-func init() {
-	model.Register(model.Kind{
-		Name:  "vae",
-		Doc:   "variational autoencoder: Gaussian codes, reconstruction + KL to the prior N(0, s²I)",
-		Build: func(c model.Config) model.Model { return New(c) },
-		Nets:  Nets,
-		Check: Check,
-	})
-}
-
 // Nets lays out a "vae" config's networks: encoder Pixels→…→2·Latent (μ
 // and log σ²), decoder Latent→…→Pixels (the encoder's widths reversed).
 func Nets(c model.Config) map[string][]int {
@@ -135,15 +125,7 @@ func (m *Model) LossNames() []string { return []string{"recon", "kl"} }
 
 // SetShard makes the model a data-parallel replica (see model.Shard), or
 // whole again with nil.
-func (m *Model) SetShard(s *model.Shard) error {
-	if s != nil {
-		if err := s.CheckConfig(m.cfg); err != nil {
-			return err
-		}
-	}
-	m.shard = s
-	return nil
-}
+func (m *Model) SetShard(s *model.Shard) error { return model.SetShard(&m.shard, s, m.cfg) }
 
 // Step takes one gradient step on recon + kl of the batch. A replica
 // trains on its rows and returns its share of the losses; ε is drawn for
@@ -274,4 +256,10 @@ func (m *Model) Evaluate(_, test *data.Set) map[string]float64 {
 // in nn.Sequential modules; the encoder's last Linear gives [μ, log σ²].
 func (m *Model) Tensors() []checkpoint.Tensor {
 	return append(model.SequentialTensors("encoder", m.Enc), model.SequentialTensors("decoder", m.Dec)...)
+}
+
+// The kinds this package trains, for model.New.
+func init() {
+	model.Register(model.Kind{Name: "vae", Doc: "variational autoencoder: Gaussian codes, reconstruction + KL to the prior N(0, s²I)",
+		Build: model.Builder(New), Nets: Nets, Check: Check})
 }

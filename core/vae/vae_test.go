@@ -17,10 +17,8 @@ import (
 
 // small is the "vae" preset on a small network.
 func small() model.Config {
-	c := model.Presets()["vae"]
-	c.Encoder = []int{64, 32}
+	c := modeltest.Small(model.Presets()["vae"])
 	c.Latent = 3
-	c.Batch = 50
 	return c
 }
 
