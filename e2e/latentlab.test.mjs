@@ -702,7 +702,11 @@ test('every preset: views draw, losses are finite and fall, weights round-trip',
       // Export → import round-trips: the same figure and the same samples after the import.
       const figure = await readout('test-recon', p);
       const stepBefore = await readout('step', p);
-      const drawn = () => p.waitForFunction(() => document.getElementById('samples-canvas').dataset.done === '784' && !window.latentlab.busy(), null, {timeout: 60_000});
+      // A sampler's digits, drawn to the last pixel from the model at this step.
+      const drawn = () => p.waitForFunction(step => {
+        const c = document.getElementById('samples-canvas');
+        return c.dataset.done === '784' && c.dataset.step === step && !window.latentlab.busy();
+      }, String(stepBefore), {timeout: 60_000});
       if (caps.sampler && !caps.generator) await drawn(); // drawn pixel by pixel after the snapshot
       const samples = caps.generator || caps.sampler ? await canvasDigest(p, 'samples-canvas') : null;
       await p.selectOption('#dtype', 'F32');

@@ -41,6 +41,7 @@ export function createSamples(ctx) {
         }
         ui.drawDigits($('samples-canvas'), r.pixels, r.n, 8, {gap: 1});
         $('samples-canvas').dataset.done = '784';
+        $('samples-canvas').dataset.step = String(ctx.stepNow());
         $('samples-caption').textContent = `${r.n} digits drawn pixel by pixel at step ${ui.fmtInt(ctx.stepNow())} (${((performance.now() - t0) / 1000).toFixed(1)} s) · the same random draws each time`;
       });
     } catch (e) {
