@@ -11,7 +11,7 @@ const $ = id => document.getElementById(id);
  * most 8. More workers than cores only make the replicas take turns (and
  * cost a replica's memory each).
  */
-export const MAX_WORKERS = Math.max(1, Math.min(8, navigator.hardwareConcurrency || 1));
+const MAX_WORKERS = Math.max(1, Math.min(8, navigator.hardwareConcurrency || 1));
 /** DEFAULT_WORKERS is one a core, at most 4. */
 export const DEFAULT_WORKERS = Math.max(1, Math.min(navigator.hardwareConcurrency || 1, 4));
 

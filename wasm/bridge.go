@@ -374,12 +374,6 @@ func (b *bridge) importWeights(args []js.Value) (any, error) {
 	return info, nil
 }
 
-// checkpoint(curvesJSON) → {bytes, filename, step, config}: the whole training
-// state (train.Session.Checkpoint) with the page's loss curves ({name:
-// {x, y}}), which importWeights resumes exactly. Every replica of a
-// sharded model must call it, as for train: their optimizers' parts are
-// gathered; replicas other than 0 return no bytes. Weights that are not
-// finite are refused: there is nothing worth keeping.
 // retune(config, curves) → the model's info and changed, the fields that
 // changed: the model trains on from the next step with the fields of
 // config (JSON, over the model's own config) that model.Tunable lets
@@ -443,6 +437,12 @@ func (b *bridge) retune(args []js.Value) (any, error) {
 	return info, nil
 }
 
+// checkpoint(curvesJSON) → {bytes, filename, step, config}: the whole training
+// state (train.Session.Checkpoint) with the page's loss curves ({name:
+// {x, y}}), which importWeights resumes exactly. Every replica of a
+// sharded model must call it, as for train: their optimizers' parts are
+// gathered; replicas other than 0 return no bytes. Weights that are not
+// finite are refused: there is nothing worth keeping.
 func (b *bridge) checkpoint(args []js.Value) (any, error) {
 	s, err := b.session()
 	if err != nil {
@@ -546,7 +546,7 @@ func (b *bridge) setShard(args []js.Value) (any, error) {
 			Index:  index,
 			Count:  count,
 			Reduce: func(g []float32, lo, hi int) { b.reduce(reduce, g, lo, hi) },
-			Gather: func(p []float32, lo, hi int) { b.gatherParts(gather, p, lo, hi, index, count) },
+			Gather: func(p []float32, lo, hi int) { b.gatherParts(gather, p, lo, hi, count) },
 		}
 		if err := sh.Check(model.MaxBatch); err != nil {
 			return nil, err
@@ -591,7 +591,7 @@ func (b *bridge) reduce(f js.Value, g []float32, lo, hi int) {
 // gatherParts hands p, where it lies in memory with this replica's part
 // p[lo:hi] updated, to the JS gather function, which fills in every other
 // replica's part.
-func (b *bridge) gatherParts(f js.Value, p []float32, lo, hi, index, count int) {
+func (b *bridge) gatherParts(f js.Value, p []float32, lo, hi, count int) {
 	if len(p) == 0 {
 		return
 	}

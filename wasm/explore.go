@@ -111,18 +111,24 @@ func (b *bridge) codeAt(x, y float32) ([]float32, error) {
 }
 
 // explorer returns the session's model as an Encoder and Generator, which
-// the exploration views need, or an error saying what it lacks.
-func (b *bridge) explorer() (model.Encoder, model.Generator, error) {
+// the exploration views need, and args read as want finite numbers
+// (numbers; want < 0: args left alone), or an error saying what is
+// lacking.
+func (b *bridge) explorer(name string, args []js.Value, want int) (model.Encoder, model.Generator, []float64, error) {
 	s, err := b.session()
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	enc, ok1 := s.Model.(model.Encoder)
 	gen, ok2 := s.Model.(model.Generator)
 	if !ok1 || !ok2 {
-		return nil, nil, errors.New("this model has no encoder and decoder to explore its codes with")
+		return nil, nil, nil, errors.New("this model has no encoder and decoder to explore its codes with")
 	}
-	return enc, gen, nil
+	if want < 0 {
+		return enc, gen, nil, nil
+	}
+	v, err := numbers(name, args, want)
+	return enc, gen, v, err
 }
 
 // numbers reads args as n finite numbers, or says what name wants.
@@ -143,11 +149,7 @@ func numbers(name string, args []js.Value, n int) ([]float64, error) {
 // decodeAt(x, y) → {pixels, x, y}: the digit the decoder draws from the code
 // of point (x, y) of the latent plot (codeAt).
 func (b *bridge) decodeAt(args []js.Value) (any, error) {
-	_, gen, err := b.explorer()
-	if err != nil {
-		return nil, err
-	}
-	v, err := numbers("decodeAt", args, 2)
+	_, gen, v, err := b.explorer("decodeAt", args, 2)
 	if err != nil {
 		return nil, err
 	}
@@ -165,11 +167,7 @@ func (b *bridge) decodeAt(args []js.Value) (any, error) {
 // row at y = +range, the left column at x = −range: the decoder's manifold
 // over the plot.
 func (b *bridge) traverse(args []js.Value) (any, error) {
-	_, gen, err := b.explorer()
-	if err != nil {
-		return nil, err
-	}
-	v, err := numbers("traverse", args, 2)
+	_, gen, v, err := b.explorer("traverse", args, 2)
 	if err != nil {
 		return nil, err
 	}
@@ -190,10 +188,7 @@ func (b *bridge) traverse(args []js.Value) (any, error) {
 			copy(z[(row*n+col)*c.Latent:], zi)
 		}
 	}
-	px := make([]float32, n*n*model.Pixels)
-	chunks(z, n*n, c.Latent, c.Batch, func(lo, hi int, zb []float32) {
-		gen.Decode(px[lo*model.Pixels:hi*model.Pixels], zb, hi-lo)
-	})
+	px := decodeAll(gen, z, n*n, c.Latent, c.Batch)
 	return map[string]any{"pixels": pixelsToJS(px), "n": n, "range": v[1]}, nil
 }
 
@@ -202,16 +197,12 @@ func (b *bridge) traverse(args []js.Value) (any, error) {
 // the plotted ones), and where each code lies on the plot (path, 2 values
 // a frame).
 func (b *bridge) interpolate(args []js.Value) (any, error) {
-	enc, gen, err := b.explorer()
+	enc, gen, v, err := b.explorer("interpolate", args, 2)
 	if err != nil {
 		return nil, err
 	}
 	if _, ok := b.s.Model.(model.Reconstructor); ok {
 		return nil, errors.New("this model's decoder takes a class beside the code, so its codes alone do not interpolate")
-	}
-	v, err := numbers("interpolate", args, 2)
-	if err != nil {
-		return nil, err
 	}
 	x, _ := b.testDigits()
 	n := len(x) / model.Pixels
@@ -232,10 +223,7 @@ func (b *bridge) interpolate(args []js.Value) (any, error) {
 			z[f*lat+d] = (1-t)*ends[d] + t*ends[lat+d]
 		}
 	}
-	px := make([]float32, interpFrames*model.Pixels)
-	chunks(z, interpFrames, lat, b.s.Model.Config().Batch, func(lo, hi int, zb []float32) {
-		gen.Decode(px[lo*model.Pixels:hi*model.Pixels], zb, hi-lo)
-	})
+	px := decodeAll(gen, z, interpFrames, lat, b.s.Model.Config().Batch)
 	r := map[string]any{"pixels": pixelsToJS(px), "frames": interpFrames}
 	if p := b.views.plane; p != nil {
 		r["path"] = float32sToJS(onPlane(p, z, interpFrames))
@@ -248,7 +236,7 @@ func (b *bridge) interpolate(args []js.Value) (any, error) {
 // reconstruction, where its code lies on the plot (once a snapshot has
 // plotted codes), and the class probabilities of a model.Classifier.
 func (b *bridge) encodeDigit(args []js.Value) (any, error) {
-	enc, _, err := b.explorer()
+	enc, _, _, err := b.explorer("encodeDigit", args, -1)
 	if err != nil {
 		return nil, err
 	}

@@ -104,6 +104,16 @@ func chunks(x []float32, n, dim, batch int, f func(lo, hi int, x []float32)) {
 	}
 }
 
+// decodeAll returns g's digits (n, Pixels) decoded from the codes z (n,
+// lat), a batch of rows at a time.
+func decodeAll(g model.Generator, z []float32, n, lat, batch int) []float32 {
+	px := make([]float32, n*model.Pixels)
+	chunks(z, n, lat, batch, func(lo, hi int, zb []float32) {
+		g.Decode(px[lo*model.Pixels:hi*model.Pixels], zb, hi-lo)
+	})
+	return px
+}
+
 // capsOf lists what m can do, for the page: one flag per capability
 // interface of core/model, the phases of a model.PhaseStepper, the classes
 // of a model.Classifier and the model's loss names.
@@ -209,11 +219,7 @@ func (b *bridge) snapshot(args []js.Value) (any, error) {
 		r["inputs"], r["recons"] = pixelsToJS(x[:k*model.Pixels]), pixelsToJS(xhat)
 	}
 	if g, ok := m.(model.Generator); ok {
-		samples := make([]float32, viewSamples*model.Pixels)
-		chunks(b.views.samplesZ, viewSamples, c.Latent, c.Batch, func(lo, hi int, z []float32) {
-			g.Decode(samples[lo*model.Pixels:hi*model.Pixels], z, hi-lo)
-		})
-		r["samples"] = pixelsToJS(samples)
+		r["samples"] = pixelsToJS(decodeAll(g, b.views.samplesZ, viewSamples, c.Latent, c.Batch))
 	}
 	if _, ok := m.(model.Encoder); ok {
 		b.snapshotCodes(r, opt.LatentView, opt.RawPCA)
@@ -539,10 +545,7 @@ func (b *bridge) metrics(args []js.Value) (any, error) {
 		// The paper's likelihood protocol (latentlab eval --parzen):
 		// σ chosen on the digits the model held out, else the last 1000
 		// training digits.
-		vlo := max(0, s.Train.N-parzenValid)
-		if s.Valid != nil {
-			vlo = s.Train.N - s.Valid.N
-		}
+		vlo, _ := s.ParzenValidation()
 		rest := part(0.25, 1)
 		r, err := score.ParzenOf(s.Model, parzenSamples, s.Train, vlo, s.Train.N, s.Test, func(done, total int) {
 			if rest != nil {
@@ -557,9 +560,6 @@ func (b *bridge) metrics(args []js.Value) (any, error) {
 	return map[string]any{"metrics": out, "step": s.Steps, "n": s.Test.N}, nil
 }
 
-// The Parzen window of the page's Evaluate: the protocol's 10,000 samples,
-// σ chosen on 1,000 digits when the model held none out.
-const (
-	parzenSamples = 10000
-	parzenValid   = 1000
-)
+// parzenSamples is how many samples the page's Evaluate puts in a Parzen
+// window: the protocol's 10,000.
+const parzenSamples = 10000

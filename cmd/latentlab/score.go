@@ -69,13 +69,14 @@ func sampleScores(m model.Model, test *data.Set, clfPath string, explicit bool, 
 // Progress goes to stderr, a line per tenth.
 func parzenScores(s *train.Session, n, nvalid int, stderr io.Writer) (map[string]any, error) {
 	m, trainSet, testSet := s.Model, s.Train, s.Test
-	heldOut := nvalid == 0 && s.Valid != nil
-	switch {
-	case heldOut:
-		nvalid = s.Valid.N
-	case nvalid == 0:
-		nvalid = 1000
-		fmt.Fprintf(stderr, "latentlab: --parzen: the model held out no digits (config valid 0): σ is chosen on the last %d training digits, which it trained on\n", nvalid)
+	heldOut := false
+	if nvalid == 0 {
+		var lo int
+		lo, heldOut = s.ParzenValidation()
+		nvalid = trainSet.N - lo
+		if !heldOut {
+			fmt.Fprintf(stderr, "latentlab: --parzen: the model held out no digits (config valid 0): σ is chosen on the last %d training digits, which it trained on\n", nvalid)
+		}
 	}
 	if !score.CanGenerate(m) {
 		return nil, fmt.Errorf("--parzen: a %s model draws no samples to estimate a density with", m.Config().Model)

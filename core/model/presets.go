@@ -120,7 +120,7 @@ var variants = map[string]func(*Config){
 	// labelling clusters; the paper's Parzen protocol holds out a
 	// validation set, its size is ours). "paper-parzen" is "paper" with
 	// that split.
-	"paper-parzen": func(c *Config) { paperNets(c); c.Latent, c.Valid = 8, 1000 },
+	"paper-parzen": func(c *Config) { paperNets(c); c.Latent = 8 },
 	// Semi-supervised (§6) with 100, 1000 and all labels, drawn balanced
 	// from the training digits outside the validation split. The paper
 	// does not give the style's size, its prior or the rates in the text

@@ -72,11 +72,9 @@ func (s *Session) MetricsProgress(progress func(float64)) map[string]float64 {
 		out["cluster_error"], _ = ClusterError(pred, s.Test.Labels, c.Classes())
 		if s.Valid != nil {
 			probs := s.classify(c, s.Valid)
-			vpred := argmaxRows(probs, c.Classes())
 			if labelled {
-				out["valid_error"] = ClassError(vpred, s.Valid.Labels)
-			}
-			if !labelled {
+				out["valid_error"] = ClassError(argmaxRows(probs, c.Classes()), s.Valid.Labels)
+			} else {
 				names := ConfidentLabels(probs, s.Valid.Labels, c.Classes())
 				for i, p := range pred {
 					pred[i] = names[p]

@@ -52,6 +52,21 @@ func (m *meter) add(n int) {
 	m.f(min(1, float64(m.done)/float64(max(m.total, 1))))
 }
 
+// SigmaDigits is how many of the last training digits choose a Parzen
+// window's σ when the config holds none out (ParzenValidation).
+const SigmaDigits = 1000
+
+// ParzenValidation returns where a Parzen window's σ is chosen (the
+// protocol of core/score): digits [lo, Train.N) of Train, those the
+// config holds out (Valid; heldOut true), else the last SigmaDigits, which
+// the model trained on.
+func (s *Session) ParzenValidation() (lo int, heldOut bool) {
+	if s.Valid != nil {
+		return s.Train.N - s.Valid.N, true
+	}
+	return max(0, s.Train.N-SigmaDigits), false
+}
+
 // New returns a session training m on train, less the last Config.Valid
 // digits it holds out, and evaluating on test, which must hold 28×28
 // digits. steps is how many steps m has already had. The batch order
