@@ -128,7 +128,7 @@ const views = createViews({current: () => ({model, snap, kinds, features, loss})
 const stepper = createStepper({current: () => ({model}), run: runPhase, figure});
 // Download, Import and the copy saved in this browser (js/files.js).
 const files = createFiles({
-  model: () => model, loss, request, pool, persist, form, views,
+  model: () => model, loss, request, pool, persist, views,
   building, stopTraining: () => trainer.stop(), setState, adoptModel, clearReadouts, refreshSnapshot, checkpoint, onReset,
   can: control => machine.can(control), state,
 });
@@ -253,10 +253,7 @@ async function buildModel(config, {draw = true} = {}) {
     }
     if (!document.body.dataset.firstStepMs) span('page: init model', t0);
     adoptModel(r);
-    form.set(model.config);
-    form.save(model.config);
     clearReadouts();
-    ui.setValue('params', ui.fmtInt(r.params), r.params);
     setState('ready');
     if (draw) await refreshSnapshot();
   });
@@ -281,11 +278,18 @@ async function building(fn) {
   }
 }
 
-/** adoptModel makes r (an init or import result) the page's model and lays out its views. */
+/**
+ * adoptModel makes r (an init or import result) the page's model: the form
+ * shows and remembers its config, the address carries it, and its views
+ * and parameter count are laid out.
+ */
 function adoptModel(r) {
   model = {config: JSON.parse(r.config), params: r.params, sharded: r.sharded, caps: r.caps};
   modelId++;
+  form.set(model.config);
+  form.save(model.config);
   form.writeAddress(model.config);
+  ui.setValue('params', r.params ? ui.fmtInt(r.params) : '–', r.params);
   snap = null;
   latent.reset();
   parallel.show();

@@ -4,14 +4,14 @@
 // restore on a reload, Start fresh, revert after a divergence; the bytes
 // go between the workers and IndexedDB, js/store.js, never through here).
 import * as ui from './ui.js';
-import {fmtNum} from './views.js';
+import {fmtNum, showPosition} from './views.js';
 
 const $ = id => document.getElementById(id);
 
 /**
  * createFiles wires the file controls. ctx gives what they act on: model()
  * (the page's model), loss (its loss curves, name → ui.History), request,
- * pool, persist (js/persist.js), form, views, and the page's transitions:
+ * pool, persist (js/persist.js), views, and the page's transitions:
  * building(fn), stopTraining, setState, adoptModel, clearReadouts,
  * refreshSnapshot, checkpoint, onReset; can(control) and state() (js/state.js).
  */
@@ -50,14 +50,7 @@ export function createFiles(ctx) {
   async function adoptImported(r, {clear}) {
     if (clear || r.curves) ctx.clearReadouts();
     ctx.adoptModel(r);
-    const config = ctx.model().config;
-    ctx.form.set(config);
-    ctx.form.save(config);
-    ui.setValue('params', ctx.model().params ? ui.fmtInt(ctx.model().params) : '–', ctx.model().params);
-    ui.setValue('step', ui.fmtInt(r.step), r.step);
-    ui.setValue('epoch', String(r.epoch), r.epoch);
-    $('epoch-pct').textContent = `${Math.floor(r.epochProgress * 100)} %`;
-    ui.setBar('epoch-progress', r.epochProgress);
+    showPosition(r);
     if (r.curves) {
       for (const [key, c] of Object.entries(JSON.parse(r.curves) || {})) {
         const h = ctx.loss[key] = new ui.History();

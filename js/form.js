@@ -28,8 +28,6 @@ export function createForm({core, model, onPreset}) {
   // The kinds whose encoder the posterior field chooses (the autoencoders
   // with a prior on their codes); capabilities cannot tell them from a GAN's.
   const POSTERIOR_KINDS = ['aae', 'ae', 'vae', 'supervised', 'semisupervised', 'cluster'];
-  // The kinds whose encoder can read its digits with noise (Config.InputNoise).
-  const INPUT_NOISE_KINDS = ['aae', 'ae'];
   // The kind that weighs an adversarial loss beside reconstruction (a BiGAN
   // has the same capabilities but no such weight).
   const ADV_WEIGHT_KINDS = ['aegan'];
@@ -45,7 +43,6 @@ export function createForm({core, model, onPreset}) {
     prior_std: {show: k => cap(k, 'generator')},
     posterior: {show: k => !k || POSTERIOR_KINDS.includes(k.name)},
     noise: {show: (k, c) => (!k || POSTERIOR_KINDS.includes(k.name)) && c.posterior === 'universal'},
-    input_noise: {show: k => !k || INPUT_NOISE_KINDS.includes(k.name)},
     classes: {show: k => cap(k, 'classifier')},
     dropout: {show: k => !cap(k, 'sampler') || cap(k, 'generator')},
     batchnorm: {show: k => !cap(k, 'sampler') || cap(k, 'generator')},
@@ -60,14 +57,22 @@ export function createForm({core, model, onPreset}) {
     momentum: {show: (k, c) => c.optimizer === 'sgd'},
   };
 
-  /** field returns the form's description of config field key: the Go core's option and its layout here. */
+  /**
+   * field returns the form's description of config field key: the Go core's
+   * option and its layout here; a field the Go core gives kinds (Option.Kinds)
+   * is shown for those alone.
+   */
   function field(key) {
     const o = core().optionTable.find(x => x.key === key) || {key, label: key, doc: key};
+    const layout = LAYOUT[key] || {};
+    const show = o.kinds
+      ? (k, c) => (!k || o.kinds.includes(k.name)) && (!layout.show || layout.show(k, c))
+      : layout.show;
     return {
       label: o.label, tip: o.doc, list: !!o.list, text: !!o.text, placeholder: o.example || '',
       options: o.choices ? Object.fromEntries(o.choices.map(c => [c.value, c.label])) : undefined,
       min: o.min, step: o.integer ? 1 : 'any',
-      ...LAYOUT[key],
+      ...layout, show,
     };
   }
 

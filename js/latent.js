@@ -197,8 +197,11 @@ export function createLatent({request, current, onPick}) {
 
   // ---- interpolation ----
 
+  /** pairLimit is how many test digits an interpolation may pick among: the plotted ones. */
+  const pairLimit = () => Math.min(PAIR_MAX, (current().snap && current().snap.labels.length) || PAIR_MAX);
+
   function pairFromInputs() {
-    const n = Math.min(PAIR_MAX, (current().snap && current().snap.labels.length) || PAIR_MAX);
+    const n = pairLimit();
     const get = id => Math.min(n - 1, Math.max(0, Math.floor(Number($(id).value)) || 0));
     return {i: get('interp-from'), j: get('interp-to')};
   }
@@ -218,7 +221,7 @@ export function createLatent({request, current, onPick}) {
   });
 
   function randomPair() {
-    const n = Math.min(PAIR_MAX, (current().snap && current().snap.labels.length) || PAIR_MAX);
+    const n = pairLimit();
     const {snap} = current();
     let i = Math.floor(Math.random() * n), j = Math.floor(Math.random() * n);
     // Two different digits, when the labels say so.
@@ -232,6 +235,12 @@ export function createLatent({request, current, onPick}) {
 
   const pad = $('draw-canvas');
   const pen = pad.getContext('2d', {willReadFrequently: true});
+  // The drawing scaled to MNIST's box, made once (digitPixels runs at every pointer move).
+  const box = document.createElement('canvas');
+  box.width = DRAW_SIDE;
+  box.height = DRAW_SIDE;
+  const bctx = box.getContext('2d', {willReadFrequently: true});
+  bctx.imageSmoothingQuality = 'high';
   let last = null;
 
   function clearPad() {
@@ -280,11 +289,7 @@ export function createLatent({request, current, onPick}) {
     if (x1 < 0) return out;
     const s = DRAW_BOX / Math.max(x1 - x0 + 1, y1 - y0 + 1);
     const bw = Math.max(1, Math.round((x1 - x0 + 1) * s)), bh = Math.max(1, Math.round((y1 - y0 + 1) * s));
-    const box = document.createElement('canvas');
-    box.width = DRAW_SIDE;
-    box.height = DRAW_SIDE;
-    const bctx = box.getContext('2d');
-    bctx.imageSmoothingQuality = 'high';
+    bctx.clearRect(0, 0, DRAW_SIDE, DRAW_SIDE);
     bctx.drawImage(pad, x0, y0, x1 - x0 + 1, y1 - y0 + 1, 0, 0, bw, bh);
     const small = bctx.getImageData(0, 0, bw, bh).data;
     let mass = 0, mx = 0, my = 0;

@@ -26,31 +26,31 @@ export function createStepper({current, run, figure}) {
     const phases = model.caps.phases || [];
     box.hidden = phases.length === 0;
     $('phase-caption').hidden = true;
+    const k = model.config.disc_steps;
     const buttons = phases.map(phase => {
-      const b = document.createElement('button');
-      b.className = 'small';
-      const k = model.config.disc_steps;
       const disc = /disc/.test(phase) && k > 1 && !model.caps.encoder;
-      b.textContent = disc ? `${phase} (k=${k})` : phase;
-      b.title = `Run only the "${phase}" phase of one training step on the next batch, then redraw`
-        + (disc ? `; it makes the discriminator's k = ${k} steps (Disc. steps; Apply changes k as it trains)` : '');
+      const b = button(disc ? `${phase} (k=${k})` : phase, () => once(phase),
+        `Run only the "${phase}" phase of one training step on the next batch, then redraw`
+        + (disc ? `; it makes the discriminator's k = ${k} steps (Disc. steps; Apply changes k as it trains)` : ''));
       b.dataset.phase = phase;
-      b.onclick = () => once(phase);
       return b;
     });
-    const full = document.createElement('button');
-    full.className = 'small';
-    full.textContent = 'step';
-    full.title = 'Run one whole training step, then redraw';
+    const full = button('step', () => once(null), 'Run one whole training step, then redraw');
     full.dataset.phase = '';
-    full.onclick = () => once(null);
-    const walk = document.createElement('button');
-    walk.className = 'small';
+    const walk = button('phase by phase', walkPhases,
+      `Run the ${phases.join(', ')} phases one after another, redrawing the views after each, with each phase's loss beside the buttons`);
     walk.id = 'phase-walk';
-    walk.textContent = 'phase by phase';
-    walk.title = `Run the ${phases.join(', ')} phases one after another, redrawing the views after each, with each phase's loss beside the buttons`;
-    walk.onclick = walkPhases;
     box.replaceChildren(...buttons, full, walk);
+  }
+
+  /** button makes a small step-control button. */
+  function button(text, onclick, title) {
+    const b = document.createElement('button');
+    b.className = 'small';
+    b.textContent = text;
+    b.title = title;
+    b.onclick = onclick;
+    return b;
   }
 
   async function once(phase) {

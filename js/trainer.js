@@ -5,9 +5,8 @@
 // motion; a task that needs the model to itself holds the loop (hold).
 // onRound shows what a round did and stops a run whose loss diverged.
 import * as ui from './ui.js';
-import {fmtNum} from './views.js';
+import {fmtNum, showPosition} from './views.js';
 
-const $ = id => document.getElementById(id);
 const ROUND_TARGET_MS = 80;     // wall time of one training round
 const ROUND_MAX_STEPS = 1000;
 const STEPS_ROUND = 10;         // round size under ?steps=N
@@ -133,10 +132,7 @@ export class Trainer {
     });
     this.stats.wasmBytes = rs.reduce((s, x) => s + (x.memory || 0), 0);
     this.stats.loss = {step: r.step, ...l};
-    ui.setValue('step', ui.fmtInt(r.step), r.step);
-    ui.setValue('epoch', String(r.epoch), r.epoch);
-    $('epoch-pct').textContent = `${Math.floor(r.epochProgress * 100)} %`;
-    ui.setBar('epoch-progress', r.epochProgress);
+    showPosition(r);
     if (wall > 0) {
       const now = n * batch / (wall / 1000);
       this.samplesPerSec = this.samplesPerSec === null ? now : 0.8 * this.samplesPerSec + 0.2 * now;

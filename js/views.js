@@ -25,6 +25,14 @@ export function fmtNum(v) {
   return Math.abs(v) >= 10 ? v.toFixed(2) : v.toFixed(4);
 }
 
+/** showPosition shows where training is: r's step, epoch and the fraction of the epoch done. */
+export function showPosition(r) {
+  ui.setValue('step', ui.fmtInt(r.step), r.step);
+  ui.setValue('epoch', String(r.epoch), r.epoch);
+  $('epoch-pct').textContent = `${Math.floor(r.epochProgress * 100)} %`;
+  ui.setBar('epoch-progress', r.epochProgress);
+}
+
 /** lossLabel names a loss for the stats strip. */
 function lossLabel(key) {
   const f = figures[key];
@@ -80,7 +88,7 @@ export function createViews({current, latent}) {
     latent.layout(c, model.config);
     $('draw-samples').hidden = !c.sampler || c.generator;
     $('samples-caption').textContent = c.generator
-      ? `${64} fixed draws from the prior, decoded`
+      ? '64 fixed draws from the prior, decoded'
       : c.sampler ? 'drawn pixel by pixel (the same random draws each time): press Draw, or pause' : '';
     $('labels-caption').textContent = c.encoder ? 'one style decoded with each label · click or drag on the latent plot to pick it' : 'one code decoded with each label';
     const k = c.classes;
@@ -92,12 +100,15 @@ export function createViews({current, latent}) {
     $('test-recon-label').textContent = `${testFigure(c).label} · 1000 test digits`;
     // A model with no such figure (a GAN) shows no empty box for it.
     $('test-recon-stat').hidden = testFigure(c).key === null;
-    $('test-loss-label').textContent = `${headlineMetricLabel(c)} · all 10,000 test digits`;
+    $('test-loss-label').textContent = `${testFigure(c).label} · all 10,000 test digits`;
     $('kind-doc').textContent = kinds[model.config.model] ? kinds[model.config.model].doc : '';
     $('score').hidden = !features.score || !(c.generator || c.sampler);
   }
 
-  /** testFigure says which snapshot figure over 1000 test digits the stats strip shows. */
+  /**
+   * testFigure says which snapshot figure over 1000 test digits the stats
+   * strip shows; its label also names the evaluation's headline figure.
+   */
   function testFigure(c) {
     if (c.autoencoder) return {key: 'testRecon', label: 'Recon'};
     if (c.density) return {key: 'testNLL', label: 'NLL'};
@@ -111,13 +122,6 @@ export function createViews({current, latent}) {
     return Object.keys(m).sort()[0];
   }
 
-  /** headlineMetricLabel names the figure the stats strip shows after an evaluation, before there is one. */
-  function headlineMetricLabel(c) {
-    if (c.autoencoder) return 'Recon';
-    if (c.density) return 'NLL';
-    if (c.classifier) return 'Error';
-    return 'Test';
-  }
 
   /**
    * drawSnapshot draws snapshot s, one view per task so that no task runs long,
@@ -250,10 +254,7 @@ export function createViews({current, latent}) {
 
   /** clear empties the readouts of a new model: step, epoch, speed, losses, measures, score. */
   function clear() {
-    ui.setValue('step', '0', 0);
-    ui.setValue('epoch', '0', 0);
-    $('epoch-pct').textContent = '0 %';
-    ui.setBar('epoch-progress', 0);
+    showPosition({step: 0, epoch: 0, epochProgress: 0});
     ui.setValue('samples-per-sec', '–', null);
     ui.setValue('recon-loss', '–', null);
     ui.setValue('test-recon', '–', null);

@@ -26,6 +26,10 @@ type Option struct {
 	// Tunable says a model may change the field as it trains on (Tunable:
 	// the page applies it live, the CLI on --resume); OptionsJSON sets it.
 	Tunable bool `json:"tunable,omitempty"`
+	// Kinds, when set, are the only kinds the field applies to: Validate
+	// refuses it set off its default for another, and the page's form
+	// shows it for these alone.
+	Kinds []string `json:"kinds,omitempty"`
 }
 
 // Choice is one allowed value of an Option.
@@ -62,7 +66,7 @@ var options = []Option{
 	{Key: "valid", Label: "Held-out digits", Doc: "The last N training digits, never trained on: validation (the Parzen window chooses its width on them).", Min: atLeast(0), Integer: true},
 	{Key: "classes", Label: "Classes", Doc: "Categories of y: 10 digits, or K clusters.", Min: atLeast(2), Integer: true},
 	{Key: "dropout", Label: "Dropout", Doc: "Dropout rate after each hidden activation (0: off).", Min: atLeast(0)},
-	{Key: "input_noise", Label: "Input noise σ", Doc: "Standard deviation of Gaussian noise added to an AAE encoder's input pixels in training, the reconstruction's target staying clean (a denoising autoencoder; 0: off).", Min: atLeast(0)},
+	{Key: "input_noise", Label: "Input noise σ", Doc: "Standard deviation of Gaussian noise added to an AAE encoder's input pixels in training, the reconstruction's target staying clean (a denoising autoencoder; 0: off).", Min: atLeast(0), Kinds: []string{"aae", "ae"}},
 	{Key: "batchnorm", Label: "Batch norm", Doc: "Batch normalisation before each hidden activation.", Choices: choices("false", "off", "true", "on")},
 	{Key: "gan_loss", Label: "GAN loss", Doc: "The generator's adversarial loss.",
 		Choices: choices("nonsaturating", "Non-saturating", "minimax", "Minimax", "ml", "Max. likelihood", "lsgan", "Least squares")},
@@ -91,6 +95,19 @@ func OptionOf(key string) (Option, bool) {
 		return Option{}, false
 	}
 	return options[i], true
+}
+
+// kindsOf returns the kinds the field key applies to (Option.Kinds; nil:
+// every kind).
+func kindsOf(key string) []string {
+	o, _ := OptionOf(key)
+	return o.Kinds
+}
+
+// appliesTo reports whether the field key applies to kind.
+func appliesTo(key, kind string) bool {
+	ks := kindsOf(key)
+	return ks == nil || slices.Contains(ks, kind)
 }
 
 // checkChoice returns an error unless v is one of the option's choices.
