@@ -83,13 +83,9 @@ func (b *bridge) testDigits() ([]float32, []uint8) {
 	v := &b.views
 	n := min(viewCodes, b.testSet.N)
 	if len(v.labels) != n {
-		idx := make([]int, n)
-		for i := range idx {
-			idx[i] = i
-		}
 		v.x = make([]float32, n*model.Pixels)
 		v.labels = make([]uint8, n)
-		b.testSet.Fill(v.x, v.labels, idx)
+		b.testSet.FillRange(v.x, v.labels, 0, n)
 		v.rawPCA = nil
 	}
 	return v.x, v.labels

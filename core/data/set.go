@@ -131,6 +131,28 @@ func (s *Set) Range(lo, hi int) *Set {
 	return &Set{N: hi - lo, Rows: s.Rows, Cols: s.Cols, Pix: s.Pix[lo*d : hi*d : hi*d], Labels: s.Labels[lo:hi:hi]}
 }
 
+// FillRange stores images [lo, hi) of s in x and their labels in labels
+// unless labels is nil, as Fill with idx lo, lo+1, ..., hi−1 does. It
+// allocates nothing; it panics unless 0 ≤ lo ≤ hi ≤ N, len(x) =
+// (hi−lo)·Dim and labels is nil or of hi−lo.
+func (s *Set) FillRange(x []float32, labels []uint8, lo, hi int) {
+	d := s.Dim()
+	switch {
+	case lo < 0 || lo > hi || hi > s.N:
+		panic(fmt.Sprintf("data: FillRange(%d, %d) of a set of %d images", lo, hi, s.N))
+	case len(x) != (hi-lo)*d:
+		panic(fmt.Sprintf("data: FillRange: len(x) = %d, want %d images of %d = %d", len(x), hi-lo, d, (hi-lo)*d))
+	case labels != nil && len(labels) != hi-lo:
+		panic(fmt.Sprintf("data: FillRange: len(labels) = %d, want %d", len(labels), hi-lo))
+	}
+	for i, v := range s.Pix[lo*d : hi*d] {
+		x[i] = pixScale[v]
+	}
+	if labels != nil {
+		copy(labels, s.Labels[lo:hi])
+	}
+}
+
 // Fill stores images idx[0], idx[1], ... of s in x, as consecutive rows of
 // Dim values byte/255, and their labels in labels unless labels is nil:
 //

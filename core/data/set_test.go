@@ -143,6 +143,44 @@ func TestSubset(t *testing.T) {
 	}
 }
 
+// TestFillRange: a range fills as Fill of its indices does; a bad range
+// or buffer panics.
+func TestFillRange(t *testing.T) {
+	train, _, err := LoadTestSubset()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := train.Dim()
+	for _, r := range [][2]int{{0, 1}, {3, 40}, {1990, 2000}, {7, 7}} {
+		lo, hi := r[0], r[1]
+		idx := make([]int, hi-lo)
+		for i := range idx {
+			idx[i] = lo + i
+		}
+		want, wantL := make([]float32, len(idx)*d), make([]uint8, len(idx))
+		train.Fill(want, wantL, idx)
+		got, gotL := make([]float32, len(idx)*d), make([]uint8, len(idx))
+		for i := range got {
+			got[i] = -1
+		}
+		train.FillRange(got, gotL, lo, hi)
+		for i := range want {
+			if got[i] != want[i] {
+				t.Fatalf("FillRange(%d, %d): x[%d] = %v, Fill gives %v", lo, hi, i, got[i], want[i])
+			}
+		}
+		for i := range wantL {
+			if gotL[i] != wantL[i] {
+				t.Fatalf("FillRange(%d, %d): label %d = %d, Fill gives %d", lo, hi, i, gotL[i], wantL[i])
+			}
+		}
+	}
+	mustPanic(t, func() { train.FillRange(make([]float32, d), nil, -1, 0) })
+	mustPanic(t, func() { train.FillRange(make([]float32, d), nil, 1999, 2001) })
+	mustPanic(t, func() { train.FillRange(make([]float32, d), nil, 0, 2) })
+	mustPanic(t, func() { train.FillRange(make([]float32, d), make([]uint8, 2), 0, 1) })
+}
+
 func TestFill(t *testing.T) {
 	train, _, err := LoadTestSubset()
 	if err != nil {

@@ -233,13 +233,9 @@ func NNAccuracy(e model.Encoder, lat, batch int, ref, query *data.Set) float64 {
 func encodeSet(e model.Encoder, lat, batch int, s *data.Set) []float32 {
 	z := make([]float32, s.N*lat)
 	x := make([]float32, batch*model.Pixels)
-	idx := make([]int, batch)
 	for lo := 0; lo < s.N; lo += batch {
 		k := min(batch, s.N-lo)
-		for i := range k {
-			idx[i] = lo + i
-		}
-		s.Fill(x[:k*model.Pixels], nil, idx[:k])
+		s.FillRange(x[:k*model.Pixels], nil, lo, lo+k)
 		e.Encode(z[lo*lat:(lo+k)*lat], x[:k*model.Pixels], k)
 	}
 	return z

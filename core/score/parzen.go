@@ -241,11 +241,7 @@ func ParzenOf(m model.Model, n int, valid *data.Set, vlo, vhi int, test *data.Se
 
 // rows returns digits [lo, hi) of s as rows of pixels.
 func rows(s *data.Set, lo, hi int) []float32 {
-	idx := make([]int, hi-lo)
-	for i := range idx {
-		idx[i] = lo + i
-	}
-	x := make([]float32, len(idx)*model.Pixels)
-	s.Fill(x, nil, idx)
+	x := make([]float32, (hi-lo)*model.Pixels)
+	s.FillRange(x, nil, lo, hi)
 	return x
 }

@@ -68,11 +68,7 @@ func New(clf *classifier.Model, ref *data.Set) (*Scorer, error) {
 		return nil, fmt.Errorf("score: the reference set needs at least 2 digits of 28x28 pixels")
 	}
 	x := make([]float32, ref.N*model.Pixels)
-	idx := make([]int, ref.N)
-	for i := range idx {
-		idx[i] = i
-	}
-	ref.Fill(x, nil, idx)
+	ref.FillRange(x, nil, 0, ref.N)
 	s := &Scorer{clf: clf, n: ref.N}
 	s.ref = Fit(s.features(x, ref.N), ref.N, clf.FeatureDim())
 	s.ref.Sqrt() // decomposed now rather than in the first Score

@@ -283,14 +283,10 @@ func (m *Model) Evaluate(_, test *data.Set) map[string]float64 {
 	b := m.cfg.Batch
 	x := make([]float32, b*model.Pixels)
 	labels := make([]uint8, b)
-	idx := make([]int, b)
 	var sum float64
 	for lo := 0; lo < test.N; lo += b {
 		n := min(b, test.N-lo)
-		for i := range n {
-			idx[i] = lo + i
-		}
-		test.Fill(x[:n*model.Pixels], labels[:n], idx[:n])
+		test.FillRange(x[:n*model.Pixels], labels[:n], lo, lo+n)
 		sum += m.ReconLossLabels(nil, x, labels, n)
 	}
 	return map[string]float64{
@@ -310,7 +306,7 @@ func (m *Model) StyleAccuracy(set *data.Set, n int) float64 {
 	out := make([]float32, Digits*model.Pixels)
 	right := 0
 	for i := range n {
-		set.Fill(x, nil, []int{i})
+		set.FillRange(x, nil, i, i+1)
 		m.Encode(z, x, 1)
 		m.decodeEach(out, z)
 		nn.SigmoidForward(out, out)
@@ -371,7 +367,7 @@ func ClassMeans(set *data.Set) []float32 {
 		if l >= Digits {
 			continue
 		}
-		set.Fill(x, nil, []int{i})
+		set.FillRange(x, nil, i, i+1)
 		count[l]++
 		for j, v := range x {
 			sum[l*model.Pixels+j] += float64(v)

@@ -31,7 +31,6 @@ type Session struct {
 	lbatcher *data.Batcher // over the labelled subset; nil without one
 	batch    model.Batch   // the step's batch, buffers made once
 	x        []float32     // (batch, Pixels) an evaluation chunk
-	idx      []int         // (batch) indices of an evaluation chunk
 	z        []float32     // (batch, Latent) codes of an evaluation chunk
 	meter    meter         // progress of MetricsProgress
 }
@@ -97,7 +96,6 @@ func New(m model.Model, train, test *data.Set, steps int) (*Session, error) {
 		Test:  test,
 		Steps: steps,
 		x:     make([]float32, c.Batch*model.Pixels),
-		idx:   make([]int, c.Batch),
 		z:     make([]float32, c.Batch*c.Latent),
 	}
 	if c.Valid > 0 {
@@ -312,12 +310,10 @@ func (s *Session) eachChunk(set *data.Set, offset, count int, f func(x []float32
 	if offset < 0 || count < end-offset {
 		end = min(end, offset+count)
 	}
-	for i := max(offset, 0); i < end; i += len(s.idx) {
-		k := min(len(s.idx), end-i)
-		for j := range k {
-			s.idx[j] = i + j
-		}
-		set.Fill(s.x[:k*model.Pixels], nil, s.idx[:k])
+	chunk := len(s.x) / model.Pixels
+	for i := max(offset, 0); i < end; i += chunk {
+		k := min(chunk, end-i)
+		set.FillRange(s.x[:k*model.Pixels], nil, i, i+k)
 		f(s.x, k)
 		s.meter.add(k)
 	}

@@ -234,14 +234,10 @@ func (m *Model) Evaluate(_, test *data.Set) map[string]float64 {
 	r := rand.New(rand.NewPCG(EvalSeed, 0))
 	b := m.cfg.Batch
 	x := make([]float32, b*model.Pixels)
-	idx := make([]int, b)
 	var kl, nelbo float64
 	for lo := 0; lo < test.N; lo += b {
 		n := min(b, test.N-lo)
-		for i := range n {
-			idx[i] = lo + i
-		}
-		test.Fill(x[:n*model.Pixels], nil, idx[:n])
+		test.FillRange(x[:n*model.Pixels], nil, lo, lo+n)
 		out := m.Enc.Infer(x, n)
 		prior.Gaussian(m.noisy, n, m.lat, 1, r)
 		k := sample(m.code, out, m.noisy, n, m.lat, m.s2) * float64(n)
