@@ -5,6 +5,7 @@
 //	latentlab eval --weights FILE    print the test-set reconstruction loss as JSON
 //	latentlab bench [--json]         print samples/s and kernel GFLOP/s
 //	latentlab reproduce ROW          a row of the paper's table, in resumable chunks
+//	latentlab trace --out FILE       a few steps recorded, for the PyTorch twin to replay
 //
 // Run `latentlab train -h` for the flags.
 package main
@@ -25,6 +26,7 @@ const usage = `usage:
   latentlab eval --weights FILE  evaluate a .safetensors file on the test set
   latentlab bench [flags]        measure training speed (samples/s, GFLOP/s)
   latentlab reproduce ROW        run a row of the AAE paper's table in resumable chunks
+  latentlab trace --out FILE     record a few steps (batches, draws, losses, weights) for the PyTorch twin
 `
 
 // run is the whole command, so tests can call it; it returns the exit code.
@@ -43,6 +45,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = benchCmd(args[1:], stdout, stderr)
 	case "reproduce":
 		err = reproduceCmd(args[1:], stdout, stderr)
+	case "trace":
+		err = traceCmd(args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -289,6 +289,7 @@ func (m *Model) update(o optim.Optimizer, net *nn.MLP) {
 func (m *Model) drawEncoderNoise(batchN int) {
 	if m.inNoise != nil {
 		prior.Gaussian(m.xNoise, batchN, model.Pixels, m.cfg.InputNoise, m.inNoise)
+		m.Record("input", m.xNoise[:batchN*model.Pixels])
 	}
 	if m.noisy == nil {
 		return
@@ -298,6 +299,7 @@ func (m *Model) drawEncoderNoise(batchN int) {
 		k = m.lat
 	}
 	prior.Gaussian(m.noisy, batchN, k, 1, m.encNoise)
+	m.Record("posterior", m.noisy[:batchN*k])
 }
 
 // encodeTrain runs the encoder in training mode on x (n rows, rows lo.. of
@@ -390,6 +392,7 @@ func (m *Model) discriminatorPhase(x []float32, labels []uint8, n, lo, batchN in
 	} else {
 		m.prior.Sample(m.zPrior[:batchN*lat], batchN, m.noise)
 	}
+	m.Record("noise", m.zPrior[:batchN*lat])
 	m.fake = m.discInput(m.inFake, m.encodeTrain(x, n, lo), labels, n, lo)
 	priorIn := m.discInput(m.inPrior, m.zPrior[lo*lat:(lo+n)*lat], labels, n, lo)
 	dd := m.dd[:n]

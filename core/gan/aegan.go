@@ -88,6 +88,7 @@ func (m *AEGAN) StepPhase(b *model.Batch, phase string) model.Losses {
 func (m *AEGAN) generate(n int) []float32 {
 	z := m.z[:n*m.cfg.Latent]
 	m.prior.Sample(z, n, m.noise)
+	m.Record("noise", z)
 	return generate(m.Dec, m.fake, z, n)
 }
 

@@ -106,6 +106,7 @@ func (m *BiGAN) StepPhase(b *model.Batch, phase string) model.Losses {
 // [G(z), z].
 func (m *BiGAN) pairs(x []float32, n int) {
 	m.prior.Sample(m.z[:n*m.cfg.Latent], n, m.noise)
+	m.Record("noise", m.z[:n*m.cfg.Latent])
 	m.forwardPairs(x, n)
 }
 

@@ -174,6 +174,7 @@ func (m *Model) discPhase(x []float32, n int) model.Losses {
 func (m *Model) generate(n int) []float32 {
 	z := m.z[:n*m.cfg.Latent]
 	m.prior.Sample(z, n, m.noise)
+	m.Record("noise", z)
 	return generate(m.Gen, m.fake, z, n)
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 
 	"latentlab/core/checkpoint"
 	"latentlab/core/nn"
@@ -22,6 +23,38 @@ import (
 type Training struct {
 	opts  []namedOptimizer
 	rands []namedRand
+	tape  *Tape // nil unless the draws are being recorded (SetTape)
+}
+
+// Tape records what a training draws from its random streams (prior
+// samples, noise, dropout masks), in the order drawn, so that another
+// implementation of the same step can replay the draws and be compared
+// with this one bit for bit up to float rounding (latentlab trace, and the
+// PyTorch twin in torch/). Each draw is the values the step used, after
+// any transformation (a prior sample, a scaled mask), not the generator's
+// raw words.
+type Tape struct {
+	Draws []Draw
+}
+
+// Draw is one recorded draw: the stream it came from (the name Training
+// records it under, "dropout."+network for masks) and a copy of its values.
+type Draw struct {
+	Stream string
+	Data   []float32
+}
+
+// SetTape makes the training record its draws on tape from now on, or
+// stops recording with nil.
+func (t *Training) SetTape(tape *Tape) { t.tape = tape }
+
+// Record adds a copy of the values v just drawn from stream to the tape;
+// without a tape it does nothing (and allocates nothing), so kinds call it
+// at every draw.
+func (t *Training) Record(stream string, v []float32) {
+	if t.tape != nil {
+		t.tape.Draws = append(t.tape.Draws, Draw{stream, slices.Clone(v)})
+	}
 }
 
 type namedOptimizer struct {
@@ -84,7 +117,9 @@ func (t *Training) MLP(c Config, name string, output nn.Activation) *nn.MLP {
 // the network has dropout, is recorded under "dropout." + name.
 func (t *Training) MLPOpts(c Config, name string, output nn.Activation, opts nn.LayerOpts) *nn.MLP {
 	if opts.Dropout > 0 && opts.Rand == nil {
-		opts.Rand = t.Rand("dropout."+name, c, dropoutStream(name))
+		stream := "dropout." + name
+		opts.Rand = t.Rand(stream, c, dropoutStream(name))
+		opts.Record = func(mask []float32) { t.Record(stream, mask) }
 	}
 	return NewMLPOpts(c, name, output, opts)
 }

@@ -55,6 +55,9 @@ type LayerOpts struct {
 	// Rand draws the dropout masks; required when Dropout > 0. The same
 	// generator state gives the same masks.
 	Rand *rand.Rand
+	// Record, when set, is called with each dropout mask just drawn (a
+	// training recording its draws; see model.Tape).
+	Record func(mask []float32)
 }
 
 // NewMLP builds an MLP with the given layer sizes (at least two) for batches
@@ -197,6 +200,9 @@ func (m *MLP) run(x []float32, n int, train bool) []float32 {
 		if m.mask != nil && train {
 			mask := m.mask[l][:len(y)]
 			DropoutMask(mask, m.Opts.Dropout, m.Opts.Rand)
+			if m.Opts.Record != nil {
+				m.Opts.Record(mask)
+			}
 			out := m.drop[l][:len(y)]
 			DropoutForward(out, y, mask)
 			y = out

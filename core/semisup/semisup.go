@@ -311,7 +311,9 @@ func (m *Model) discriminatorPhase(x []float32, n int) (lossY, lossZ float64) {
 	for i := range n {
 		yPrior[i*m.k+m.noise.IntN(m.k)] = 1
 	}
+	m.Record("noise", yPrior)
 	m.prior.Sample(m.zPrior, n, m.noise)
+	m.Record("noise", m.zPrior[:n*m.lat])
 	lossY = m.discriminate(m.DiscY, m.optDY, yPrior, m.y[:n*m.k], n)
 	lossZ = m.discriminate(m.DiscZ, m.optDZ, m.zPrior[:n*m.lat], m.z[:n*m.lat], n)
 	return lossY, lossZ

@@ -208,6 +208,7 @@ func (m *Model) discriminatorPhase(x []float32, n int) float64 {
 	m.z = z
 	zp := m.zPrior[:n*m.lat]
 	m.prior.Sample(zp, n, m.noise)
+	m.Record("noise", zp)
 	dd := m.dd[:n]
 	m.Disc.ZeroGrad()
 	loss := nn.BCEWithLogitsConst(dd, m.Disc.Forward(zp, n), 1, n)

@@ -189,6 +189,10 @@ func (s *Session) GatherState(sh *model.Shard) {
 	}
 }
 
+// LastBatch returns the batch of the last step (its buffers are reused by
+// the next one).
+func (s *Session) LastBatch() *model.Batch { return &s.batch }
+
 // StepsPerEpoch returns the steps of one pass over the digits trained on.
 func (s *Session) StepsPerEpoch() int { return s.batcher.PerEpoch() }
 

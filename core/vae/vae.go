@@ -139,6 +139,7 @@ func (m *Model) Step(b *model.Batch) model.Losses {
 	}
 	m.share = float32(hi-lo) / float32(n)
 	prior.Gaussian(m.noisy, n, m.lat, 1, m.eps)
+	m.Record("posterior", m.noisy[:n*m.lat])
 	ns := hi - lo
 	recon, kl := m.grads(b.X[lo*model.Pixels:hi*model.Pixels], m.noisy[lo*m.lat:hi*m.lat], ns)
 	m.shard.Update(m.optDec, m.Dec, m.share)
