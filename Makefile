@@ -18,7 +18,7 @@ MNIST       := $(addprefix assets/mnist/,$(addsuffix .gz,$(MNIST_FILES)))
 GO_SOURCES  := $(shell find . -name '*.go' -not -path './e2e/*' -not -path './.cache/*') go.mod go.sum
 WEB_SOURCES := index.html $(wildcard js/*.js js/*.css)
 
-.PHONY: all run data wasm build test test-go test-wasm test-e2e bench torch reproduce clean
+.PHONY: all run data wasm build test test-go test-wasm test-torch test-e2e bench torch reproduce clean
 
 all: build
 
@@ -58,7 +58,7 @@ build: bin/server bin/latentlab
 assets/classifier.safetensors: | bin/latentlab $(MNIST)
 	./bin/latentlab train --preset classifier --epochs 10 --seed 1 --dtype f16 --log-every 600 --out $@
 
-test: test-go test-wasm test-e2e
+test: test-go test-wasm test-torch test-e2e
 
 # FUZZ_SECONDS of coverage-guided fuzzing for each reader of outside bytes
 # (weights files, idx files), beyond their seed corpora, which go test runs.
@@ -73,7 +73,13 @@ test-wasm:
 	$(WASM_ENV) $(GO) vet ./...
 	$(WASM_ENV) $(GO) test -short -exec "$(WASM_EXEC)" ./core/... ./wasm/...
 
-test-e2e: build
+# The PyTorch twin (pytorch/latentlab_torch) against the Go core: every
+# kind's step replayed from latentlab trace, and a model continued by two
+# processes. Debian's python3-torch comes in through the torch target.
+test-torch: build data torch
+	cd pytorch && $(TORCH_PY) -m unittest discover -s tests -v
+
+test-e2e: build torch
 	cd e2e && npm ci --no-audit --no-fund
 	cd e2e && node --test
 

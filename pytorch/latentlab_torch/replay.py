@@ -7,8 +7,8 @@ step, every weight.
 From the trace's weights before the first step, with its batches and its
 random draws, the PyTorch twin of the model takes the same steps. Printed,
 as one JSON object: each step's largest relative loss difference, and the
-largest weight difference relative to the tensor's largest weight after
-the first and the last step. With --data, it also checks that its own
+largest weight difference, in learning rates, after the first and the
+last step. With --data, it also checks that its own
 batches (latentlab_torch.data) are the trace's, digit for digit. Exits 1
 when the first step differs by more than --tol-first, or a later one by
 more than --tol.
@@ -29,11 +29,16 @@ def rel(a, b, floor=1e-6):
     return abs(a - b) / max(abs(b), floor)
 
 
-def weight_diff(model, tensors, prefix):
+def weight_diff(model, tensors, prefix, lr):
+    """The largest difference of a weight from the trace's, in learning
+    rates (an Adam step moves a weight by about one), and its tensor's
+    name. Batch norms' running statistics and step counts are left out."""
     worst, name = 0.0, None
     for k, v in model.state_dict().items():
+        if k.rsplit(".", 1)[-1] in ("running_mean", "running_var", "num_batches_tracked"):
+            continue
         ref = tensors[prefix + k].astype(np.float64)
-        d = float(np.max(np.abs(v.numpy().astype(np.float64) - ref), initial=0)) / max(float(np.max(np.abs(ref), initial=0)), 1e-12)
+        d = float(np.max(np.abs(v.numpy().astype(np.float64) - ref), initial=0)) / lr
         if d > worst:
             worst, name = d, k
     return worst, name
@@ -77,7 +82,7 @@ def replay(path, data_dir=None):
         if i == 1:
             report["first_losses"] = {"go": want.tolist(), "torch": got}
         if p.rstrip(".").replace("step", "after") + "." + next(iter(model.state_dict())) in t:
-            report["weights"][str(i)] = weight_diff(model, t, "after.%d." % i)
+            report["weights"][str(i)] = weight_diff(model, t, "after.%d." % i, max(cfg["lr_recon"], cfg["lr_reg"]))
     report["batches_checked"] = own is not None
     return report
 
