@@ -32,14 +32,7 @@ class PCG:
         """A uniform integer in [0, n), as Rand.IntN and Batcher draw it."""
         if n & (n - 1) == 0:
             return self.uint64() & (n - 1)
-        p = self.uint64() * n
-        hi, lo = p >> 64, p & M64
-        if lo < n:
-            thresh = (-n & M64) % n
-            while lo < thresh:
-                p = self.uint64() * n
-                hi, lo = p >> 64, p & M64
-        return hi
+        return self.batcher_uintn(n)
 
     def batcher_uintn(self, n):
         """data.Batcher's uintn: Lemire's method, without the power-of-two

@@ -133,11 +133,37 @@ class Twin(nn.Module):
         """The rows [lo, hi) of a batch of n this process trains on."""
         return n * self.part // self.world, n * (self.part + 1) // self.world
 
+    def prior_rows(self, total, labels=None):
+        """This process's rows of total prior samples (stream "noise"),
+        drawn for the whole batch; with labels, each row from its label's
+        part of the prior."""
+        c = self.cfg
+        lo, hi = self.rows(total)
+        return self.draws.prior("noise", c["prior"], total, c["latent"], c["prior_std"], labels)[lo:hi]
+
     def backward(self, loss, n, total):
         """Backpropagates this process's mean loss over n of the batch's
         total rows, scaled so that the processes' averaged gradient is the
         whole batch's."""
         (loss * (n * self.world / total)).backward()
+
+    def discriminate(self, name, real, fake, n, total):
+        """One update of discriminator name: real toward 1, fake (not
+        differentiated through) toward 0. Returns the loss."""
+        self.zero(name)
+        loss = bce_const(self.call(name, real), 1) + bce_const(self.call(name, fake.detach()), 0)
+        self.backward(loss, n, total)
+        self.update(name)
+        return loss
+
+    def fool(self, name, fake, n, total, nets, opt):
+        """The generator phase: optimizer opt updates nets so that
+        discriminator name calls fake real. Returns the loss."""
+        gen = bce_const(self.call(name, fake), 1)
+        self.zero(*nets)
+        self.backward(gen, n, total)
+        self.update(opt)
+        return gen
 
     def share(self, losses, n, total):
         """The losses (floats) as this process's share of the batch's mean."""
@@ -158,21 +184,20 @@ class AAE(Twin):
 
     def __init__(self, cfg, draws):
         super().__init__(cfg, draws)
-        c = cfg
-        self.lat = c["latent"]
-        self.gaussian = c["posterior"] == "gaussian"
-        self.eta = c["noise"] if c["posterior"] == "universal" else 0
-        self.labelled = c["model"] == "aae" and c["labels"] > 0
-        self.adversarial = c["model"] == "aae"
-        enc = [PIXELS + self.eta] + c["encoder"] + [2 * self.lat if self.gaussian else self.lat]
+        self.lat = cfg["latent"]
+        self.gaussian = cfg["posterior"] == "gaussian"
+        self.eta = cfg["noise"] if cfg["posterior"] == "universal" else 0
+        self.labelled = cfg["model"] == "aae" and cfg["labels"] > 0
+        self.adversarial = cfg["model"] == "aae"
+        enc = [PIXELS + self.eta] + cfg["encoder"] + [2 * self.lat if self.gaussian else self.lat]
         self.net("encoder", enc)
-        self.net("decoder", [self.lat] + c["encoder"][::-1] + [PIXELS])
+        self.net("decoder", [self.lat] + cfg["encoder"][::-1] + [PIXELS])
         recon, reg = self.lrs()
         self.optimizer("encoder", ["encoder"], recon)
         self.optimizer("decoder", ["decoder"], recon)
         if self.adversarial:
             width = self.lat + (LABEL_SLOTS if self.labelled else 0)
-            self.net("discriminator", [width] + c["discriminator"] + [1])
+            self.net("discriminator", [width] + cfg["discriminator"] + [1])
             self.optimizer("generator", ["encoder"], reg)
             self.optimizer("discriminator", ["discriminator"], reg)
 
@@ -220,30 +245,13 @@ class AAE(Twin):
         if not self.adversarial:
             return self.share([recon], n, total)
         # Discriminator: prior samples real, codes fake.
-        c = self.cfg
         self.draw_encoder_noise(total)
-        zp = self.draws.prior("noise", c["prior"], total, self.lat, c["prior_std"],
-                              np.asarray(b.labels, dtype=np.int64) if self.labelled else None)[lo:hi]
+        zp = self.prior_rows(total, np.asarray(b.labels, dtype=np.int64) if self.labelled else None)
         fake = self.disc_input(self.encode_train(x, lo, hi), labels)
-        real = self.disc_input(zp, labels)
-        self.zero("discriminator")
-        disc = bce_const(self.call("discriminator", real), 1) + bce_const(self.call("discriminator", fake.detach()), 0)
-        self.backward(disc, n, total)
-        self.update("discriminator")
+        disc = self.discriminate("discriminator", self.disc_input(zp, labels), fake, n, total)
         # Generator: the encoder, for its codes to be called real.
-        gen = bce_const(self.call("discriminator", fake), 1)
-        self.zero("encoder")
-        self.backward(gen, n, total)
-        self.update("generator")
+        gen = self.fool("discriminator", fake, n, total, ["encoder"], "generator")
         return self.share([recon, disc, gen], n, total)
-
-    def encode(self, x):
-        """The codes the Go core's Encode gives (evaluation mode)."""
-        inp = x if not self.eta else torch.cat([x, torch.zeros(len(x), self.eta, device=x.device)], 1)
-        return self.encoder(inp)[:, :self.lat]
-
-    def decode_logits(self, z):
-        return self.decoder(z)
 
 
 class VAE(Twin):
@@ -251,12 +259,11 @@ class VAE(Twin):
 
     def __init__(self, cfg, draws):
         super().__init__(cfg, draws)
-        c = cfg
-        self.lat, self.s2 = c["latent"], c["prior_std"] ** 2
-        self.net("encoder", [PIXELS] + c["encoder"] + [2 * self.lat])
-        self.net("decoder", [self.lat] + c["encoder"][::-1] + [PIXELS])
-        self.optimizer("encoder", ["encoder"], c["lr_recon"])
-        self.optimizer("decoder", ["decoder"], c["lr_recon"])
+        self.lat, self.s2 = cfg["latent"], cfg["prior_std"] ** 2
+        self.net("encoder", [PIXELS] + cfg["encoder"] + [2 * self.lat])
+        self.net("decoder", [self.lat] + cfg["encoder"][::-1] + [PIXELS])
+        self.optimizer("encoder", ["encoder"], cfg["lr_recon"])
+        self.optimizer("decoder", ["decoder"], cfg["lr_recon"])
 
     def loss_names(self):
         return ["recon", "kl"]
@@ -275,12 +282,6 @@ class VAE(Twin):
         self.backward(recon + kl, n, total)
         self.update("decoder", "encoder")
         return self.share([recon, kl], n, total)
-
-    def encode(self, x):
-        return self.encoder(x)[:, :self.lat]
-
-    def decode_logits(self, z):
-        return self.decoder(z)
 
 
 class Critic:
@@ -336,18 +337,16 @@ class GAN(Twin):
 
     def __init__(self, cfg, draws):
         super().__init__(cfg, draws)
-        c = cfg
-        self.net("generator", [c["latent"]] + c["encoder"][::-1] + [PIXELS], dropout=0)
+        self.net("generator", [cfg["latent"]] + cfg["encoder"][::-1] + [PIXELS], dropout=0)
         self.critic = Critic(self, PIXELS)
-        self.optimizer("generator", ["generator"], c["lr_recon"])
+        self.optimizer("generator", ["generator"], cfg["lr_recon"])
 
     def loss_names(self):
         return ["disc", "gen", "d_real", "d_fake"]
 
-    def generate(self, total, lo, hi, grad):
-        """σ(G(z)) of this process's rows [lo, hi) of total prior samples."""
-        c = self.cfg
-        z = self.draws.prior("noise", c["prior"], total, c["latent"], c["prior_std"])[lo:hi]
+    def generate(self, total, grad):
+        """σ(G(z)) of this process's rows of total prior samples."""
+        z = self.prior_rows(total)
         with torch.set_grad_enabled(grad):
             return torch.sigmoid(self.call("generator", z))
 
@@ -361,23 +360,20 @@ class GAN(Twin):
             a = i * total // k
             g = (i + 1) * total // k - a
             lo, hi = self.rows(g)
-            fake = self.generate(g, lo, hi, reuse)
+            fake = self.generate(g, reuse)
             loss, real, faked = self.critic.step(b.x[a + lo:a + hi], fake.detach(), hi - lo, g)
             w = g / total
             for j, v in zip((0, 2, 3), self.share([loss, real, faked], hi - lo, g)):
                 out[j] += w * v
         lo, hi = self.rows(total)
         if not reuse:
-            fake = self.generate(total, lo, hi, True)
+            fake = self.generate(total, True)
         gen = self.critic.fool(fake, 0)
         self.zero("generator")
         self.backward(gen, hi - lo, total)
         self.update("generator")
         out[1] = self.share([gen], hi - lo, total)[0]
         return out
-
-    def decode_logits(self, z):
-        return self.generator(z)
 
 
 class AEGAN(Twin):
@@ -387,36 +383,27 @@ class AEGAN(Twin):
 
     def __init__(self, cfg, draws):
         super().__init__(cfg, draws)
-        c = cfg
-        self.net("encoder", [PIXELS] + c["encoder"] + [c["latent"]], dropout=0)
-        self.net("decoder", [c["latent"]] + c["encoder"][::-1] + [PIXELS], dropout=0)
+        self.net("encoder", [PIXELS] + cfg["encoder"] + [cfg["latent"]], dropout=0)
+        self.net("decoder", [cfg["latent"]] + cfg["encoder"][::-1] + [PIXELS], dropout=0)
         self.critic = Critic(self, PIXELS)
-        self.optimizer("encoder", ["encoder"], c["lr_recon"])
-        self.optimizer("decoder", ["decoder"], c["lr_recon"])
+        self.optimizer("encoder", ["encoder"], cfg["lr_recon"])
+        self.optimizer("decoder", ["decoder"], cfg["lr_recon"])
 
     def loss_names(self):
         return ["recon", "disc", "gen", "d_real", "d_fake"]
 
     def step(self, b):
-        c = self.cfg
         total = b.n
         lo, hi = self.rows(total)
         x, n = b.x[lo:hi], hi - lo
-        z = self.draws.prior("noise", c["prior"], total, c["latent"], c["prior_std"])[lo:hi]
-        fake = torch.sigmoid(self.call("decoder", z))
+        fake = torch.sigmoid(self.call("decoder", self.prior_rows(total)))
         disc, real, faked = self.critic.step(x, fake.detach(), n, total)
         self.zero("encoder", "decoder")
         gen = self.critic.fool(fake, 0)
         recon = bce(self.call("decoder", self.call("encoder", x)), x)
-        self.backward(c["adv_weight"] * gen + recon, n, total)
+        self.backward(self.cfg["adv_weight"] * gen + recon, n, total)
         self.update("decoder", "encoder")
         return self.share([recon, disc, gen, real, faked], n, total)
-
-    def encode(self, x):
-        return self.encoder(x)
-
-    def decode_logits(self, z):
-        return self.decoder(z)
 
 
 class BiGAN(Twin):
@@ -425,23 +412,21 @@ class BiGAN(Twin):
 
     def __init__(self, cfg, draws):
         super().__init__(cfg, draws)
-        c = cfg
-        lat = c["latent"]
-        self.net("encoder", [PIXELS] + c["encoder"] + [lat], dropout=0)
-        self.net("generator", [lat] + c["encoder"][::-1] + [PIXELS], dropout=0)
+        lat = cfg["latent"]
+        self.net("encoder", [PIXELS] + cfg["encoder"] + [lat], dropout=0)
+        self.net("generator", [lat] + cfg["encoder"][::-1] + [PIXELS], dropout=0)
         self.critic = Critic(self, PIXELS + lat)
-        self.optimizer("encoder", ["encoder"], c["lr_recon"])
-        self.optimizer("generator", ["generator"], c["lr_recon"])
+        self.optimizer("encoder", ["encoder"], cfg["lr_recon"])
+        self.optimizer("generator", ["generator"], cfg["lr_recon"])
 
     def loss_names(self):
         return ["disc", "gen", "d_real", "d_fake"]
 
     def step(self, b):
-        c = self.cfg
         total = b.n
         lo, hi = self.rows(total)
         x, n = b.x[lo:hi], hi - lo
-        z = self.draws.prior("noise", c["prior"], total, c["latent"], c["prior_std"])[lo:hi]
+        z = self.prior_rows(total)
         fake = torch.sigmoid(self.call("generator", z))
         codes = self.call("encoder", x)
         enc_pair = torch.cat([x, codes], 1)
@@ -455,12 +440,6 @@ class BiGAN(Twin):
         self.update("encoder", "generator")
         return self.share([disc, gen, 1 - enc_mean, 1 - gen_mean], n, total)
 
-    def encode(self, x):
-        return self.encoder(x)
-
-    def decode_logits(self, z):
-        return self.generator(z)
-
 
 class SemiSup(Twin):
     """core/semisup: "semisupervised" and "cluster", the AAE with a
@@ -472,10 +451,9 @@ class SemiSup(Twin):
 
     def __init__(self, cfg, draws):
         super().__init__(cfg, draws)
-        c = cfg
-        self.k, self.lat = c["classes"], c["latent"]
-        widths = c["encoder"]
-        body = mlp([PIXELS] + widths + [1], c["activation"], c["batchnorm"], c["dropout"], "dropout.encoder", self)
+        self.k, self.lat = cfg["classes"], cfg["latent"]
+        widths = cfg["encoder"]
+        body = mlp([PIXELS] + widths + [1], cfg["activation"], cfg["batchnorm"], cfg["dropout"], "dropout.encoder", self)
         body = nn.Sequential(*list(body.children())[:-1])  # the hidden layers; the heads follow
         self.add_module("encoder", body)
         self.run["encoder"] = body
@@ -484,14 +462,14 @@ class SemiSup(Twin):
             self.add_module(name, head)
             self.run[name] = head
         self.net("decoder", [self.k + self.lat] + widths[::-1] + [PIXELS])
-        self.net("discriminator_y", [self.k] + c["discriminator"] + [1], bn=False)
-        self.net("discriminator_z", [self.lat] + c["discriminator"] + [1], bn=False)
+        self.net("discriminator_y", [self.k] + cfg["discriminator"] + [1], bn=False)
+        self.net("discriminator_z", [self.lat] + cfg["discriminator"] + [1], bn=False)
         recon, reg = self.lrs()
         enc = ["encoder", "encoder_y", "encoder_z"]
-        self.opts["encoder"] = optim.make(c, self.encoder_params(), recon)
+        self.opts["encoder"] = optim.make(cfg, self.encoder_params(), recon)
         self.optimizer("decoder", ["decoder"], recon)
-        self.opts["generator"] = optim.make(c, self.encoder_params(), reg)
-        self.opts["classifier"] = optim.make(c, self.encoder_params(), recon)
+        self.opts["generator"] = optim.make(cfg, self.encoder_params(), reg)
+        self.opts["classifier"] = optim.make(cfg, self.encoder_params(), recon)
         self.optimizer("discriminator_y", ["discriminator_y"], reg)
         self.optimizer("discriminator_z", ["discriminator_z"], reg)
         self.enc_names = enc
@@ -510,13 +488,6 @@ class SemiSup(Twin):
         h = self.call("encoder", x)
         return torch.softmax(self.call("encoder_y", h), 1), self.call("encoder_z", h)
 
-    def discriminate(self, name, real, fake, n, total):
-        self.zero(name)
-        loss = bce_const(self.call(name, real), 1) + bce_const(self.call(name, fake), 0)
-        self.backward(loss, n, total)
-        self.update(name)
-        return loss
-
     def step(self, b):
         c = self.cfg
         total = b.n
@@ -531,9 +502,9 @@ class SemiSup(Twin):
         # Regularisation: the discriminators, then the encoder as generator.
         y, z = self.encode_train(x)
         y_prior = self.draws.categorical("noise", total, self.k)[lo:hi]
-        z_prior = self.draws.prior("noise", c["prior"], total, self.lat, c["prior_std"])[lo:hi]
-        disc_y = self.discriminate("discriminator_y", y_prior, y.detach(), n, total)
-        disc_z = self.discriminate("discriminator_z", z_prior, z.detach(), n, total)
+        z_prior = self.prior_rows(total)
+        disc_y = self.discriminate("discriminator_y", y_prior, y, n, total)
+        disc_z = self.discriminate("discriminator_z", z_prior, z, n, total)
         gen_y = bce_const(self.call("discriminator_y", y), 1)
         gen_z = bce_const(self.call("discriminator_z", z), 1)
         self.zero(*self.enc_names)
@@ -555,9 +526,6 @@ class SemiSup(Twin):
             shared.append(0.0)
         return shared
 
-    def encode(self, x):
-        return self.encoder_z(self.encoder(x))
-
 
 class Supervised(Twin):
     """core/supervised: the decoder reads [z, one-hot label]; trains on
@@ -565,11 +533,10 @@ class Supervised(Twin):
 
     def __init__(self, cfg, draws):
         super().__init__(cfg, draws)
-        c = cfg
-        self.lat = c["latent"]
-        self.net("encoder", [PIXELS] + c["encoder"] + [self.lat])
-        self.net("decoder", [self.lat + 10] + c["encoder"][::-1] + [PIXELS])
-        self.net("discriminator", [self.lat] + c["discriminator"] + [1])
+        self.lat = cfg["latent"]
+        self.net("encoder", [PIXELS] + cfg["encoder"] + [self.lat])
+        self.net("decoder", [self.lat + 10] + cfg["encoder"][::-1] + [PIXELS])
+        self.net("discriminator", [self.lat] + cfg["discriminator"] + [1])
         recon, reg = self.lrs()
         self.optimizer("encoder", ["encoder"], recon)
         self.optimizer("decoder", ["decoder"], recon)
@@ -580,7 +547,6 @@ class Supervised(Twin):
         return ["recon", "disc", "gen"]
 
     def step(self, b):
-        c = self.cfg
         if b.lx is None:
             raise ValueError("supervised: a step needs a labelled batch (labels > 0)")
         total = len(b.lx)
@@ -594,19 +560,9 @@ class Supervised(Twin):
         self.backward(recon, n, total)
         self.update("decoder", "encoder")
         z = self.call("encoder", x)
-        zp = self.draws.prior("noise", c["prior"], total, self.lat, c["prior_std"])[lo:hi]
-        self.zero("discriminator")
-        disc = bce_const(self.call("discriminator", zp), 1) + bce_const(self.call("discriminator", z.detach()), 0)
-        self.backward(disc, n, total)
-        self.update("discriminator")
-        gen = bce_const(self.call("discriminator", z), 1)
-        self.zero("encoder")
-        self.backward(gen, n, total)
-        self.update("generator")
+        disc = self.discriminate("discriminator", self.prior_rows(total), z, n, total)
+        gen = self.fool("discriminator", z, n, total, ["encoder"], "generator")
         return self.share([recon, disc, gen], n, total)
-
-    def encode(self, x):
-        return self.encoder(x)
 
 
 class Classifier(Twin):
@@ -614,9 +570,8 @@ class Classifier(Twin):
 
     def __init__(self, cfg, draws):
         super().__init__(cfg, draws)
-        c = cfg
-        self.net("classifier", [PIXELS] + c["encoder"] + [c["classes"]])
-        self.optimizer("classifier", ["classifier"], c["lr_recon"])
+        self.net("classifier", [PIXELS] + cfg["encoder"] + [cfg["classes"]])
+        self.optimizer("classifier", ["classifier"], cfg["lr_recon"])
 
     def loss_names(self):
         return ["xent", "acc"]
@@ -641,9 +596,8 @@ class Pixel(Twin):
 
     def __init__(self, cfg, draws):
         super().__init__(cfg, draws)
-        c = cfg
-        self.k = c["levels"]
-        widths = c["encoder"]
+        self.k = cfg["levels"]
+        widths = cfg["encoder"]
         net = self.net("made", [PIXELS] + widths + [PIXELS * self.k])
         degs = [np.array([1 + u * (PIXELS - 2) // max(h - 1, 1) for u in range(h)]) for h in widths]
         self.masks = []
@@ -663,7 +617,7 @@ class Pixel(Twin):
         with torch.no_grad():
             for lin, mask in self.masks:
                 lin.weight.mul_(mask)
-        self.optimizer("made", ["made"], c["lr_recon"])
+        self.optimizer("made", ["made"], cfg["lr_recon"])
 
     def loss_names(self):
         return ["nll"]
