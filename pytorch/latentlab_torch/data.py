@@ -32,6 +32,23 @@ class Batches:
             self.lbatcher = gorand.Batcher(len(self.lset), lb, seed + 1)
         self.batcher = gorand.Batcher(n, b, seed)
 
+    def restore(self, tensors, prefix="training."):
+        """Continues a Go checkpoint's batch orders (its training.batches.*
+        and training.labelled.* tensors); returns whether it had them."""
+        parts = [(prefix + "batches.", self.batcher), (prefix + "labelled.", self.lbatcher)]
+        if prefix + "batches.order" not in tensors:
+            return False
+        for p, b in parts:
+            if b is None:
+                continue
+            try:
+                b.restore(tensors[p + "order"], tensors[p + "rand"], tensors[p + "position"])
+            except KeyError as e:
+                raise ValueError("the checkpoint has no %s" % e)
+            except ValueError as e:
+                raise ValueError("the checkpoint's %s: %s (is it of the same training set?)" % (p.rstrip("."), e))
+        return True
+
     @property
     def epoch(self):
         return self.batcher.epoch

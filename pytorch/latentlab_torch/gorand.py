@@ -67,6 +67,19 @@ class Batcher:
             j = self.rng.batcher_uintn(i + 1)
             p[i], p[j] = p[j], p[i]
 
+    def restore(self, order, rand, position):
+        """Moves the batcher to a Go checkpoint's state of it: the epoch's
+        order, the generator's two words, (batches served, epochs done)."""
+        order = [int(i) for i in order]
+        pos, epoch = (int(v) for v in position)
+        if sorted(order) != list(range(self.n)):
+            raise ValueError("the batch order is not a permutation of the set's %d images" % self.n)
+        if not (0 <= pos < self.per_epoch and epoch >= 0):
+            raise ValueError("batch %d of epoch %d, of an epoch of %d batches" % (pos, epoch, self.per_epoch))
+        hi, lo = (int(w) & M64 for w in rand)
+        self.perm, self.pos, self.epoch = order, pos, epoch
+        self.rng.state = (hi << 64) | lo
+
     def next(self):
         """Returns the indices of the next batch."""
         lo = self.pos * self.batch

@@ -40,7 +40,7 @@ def parse(argv):
     ap.add_argument("--epochs", type=float, default=1, help="passes over the training digits")
     ap.add_argument("--steps", type=int, default=0, help="training steps (batches); overrides --epochs")
     ap.add_argument("--data", default="assets/mnist", help="directory of the MNIST idx files")
-    ap.add_argument("--seed", type=int, default=None, help="seed of this run's batch order and draws (default: the file's config's)")
+    ap.add_argument("--seed", type=int, default=None, help="seed of this run's batch order and draws (default: the file's config's; a checkpoint's batch order continues unless --seed is given)")
     ap.add_argument("--dtype", default="f32", choices=["f32", "f16"], help="dtype of the written file")
     ap.add_argument("--device", default=None, help="cpu, cuda or cuda:N (default: cuda if there is one, else cpu)")
     ap.add_argument("--log-every", type=int, default=100, help="steps per JSON line")
@@ -144,6 +144,8 @@ def run(a):
             # pending backward saved); they are averaged before writing.
             model.run[name] = DDP(m, device_ids=[device.index] if device.type == "cuda" else None, broadcast_buffers=False)
     batches = load_batches(run_cfg, a.data)
+    if a.seed is None and resumed and batches.restore(tensors):
+        say("continuing the checkpoint's batch order: epoch %d, batch %d" % (batches.epoch, batches.batcher.pos))
     total = a.steps or int(a.epochs * batches.per_epoch)
     names = model.loss_names()
     say("continuing %s from step %d%s: %d steps of %d on %d process%s (%s)" % (

@@ -198,6 +198,28 @@ class Continue(unittest.TestCase):
             self.assertEqual(after["config"], before["config"])
             self.assertLess(after["test_recon"], before["test_recon"])
 
+    def test_a_checkpoint_continues_as_the_go_core_resumes_it(self):
+        """From a Go checkpoint (weights, Adam's moments and step counts,
+        the batch order's position), the twin's next steps are the Go
+        core's own --resume, loss for loss: an autoencoder with a
+        deterministic encoder draws nothing at random."""
+        with tempfile.TemporaryDirectory() as d:
+            ckpt = os.path.join(d, "ae.ckpt")
+            go("train", "--model", "ae", "--steps", "30", "--data", MNIST, "--checkpoint", ckpt, *SMALL[:2])
+            more = os.path.join(d, "more.ckpt")
+            resumed = go("train", "--resume", ckpt, "--checkpoint", more, "--steps", "40", "--log-every", "1",
+                         "--data", MNIST).stdout
+            want = {l["step"]: l["recon"] for l in map(json.loads, resumed.splitlines()) if "recon" in l}
+            p = subprocess.run([sys.executable, "-m", "latentlab_torch.train", "--init", ckpt, "--steps", "10",
+                                "--log-every", "1", "--data", MNIST], cwd=os.path.dirname(HERE), capture_output=True, text=True)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertIn("optimizer state", p.stderr)
+            self.assertIn("batch order", p.stderr)
+            got = {l["step"]: l["recon"] for l in map(json.loads, p.stdout.splitlines())}
+            self.assertEqual(sorted(got), list(range(31, 41)))
+            for step, recon in got.items():
+                self.assertLess(abs(recon - want[step]) / want[step], 1e-5, "step %d: %g against the Go core's %g" % (step, recon, want[step]))
+
 
 if __name__ == "__main__":
     unittest.main()
