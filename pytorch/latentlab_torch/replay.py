@@ -26,6 +26,11 @@ from .data import load as load_batches
 
 
 def rel(a, b, floor=1e-6):
+    """|a - b| relative to b; infinite when either is not finite (a
+    diverged trace compares as a failure, not as NaN, which passes every
+    comparison)."""
+    if not (np.isfinite(a) and np.isfinite(b)):
+        return float("inf")
     return abs(a - b) / max(abs(b), floor)
 
 
@@ -39,6 +44,8 @@ def weight_diff(model, tensors, prefix, lr):
             continue
         ref = tensors[prefix + k].astype(np.float64)
         d = float(np.max(np.abs(v.numpy().astype(np.float64) - ref), initial=0)) / lr
+        if not np.isfinite(d):
+            return float("inf"), k
         if d > worst:
             worst, name = d, k
     return worst, name

@@ -38,7 +38,7 @@ CASES = {
                                     "--prior-std", "1"],
     "aae-universal-swissroll-sgd": ["--model", "aae", "--posterior", "universal", "--noise", "8", "--prior", "swissroll",
                                     "--labels", "100", "--activation", "leakyrelu", "--optimizer", "sgd",
-                                    "--lr-reg", "0.01", "--lr-recon", "0.01"],
+                                    "--lr-reg", "0.003", "--lr-recon", "0.003"],
     "ae-schedule": ["--model", "ae", "--activation", "tanh", "--lr-schedule", "exp:0.5"],
     "vae": ["--model", "vae", "--posterior", "gaussian", "--latent", "8", "--prior-std", "1",
             "--batchnorm", "true", "--dropout", "0.1"],
@@ -77,13 +77,18 @@ FIRST_TOL_BN_NULL = {"semisupervised-batchnorm": 1e-4, "cluster-batchnorm": 1e-4
 # STEPS_TOL: after the first step the two runs start from weights that
 # differ by float rounding (and by ±lr in the null directions above); the
 # adversarial kinds amplify a difference a few times per step (measured:
-# under 1e-6 after 20 steps for the others, up to 1.2e-2 for the
-# adversarial ones, SGD at lr 0.01 the fastest to diverge).
+# under 1e-6 after 20 steps for most cases, 1e-4 to 1e-2 for the
+# adversarial ones with batch normalisation). A loss that is not finite
+# fails (SGD at lr 0.01 diverged here: a case must train).
 STEPS_TOL = 2e-2
 # WEIGHT_TOL: after the first step every weight is within a tenth of an
 # Adam step (lr) of the Go core's, unless batch normalisation makes some
 # gradients null (above), where the two differ by up to 2.5 lr.
 WEIGHT_TOL = 0.1
+# WEIGHT_TOL_STEPS: after 20 steps, without batch normalisation, every
+# weight is within one Adam step of the Go core's (measured: at most 0.28
+# lr, in a GAN's generator output bias, whose gradient is small).
+WEIGHT_TOL_STEPS = 1.0
 
 
 def go(*args, **kw):
@@ -119,9 +124,11 @@ class CrossImplementation(unittest.TestCase):
                 self.assertLessEqual(first, tol, "%s: first step's losses %s" % (name, r["first_losses"]))
                 self.assertLessEqual(later, STEPS_TOL, name)
                 w1, tensor = r["weights"]["1"]
+                w20, tensor20 = r["weights"][str(STEPS)]
                 if "--batchnorm" not in args or args[args.index("--batchnorm") + 1] == "false":
                     self.assertLessEqual(w1, WEIGHT_TOL, "%s: %s after step 1" % (name, tensor))
-                summary.append("%-30s first %.1e later %.1e weights %.2g lr" % (name, first, later, w1))
+                    self.assertLessEqual(w20, WEIGHT_TOL_STEPS, "%s: %s after step %d" % (name, tensor20, STEPS))
+                summary.append("%-30s first %.1e later %.1e weights %.2g lr, %.2g lr" % (name, first, later, w1, w20))
         print("\n" + "\n".join(summary), file=sys.stderr)
         self.assertEqual(seen, set(kinds.KINDS), "every kind the twin has is traced")
 
