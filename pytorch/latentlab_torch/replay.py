@@ -88,8 +88,9 @@ def replay(path, data_dir=None):
         report["loss_rel"].append([rel(g, w) for g, w in zip(got, want)])
         if i == 1:
             report["first_losses"] = {"go": want.tolist(), "torch": got}
-        if p.rstrip(".").replace("step", "after") + "." + next(iter(model.state_dict())) in t:
-            report["weights"][str(i)] = weight_diff(model, t, "after.%d." % i, max(cfg["lr_recon"], cfg["lr_reg"]))
+        after = "after.%d." % i  # the trace holds the weights after the first and the last step
+        if after + next(iter(model.state_dict())) in t:
+            report["weights"][str(i)] = weight_diff(model, t, after, max(cfg["lr_recon"], cfg["lr_reg"]))
     report["batches_checked"] = own is not None
     return report
 
@@ -102,7 +103,11 @@ def main(argv=None):
     ap.add_argument("--tol", type=float, default=1e-2, help="largest relative loss difference at a later step")
     a = ap.parse_args(argv)
     torch.set_num_threads(1)
-    r = replay(a.trace, a.data)
+    try:
+        r = replay(a.trace, a.data)
+    except (OSError, ValueError) as e:
+        print("replay: %s" % e, file=sys.stderr)
+        return 2
     first = max(r["loss_rel"][0])
     later = max((max(l) for l in r["loss_rel"][1:]), default=0.0)
     r["first_max_rel"], r["later_max_rel"] = first, later

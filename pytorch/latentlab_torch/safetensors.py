@@ -67,9 +67,13 @@ def loads(b):
 
 
 def load(path):
-    """loads of the file at path."""
+    """loads of the file at path; a FormatError names the file."""
     with open(path, "rb") as f:
-        return loads(f.read())
+        b = f.read()
+    try:
+        return loads(b)
+    except FormatError as e:
+        raise FormatError("%s: %s" % (path, e))
 
 
 def dumps(tensors, meta=None, dtype="F32"):

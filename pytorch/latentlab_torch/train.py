@@ -61,8 +61,13 @@ def read_model(path):
     if "config" not in meta:
         raise ValueError("%s: no config in the metadata; was it written by Latent Lab?" % path)
     cfg_json = meta["config"]
-    cfg = json.loads(cfg_json)
-    step = int(meta.get("step", "0"))
+    try:
+        cfg = json.loads(cfg_json)
+        step = int(meta.get("step", "0"))
+    except ValueError as e:
+        raise ValueError("%s: the metadata's config or step is not valid: %s" % (path, e))
+    if not isinstance(cfg, dict):
+        raise ValueError("%s: the metadata's config is not a JSON object" % path)
     return cfg, cfg_json, step, tensors
 
 
@@ -87,7 +92,13 @@ def main(argv=None):
     a = parse(sys.argv[1:] if argv is None else argv)
     if a.nproc > 1 and "WORLD_SIZE" not in os.environ:
         return spawn(a.nproc, sys.argv[1:] if argv is None else argv)
-    return run(a)
+    try:
+        return run(a)
+    except (OSError, ValueError) as e:
+        print("latentlab_torch: %s" % e, file=sys.stderr)
+    except KeyError as e:
+        print("latentlab_torch: %s: the config has no field %s (is it a Latent Lab file?)" % (a.init, e), file=sys.stderr)
+    return 1
 
 
 def spawn(n, argv):

@@ -168,6 +168,22 @@ class Files(unittest.TestCase):
                 meta, ts = safetensors.loads(b)
                 self.assertEqual(safetensors.dumps(list(ts.items()), meta, dtype.upper()), b, dtype)
 
+    def test_a_bad_file_is_a_message(self):
+        """train refuses a file that is not a Latent Lab model with one
+        line naming it, and writes nothing."""
+        with tempfile.TemporaryDirectory() as d:
+            out = os.path.join(d, "out.safetensors")
+            trace = os.path.join(d, "trace.safetensors")
+            go("trace", "--steps", "1", "--data", MNIST, "--out", trace, *SMALL)
+            for bad, says in ((os.path.join(ROOT, "README.md"), "header length"), (trace, "latentlab-trace"),
+                              (os.path.join(d, "missing"), "No such file")):
+                p = subprocess.run([sys.executable, "-m", "latentlab_torch.train", "--init", bad, "--steps", "1",
+                                    "--data", MNIST, "--out", out], cwd=os.path.dirname(HERE), capture_output=True, text=True)
+                self.assertEqual(p.returncode, 1, p.stderr)
+                self.assertIn(says, p.stderr)
+                self.assertNotIn("Traceback", p.stderr)
+                self.assertFalse(os.path.exists(out))
+
     def test_refuses_a_file_of_another_model(self):
         c = {"model": "ae", "encoder": [16], "latent": 2, "activation": "relu", "batchnorm": False, "dropout": 0,
              "posterior": "deterministic", "noise": 0, "labels": 0, "input_noise": 0, "lr_recon": 1e-3, "lr_reg": 1e-3,
