@@ -23,11 +23,14 @@ class Optimizer:
         schedule's), as Training.ScaleLR does."""
         self.lr = f32(self.lr0 * factor)
 
-    def flat(self, slot):
-        """The slot's state as one float32 vector in the Go layout."""
-        return torch.cat([s.reshape(-1) for s in getattr(self, slot)]).numpy()
+    def to(self, device):
+        """Moves the state to device (the parameters' after model.to)."""
+        for slot in self.slots:
+            setattr(self, slot, [v.to(device) for v in getattr(self, slot)])
 
     def set_flat(self, slot, v):
+        """Sets the slot's state from one float32 vector in the Go core's
+        layout (a checkpoint's optim.NAME.SLOT)."""
         at = 0
         for s in getattr(self, slot):
             s.copy_(torch.from_numpy(np.asarray(v[at:at + s.numel()], dtype=np.float32)).reshape(s.shape))

@@ -143,6 +143,8 @@ def run(a):
     kinds.load_tensors(model, tensors)
     resumed = load_optimizers(model, tensors)
     model.to(device)
+    for o in model.opts.values():
+        o.to(device)
     model.train()
     if world > 1:
         if cfg["batch"] < world:
@@ -182,9 +184,10 @@ def run(a):
         sums += model.step(b)
         count += 1
         if step % a.log_every == 0 or step == total:
-            mean = torch.tensor(sums / count, dtype=torch.float64)
+            mean = torch.tensor(sums / count, dtype=torch.float64, device=device)
             if world > 1:
                 dist.all_reduce(mean)
+            mean = mean.cpu()
             line = dict(step=done + step, epoch=round(batches.epoch + batches.batcher.pos / batches.per_epoch, 4),
                         samples_per_sec=round(count * cfg["batch"] / max(time.time() - start, 1e-9), 1),
                         **{n: float(v) for n, v in zip(names, mean)})
@@ -195,7 +198,7 @@ def run(a):
                 print(json.dumps(line), flush=True)
             sums[:] = 0
             count, start = 0, time.time()
-        stopping = torch.tensor([1.0 if stop else 0.0])
+        stopping = torch.tensor([1.0 if stop else 0.0], device=device)
         if world > 1:
             dist.all_reduce(stopping)
         if stopping.item():
