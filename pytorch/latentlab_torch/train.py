@@ -112,6 +112,10 @@ def spawn(n, argv):
     for rank in range(n):
         env = dict(os.environ, MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), RANK=str(rank),
                    WORLD_SIZE=str(n), LOCAL_RANK=str(rank), LOCAL_WORLD_SIZE=str(n))
+        if sys.platform == "linux":
+            # gloo otherwise finds its address through the host name, which
+            # need not resolve to this machine; these processes share it.
+            env.setdefault("GLOO_SOCKET_IFNAME", "lo")
         procs.append(subprocess.Popen([sys.executable, "-m", "latentlab_torch.train"] + list(argv), env=env))
     codes = [p.wait() for p in procs]
     return next((c for c in codes if c), 0)
