@@ -13,7 +13,8 @@ MASTER_PORT, RANK, WORLD_SIZE, LOCAL_RANK), each process trains on its rows
 of every batch and DistributedDataParallel averages the gradients: gloo on
 the CPU, nccl on GPUs. Progress goes to stderr, a JSON line of mean losses
 per --log-every steps to stdout (from the first process), and the first
-process writes --out.
+process writes --out at the end (and every --save-every steps; a SIGINT or
+SIGTERM stops after the current step and writes it too).
 """
 
 import argparse
@@ -44,12 +45,15 @@ def parse(argv):
     ap.add_argument("--dtype", default="f32", choices=["f32", "f16"], help="dtype of the written file")
     ap.add_argument("--device", default=None, help="cpu, cuda or cuda:N (default: cuda if there is one, else cpu)")
     ap.add_argument("--log-every", type=int, default=100, help="steps per JSON line")
+    ap.add_argument("--save-every", type=int, default=0, help="also write --out every this many steps (0: at the end only)")
     ap.add_argument("--nproc", type=int, default=0, help="without torchrun: start this many processes on this machine")
     a = ap.parse_args(argv)
     if a.steps < 0 or (a.steps == 0 and not 0 < a.epochs <= 1e6):
         ap.error("give --steps N > 0 or --epochs E in (0, 1e6]")
     if a.log_every < 1:
         ap.error("--log-every must be at least 1")
+    if a.save_every < 0 or (a.save_every and not a.out):
+        ap.error("--save-every N needs N >= 0 and --out FILE")
     return a
 
 
@@ -119,6 +123,21 @@ def spawn(n, argv):
         procs.append(subprocess.Popen([sys.executable, "-m", "latentlab_torch.train"] + list(argv), env=env))
     codes = [p.wait() for p in procs]
     return next((c for c in codes if c), 0)
+
+
+def save(a, model, cfg_json, step, world, lead, say):
+    """Writes the model to --out (from the first process), the batch norms'
+    running statistics averaged over the processes first."""
+    if world > 1:
+        with torch.no_grad():
+            for buf in model.buffers():
+                if buf.is_floating_point():
+                    dist.all_reduce(buf)
+                    buf /= world
+    if lead:
+        meta = kinds.file_meta(cfg_json, step)
+        safetensors.dump(a.out, kinds.tensors(model), meta, "F16" if a.dtype == "f16" else "F32")
+        say("wrote %s (step %d)" % (a.out, step))
 
 
 def run(a):
@@ -202,22 +221,16 @@ def run(a):
                 print(json.dumps(line), flush=True)
             sums[:] = 0
             count, start = 0, time.time()
+        if a.save_every and step % a.save_every == 0 and step < total:
+            save(a, model, cfg_json, done + step, world, lead, say)
         stopping = torch.tensor([1.0 if stop else 0.0], device=device)
         if world > 1:
             dist.all_reduce(stopping)
         if stopping.item():
             say("stopping after step %d" % (done + step))
             break
-    if world > 1:
-        with torch.no_grad():
-            for name, buf in model.named_buffers():
-                if buf.is_floating_point():
-                    dist.all_reduce(buf)
-                    buf /= world
-    if a.out and lead:
-        meta = kinds.file_meta(cfg_json, done + step)
-        safetensors.dump(a.out, kinds.tensors(model), meta, "F16" if a.dtype == "f16" else "F32")
-        say("wrote %s (step %d)" % (a.out, done + step))
+    if a.out:
+        save(a, model, cfg_json, done + step, world, lead, say)
     if world > 1:
         dist.barrier()
         dist.destroy_process_group()
