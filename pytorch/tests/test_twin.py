@@ -211,9 +211,10 @@ class Continue(unittest.TestCase):
             go("train", "--steps", "60", "--data", MNIST, "--out", start, "--log-every", "60")
             before = json.loads(go("eval", "--weights", start, "--samples", "0", "--data", MNIST).stdout)
             p = subprocess.run([sys.executable, "-m", "latentlab_torch.train", "--nproc", "2", "--init", start,
-                                "--steps", "60", "--log-every", "30", "--data", MNIST, "--out", out],
+                                "--steps", "60", "--log-every", "30", "--save-every", "30", "--data", MNIST, "--out", out],
                                cwd=os.path.dirname(HERE), capture_output=True, text=True)
             self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertIn("(step 90)", p.stderr, "--save-every wrote the file midway")
             lines = [json.loads(l) for l in p.stdout.splitlines()]
             self.assertEqual([l["step"] for l in lines], [90, 120], "one JSON line per --log-every, from one process")
             after = json.loads(go("eval", "--weights", out, "--samples", "0", "--data", MNIST).stdout)
