@@ -20,7 +20,7 @@ var traceSummary = `Trains a model for a few steps and writes everything another
 implementation of the same step needs to replay them and compare: the
 weights before the first step, each step's batch, random draws and
 losses, and the weights after the first and the last step. The PyTorch
-twin (torch/latentlab_torch, python -m latentlab_torch.replay) reads it.
+twin (pytorch/latentlab_torch, python -m latentlab_torch.replay) reads it.
 
 The file is a .safetensors file (F32 and I64 tensors) with metadata
 "format" = ` + TraceFormat + `, "config" (the model's config, JSON), "losses"

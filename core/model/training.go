@@ -29,8 +29,8 @@ type Training struct {
 // Tape records what a training draws from its random streams (prior
 // samples, noise, dropout masks), in the order drawn, so that another
 // implementation of the same step can replay the draws and be compared
-// with this one bit for bit up to float rounding (latentlab trace, and the
-// PyTorch twin in torch/). Each draw is the values the step used, after
+// with this one number for number, up to float rounding (latentlab trace,
+// and the PyTorch twin in pytorch/). Each draw is the values the step used, after
 // any transformation (a prior sample, a scaled mask), not the generator's
 // raw words.
 type Tape struct {

@@ -29,7 +29,7 @@ class PCG:
         return (hi * (lo | 1)) & M64
 
     def uint64n(self, n):
-        """A uniform integer in [0, n), as Rand.IntN and Batcher draw it."""
+        """A uniform integer in [0, n), as Rand.IntN draws it."""
         if n & (n - 1) == 0:
             return self.uint64() & (n - 1)
         return self.batcher_uintn(n)

@@ -623,9 +623,10 @@ class Pixel(Twin):
         return ["nll"]
 
     def quantise(self, x):
-        q = np.clip(np.floor(x.cpu().numpy().astype(np.float64) * (self.k - 1) + 0.5), 0, self.k - 1)
-        xq = q.astype(np.float32) / np.float32(self.k - 1)
-        return torch.from_numpy(xq).to(x.device), torch.from_numpy(q.astype(np.int64)).to(x.device)
+        """The levels of x (pixel.Level, rounded in float64) and their
+        values level/(levels−1) in float32, on x's device."""
+        q = torch.clamp(torch.floor(x.double() * (self.k - 1) + 0.5), 0, self.k - 1)
+        return q.float() / (self.k - 1), q.long()
 
     def step(self, b):
         total = b.n

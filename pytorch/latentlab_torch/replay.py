@@ -8,10 +8,11 @@ From the trace's weights before the first step, with its batches and its
 random draws, the PyTorch twin of the model takes the same steps. Printed,
 as one JSON object: each step's largest relative loss difference, and the
 largest weight difference, in learning rates, after the first and the
-last step. With --data, it also checks that its own
-batches (latentlab_torch.data) are the trace's, digit for digit. Exits 1
-when the first step differs by more than --tol-first, or a later one by
-more than --tol.
+last step. With --data, it also checks that its own batches
+(latentlab_torch.data) are the trace's, digit for digit. Exits 1 when the
+first step differs by more than --tol-first, a later one by more than
+--tol, or a batch or a draw is not the Go core's; 2 on a file it cannot
+read.
 """
 
 import argparse
@@ -108,6 +109,9 @@ def main(argv=None):
     except (OSError, ValueError) as e:
         print("replay: %s" % e, file=sys.stderr)
         return 2
+    except AssertionError as e:  # a batch or a draw differs (ReplayError)
+        print("replay: %s" % e, file=sys.stderr)
+        return 1
     first = max(r["loss_rel"][0])
     later = max((max(l) for l in r["loss_rel"][1:]), default=0.0)
     r["first_max_rel"], r["later_max_rel"] = first, later
