@@ -22,11 +22,53 @@ var kernelName = "simd128"
 // (the 2-wide codes of the small model) go to the pure-Go kernels.
 const minVector = 8
 
-// Go's wasm port holds at most 16 v128 values in locals; the SSA scheduler
-// issues a loop body's products before its sums, so a tile's accumulators
-// and its products must fit 16 together, or a value goes to the Go stack in
-// linear memory every iteration. The tiles below are sized for that (read
-// the emitted loops with wasm-objdump -d after any change).
+// All three products run one micro-kernel, panel2x12: two rows of
+// coefficients, each contiguous in j, times a panel of b packed as kk rows
+// of 12 contiguous float32 (48 bytes a row), summed into 2×12 outputs held
+// in six vectors:
+//
+//	s[r][0:12] += Σ_j a_r[j] · panel[j][0:12]
+//
+// The panel makes every load of the loop a constant offset from one
+// pointer, and the loop is unrolled by eight. Both matter because of how
+// Go's wasm port compiles a loop: each iteration goes back through the
+// function's br_table dispatch, and V8 keeps few of the port's 64-bit
+// locals in registers across it, so the unpacked 2×12 tile (three base
+// pointers and two strides besides its offsets) reloaded five spilled
+// values and dispatched once per j. In Chromium, 100×1000×1000, the
+// unpacked tile ran at 15–16 GFLOP/s, the packed one at 26–27, unrolled
+// by four 31–33, by eight 33–36 (BENCHMARKS.md, "Changes measured").
+//
+// How each product maps onto it:
+//
+//	dx = dy·w     rows of dy are the coefficients, the panel a 12-column
+//	              strip of w (copied, four lanes at a time);
+//	dw += dyᵀ·x   rows of dyᵀ (dy transposed once, n×out values), the
+//	              panel a strip of x;
+//	y = x·wᵀ      computed as yᵀ = w·xᵀ: rows of w are the coefficients,
+//	              the panel 12 rows of x transposed (n×in values), and the
+//	              2×12 result is written back transposed into y.
+//
+// Columns beyond the last whole strip go through panel2x4 (four columns,
+// the panel padded with zeros), so every output element is the sum of
+// its terms added one by one in the order of j whatever tile computes
+// it. Go's wasm port holds at most 16 v128 values and issues a loop
+// body's products before its sums: six sums, three b vectors and two
+// splats fit; a 2×16 tile would not.
+
+// pack is the one scratch buffer of the wasm kernels: the panel, and dy
+// transposed. Wasm runs one thread here (cores() is 1) and a kernel never
+// yields, so one buffer serves every product; it grows to the largest
+// product's need on the first step and is not reallocated after.
+var pack []float32
+
+// scratch returns pack with at least n elements.
+func scratch(n int) []float32 {
+	if cap(pack) < n {
+		pack = make([]float32, n)
+	}
+	return pack[:n]
+}
 
 // ld4 loads four float32 at byte offset off from p, unchecked: the callers
 // check the slices' lengths once, before their loops.
@@ -38,247 +80,357 @@ func st4(p unsafe.Pointer, off int, v archsimd.Float32x4) {
 	v.StoreArray((*[4]float32)(unsafe.Add(p, off)))
 }
 
-func hsum4(v archsimd.Float32x4) float32 {
-	return (v.GetElem(0) + v.GetElem(1)) + (v.GetElem(2) + v.GetElem(3))
-}
-
-// mulXWt4 computes rows [i0, i1) of MulXWt in 2×3 tiles of dot products
-// over k, four lanes a step (six sums and six products: 12 of the 16). Every
-// element is the same sum whatever tile computes it (dot1v sums as dot2x3v),
-// so the result does not depend on how rows are split between cores.
-// 2×4 tiles spill; BENCHMARKS.md has the rates of the tiles tried.
-func mulXWt4(y, x, w []float32, _, in, out, i0, i1 int) {
-	_ = x[i1*in-1]
-	_ = w[out*in-1]
-	_ = y[i1*out-1]
-	for ob := 0; ob < out; ob += blockOut {
-		oe := min(ob+blockOut, out)
-		i := i0
-		for ; i+2 <= i1; i += 2 {
-			x0 := unsafe.Pointer(&x[i*in])
-			x1 := unsafe.Pointer(&x[(i+1)*in])
-			y0 := y[i*out : i*out+out]
-			y1 := y[(i+1)*out : (i+1)*out+out]
-			o := ob
-			for ; o+3 <= oe; o += 3 {
-				s := dot2x3v(x0, x1, unsafe.Pointer(&w[o*in]), in)
-				y0[o], y0[o+1], y0[o+2] = s[0], s[1], s[2]
-				y1[o], y1[o+1], y1[o+2] = s[3], s[4], s[5]
-			}
-			for ; o < oe; o++ {
-				wo := unsafe.Pointer(&w[o*in])
-				y0[o] = dot1v(x0, wo, in)
-				y1[o] = dot1v(x1, wo, in)
-			}
-		}
-		for ; i < i1; i++ {
-			xi := unsafe.Pointer(&x[i*in])
-			for o := ob; o < oe; o++ {
-				y[i*out+o] = dot1v(xi, unsafe.Pointer(&w[o*in]), in)
-			}
-		}
-	}
-}
-
-// dot2x3v returns [x0·w0 x0·w1 x0·w2 x1·w0 x1·w1 x1·w2] for rows of length
-// m, the rows of w consecutive from w0. Lanes sum k ≡ 0..3 (mod 4) over the
-// multiples of 8 (two steps a loop, which halves the loop's dispatch), then
-// of 4; the lanes are added pairwise, then the scalar tail in order of k.
-func dot2x3v(x0, x1, w0 unsafe.Pointer, m int) [6]float32 {
-	w1 := unsafe.Add(w0, m*4)
-	w2 := unsafe.Add(w1, m*4)
-	var s00, s01, s02, s10, s11, s12 archsimd.Float32x4
-	k, e8, e4 := 0, (m&^7)*4, (m&^3)*4
-	for ; k < e8; k += 32 {
-		a, b := ld4(x0, k), ld4(x1, k)
-		c := ld4(w0, k)
-		s00 = s00.Add(a.Mul(c))
-		s10 = s10.Add(b.Mul(c))
-		c = ld4(w1, k)
-		s01 = s01.Add(a.Mul(c))
-		s11 = s11.Add(b.Mul(c))
-		c = ld4(w2, k)
-		s02 = s02.Add(a.Mul(c))
-		s12 = s12.Add(b.Mul(c))
-		a, b = ld4(x0, k+16), ld4(x1, k+16)
-		c = ld4(w0, k+16)
-		s00 = s00.Add(a.Mul(c))
-		s10 = s10.Add(b.Mul(c))
-		c = ld4(w1, k+16)
-		s01 = s01.Add(a.Mul(c))
-		s11 = s11.Add(b.Mul(c))
-		c = ld4(w2, k+16)
-		s02 = s02.Add(a.Mul(c))
-		s12 = s12.Add(b.Mul(c))
-	}
-	if k < e4 {
-		a, b := ld4(x0, k), ld4(x1, k)
-		c := ld4(w0, k)
-		s00 = s00.Add(a.Mul(c))
-		s10 = s10.Add(b.Mul(c))
-		c = ld4(w1, k)
-		s01 = s01.Add(a.Mul(c))
-		s11 = s11.Add(b.Mul(c))
-		c = ld4(w2, k)
-		s02 = s02.Add(a.Mul(c))
-		s12 = s12.Add(b.Mul(c))
-	}
-	r := [6]float32{hsum4(s00), hsum4(s01), hsum4(s02), hsum4(s10), hsum4(s11), hsum4(s12)}
-	for k := m &^ 3; k < m; k++ {
-		a, b := at(x0, k), at(x1, k)
-		c0, c1, c2 := at(w0, k), at(w1, k), at(w2, k)
-		r[0] += a * c0
-		r[1] += a * c1
-		r[2] += a * c2
-		r[3] += b * c0
-		r[4] += b * c1
-		r[5] += b * c2
-	}
-	return r
-}
-
-// dot1v returns x·w for rows of length m, summed as dot2x3v sums.
-func dot1v(x, w unsafe.Pointer, m int) float32 {
-	var s archsimd.Float32x4
-	k, e8, e4 := 0, (m&^7)*4, (m&^3)*4
-	for ; k < e8; k += 32 {
-		s = s.Add(ld4(x, k).Mul(ld4(w, k)))
-		s = s.Add(ld4(x, k+16).Mul(ld4(w, k+16)))
-	}
-	if k < e4 {
-		s = s.Add(ld4(x, k).Mul(ld4(w, k)))
-	}
-	r := hsum4(s)
-	for k := m &^ 3; k < m; k++ {
-		r += at(x, k) * at(w, k)
-	}
-	return r
-}
-
 // at is element k of the float32 row at p, unchecked.
 func at(p unsafe.Pointer, k int) float32 {
 	return *(*float32)(unsafe.Add(p, k*4))
 }
 
-// addDyTX4 computes rows [o0, o1) of dw for AddDyTX: dw[o,:] += Σ_i
-// dy[i,o]·x[i,:], a product whose coefficients are a column of dy.
-func addDyTX4(dw, dy, x []float32, n, in, out, o0, o1 int) {
-	_ = dw[o1*in-1]
-	_ = dy[n*out-1]
-	_ = x[n*in-1]
-	rowsAcc4(dw[o0*in:], dy[o0:], 1, out, x, n, in, o1-o0)
-}
+// tile is a 2×12 block of outputs: rows 0 and 1, three vectors each.
+type tile [6]archsimd.Float32x4
 
-// mulDyW4 computes rows [i0, i1) of dx for MulDyW: dx[i,:] = Σ_o
-// dy[i,o]·w[o,:], coefficients a row of dy.
-func mulDyW4(dx, dy, w []float32, _, in, out, i0, i1 int) {
-	_ = dx[i1*in-1]
-	_ = dy[i1*out-1]
-	_ = w[out*in-1]
-	clear(dx[i0*in : i1*in])
-	rowsAcc4(dx[i0*in:], dy[i0*out:], out, 1, w, out, in, i1-i0)
-}
-
-// rowsAcc4 adds to each of rows rows of c (row length in) a combination of
-// the kk rows of b (kk,in):
-//
-//	c[r,:] += Σ_j a[r·ars + j·acs] · b[j,:]
-//
-// in tiles of 2 rows × 12 columns held in six vectors while j runs. Strips
-// of columns are outermost, so a strip of b (kk × 48 bytes) stays in cache
-// for every tile of rows. Every element is c plus the products added one
-// by one in the order of j, whatever tile computes it. The zeros a ReLU
-// leaves in a are not skipped: a test per j costs more than it saves here,
-// and so did gathering a row's nonzero coefficients into a list
-// (BENCHMARKS.md has the tiles and the variants tried).
-func rowsAcc4(c, a []float32, ars, acs int, b []float32, kk, in, rows int) {
-	pc, pa, pb := unsafe.Pointer(&c[0]), unsafe.Pointer(&a[0]), unsafe.Pointer(&b[0])
-	col := 0
-	for ; col+12 <= in; col += 12 {
-		r := 0
-		for ; r+2 <= rows; r += 2 {
-			acc2x12(unsafe.Add(pc, (r*in+col)*4), in, unsafe.Add(pa, r*ars*4), ars, acs, unsafe.Add(pb, col*4), in, kk)
-		}
-		if r < rows {
-			acc1x12(unsafe.Add(pc, (r*in+col)*4), unsafe.Add(pa, r*ars*4), acs, unsafe.Add(pb, col*4), in, kk)
-		}
-	}
-	for ; col+4 <= in; col += 4 {
-		for r := range rows {
-			acc1x4(unsafe.Add(pc, (r*in+col)*4), unsafe.Add(pa, r*ars*4), acs, unsafe.Add(pb, col*4), in, kk)
-		}
-	}
-	for ; col < in; col++ {
-		for r := range rows {
-			s := at(pc, r*in+col)
-			for j := range kk {
-				s += at(pa, r*ars+j*acs) * at(pb, j*in+col)
-			}
-			*(*float32)(unsafe.Add(pc, (r*in+col)*4)) = s
-		}
-	}
-}
-
-// splat4 broadcasts the float32 at byte offset off from p.
-func splat4(p unsafe.Pointer, off int) archsimd.Float32x4 {
-	return archsimd.BroadcastFloat32x4(*(*float32)(unsafe.Add(p, off)))
-}
-
-// acc2x12 adds Σ_j a(r,j)·b[j, 0:12] to rows r = 0, 1 of c (row stride
-// cs), with a(r,j) at a[r·ars + j·acs] and b's rows bs apart. Offsets
-// advance, not pointers: a pointer one step past the last row would point
-// outside its object, which the garbage collector must never see.
-func acc2x12(c unsafe.Pointer, cs int, a unsafe.Pointer, ars, acs int, b unsafe.Pointer, bs, kk int) {
-	c1 := unsafe.Add(c, cs*4)
-	a1 := unsafe.Add(a, ars*4)
-	s00, s01, s02 := ld4(c, 0), ld4(c, 16), ld4(c, 32)
-	s10, s11, s12 := ld4(c1, 0), ld4(c1, 16), ld4(c1, 32)
-	oa, ob := 0, 0
-	for range kk {
-		b0, b1, b2 := ld4(b, ob), ld4(b, ob+16), ld4(b, ob+32)
-		u, v := splat4(a, oa), splat4(a1, oa)
+// panel2x12 adds Σ_j a0[j]·panel[j] to s[0:3] and Σ_j a1[j]·panel[j] to
+// s[3:6], j in [0, kk), in the order of j. a0 and a1 are rows of kk
+// float32, panel kk rows of 12.
+func panel2x12(s *tile, a0, a1, panel unsafe.Pointer, kk int) {
+	s00, s01, s02, s10, s11, s12 := s[0], s[1], s[2], s[3], s[4], s[5]
+	var b0, b1, b2, u, v archsimd.Float32x4
+	oa, ob, e8 := 0, 0, (kk&^7)*48
+	// Offsets advance, not pointers: a pointer one step past the last row
+	// would point outside its object, which the garbage collector must
+	// never see.
+	for ; ob < e8; ob += 8 * 48 {
+		q := unsafe.Add(panel, ob)
+		p0 := (*[8]float32)(unsafe.Add(a0, oa))
+		p1 := (*[8]float32)(unsafe.Add(a1, oa))
+		b0, b1, b2 = ld4(q, 0), ld4(q, 16), ld4(q, 32)
+		u, v = archsimd.BroadcastFloat32x4(p0[0]), archsimd.BroadcastFloat32x4(p1[0])
 		s00 = s00.Add(u.Mul(b0))
 		s01 = s01.Add(u.Mul(b1))
 		s02 = s02.Add(u.Mul(b2))
 		s10 = s10.Add(v.Mul(b0))
 		s11 = s11.Add(v.Mul(b1))
 		s12 = s12.Add(v.Mul(b2))
-		oa += acs * 4
-		ob += bs * 4
+		b0, b1, b2 = ld4(q, 48), ld4(q, 64), ld4(q, 80)
+		u, v = archsimd.BroadcastFloat32x4(p0[1]), archsimd.BroadcastFloat32x4(p1[1])
+		s00 = s00.Add(u.Mul(b0))
+		s01 = s01.Add(u.Mul(b1))
+		s02 = s02.Add(u.Mul(b2))
+		s10 = s10.Add(v.Mul(b0))
+		s11 = s11.Add(v.Mul(b1))
+		s12 = s12.Add(v.Mul(b2))
+		b0, b1, b2 = ld4(q, 96), ld4(q, 112), ld4(q, 128)
+		u, v = archsimd.BroadcastFloat32x4(p0[2]), archsimd.BroadcastFloat32x4(p1[2])
+		s00 = s00.Add(u.Mul(b0))
+		s01 = s01.Add(u.Mul(b1))
+		s02 = s02.Add(u.Mul(b2))
+		s10 = s10.Add(v.Mul(b0))
+		s11 = s11.Add(v.Mul(b1))
+		s12 = s12.Add(v.Mul(b2))
+		b0, b1, b2 = ld4(q, 144), ld4(q, 160), ld4(q, 176)
+		u, v = archsimd.BroadcastFloat32x4(p0[3]), archsimd.BroadcastFloat32x4(p1[3])
+		s00 = s00.Add(u.Mul(b0))
+		s01 = s01.Add(u.Mul(b1))
+		s02 = s02.Add(u.Mul(b2))
+		s10 = s10.Add(v.Mul(b0))
+		s11 = s11.Add(v.Mul(b1))
+		s12 = s12.Add(v.Mul(b2))
+		b0, b1, b2 = ld4(q, 192), ld4(q, 208), ld4(q, 224)
+		u, v = archsimd.BroadcastFloat32x4(p0[4]), archsimd.BroadcastFloat32x4(p1[4])
+		s00 = s00.Add(u.Mul(b0))
+		s01 = s01.Add(u.Mul(b1))
+		s02 = s02.Add(u.Mul(b2))
+		s10 = s10.Add(v.Mul(b0))
+		s11 = s11.Add(v.Mul(b1))
+		s12 = s12.Add(v.Mul(b2))
+		b0, b1, b2 = ld4(q, 240), ld4(q, 256), ld4(q, 272)
+		u, v = archsimd.BroadcastFloat32x4(p0[5]), archsimd.BroadcastFloat32x4(p1[5])
+		s00 = s00.Add(u.Mul(b0))
+		s01 = s01.Add(u.Mul(b1))
+		s02 = s02.Add(u.Mul(b2))
+		s10 = s10.Add(v.Mul(b0))
+		s11 = s11.Add(v.Mul(b1))
+		s12 = s12.Add(v.Mul(b2))
+		b0, b1, b2 = ld4(q, 288), ld4(q, 304), ld4(q, 320)
+		u, v = archsimd.BroadcastFloat32x4(p0[6]), archsimd.BroadcastFloat32x4(p1[6])
+		s00 = s00.Add(u.Mul(b0))
+		s01 = s01.Add(u.Mul(b1))
+		s02 = s02.Add(u.Mul(b2))
+		s10 = s10.Add(v.Mul(b0))
+		s11 = s11.Add(v.Mul(b1))
+		s12 = s12.Add(v.Mul(b2))
+		b0, b1, b2 = ld4(q, 336), ld4(q, 352), ld4(q, 368)
+		u, v = archsimd.BroadcastFloat32x4(p0[7]), archsimd.BroadcastFloat32x4(p1[7])
+		s00 = s00.Add(u.Mul(b0))
+		s01 = s01.Add(u.Mul(b1))
+		s02 = s02.Add(u.Mul(b2))
+		s10 = s10.Add(v.Mul(b0))
+		s11 = s11.Add(v.Mul(b1))
+		s12 = s12.Add(v.Mul(b2))
+		oa += 8 * 4
 	}
-	st4(c, 0, s00)
-	st4(c, 16, s01)
-	st4(c, 32, s02)
-	st4(c1, 0, s10)
-	st4(c1, 16, s11)
-	st4(c1, 32, s12)
+	for ; ob < kk*48; ob += 48 {
+		q := unsafe.Add(panel, ob)
+		b0, b1, b2 = ld4(q, 0), ld4(q, 16), ld4(q, 32)
+		u, v = archsimd.BroadcastFloat32x4(*(*float32)(unsafe.Add(a0, oa))), archsimd.BroadcastFloat32x4(*(*float32)(unsafe.Add(a1, oa)))
+		s00 = s00.Add(u.Mul(b0))
+		s01 = s01.Add(u.Mul(b1))
+		s02 = s02.Add(u.Mul(b2))
+		s10 = s10.Add(v.Mul(b0))
+		s11 = s11.Add(v.Mul(b1))
+		s12 = s12.Add(v.Mul(b2))
+		oa += 4
+	}
+	s[0], s[1], s[2], s[3], s[4], s[5] = s00, s01, s02, s10, s11, s12
 }
 
-// acc1x12 is acc2x12 for one row.
-func acc1x12(c unsafe.Pointer, a unsafe.Pointer, acs int, b unsafe.Pointer, bs, kk int) {
-	s0, s1, s2 := ld4(c, 0), ld4(c, 16), ld4(c, 32)
-	oa, ob := 0, 0
-	for range kk {
-		u := splat4(a, oa)
-		s0 = s0.Add(u.Mul(ld4(b, ob)))
-		s1 = s1.Add(u.Mul(ld4(b, ob+16)))
-		s2 = s2.Add(u.Mul(ld4(b, ob+32)))
-		oa += acs * 4
-		ob += bs * 4
+// panel2x4 is panel2x12 for a panel of 4 columns (16 bytes a row), its
+// sums in s[0] and s[3].
+func panel2x4(s *tile, a0, a1, panel unsafe.Pointer, kk int) {
+	s0, s1 := s[0], s[3]
+	var b0 archsimd.Float32x4
+	oa, ob, e8 := 0, 0, (kk&^7)*16
+	for ; ob < e8; ob += 8 * 16 {
+		q := unsafe.Add(panel, ob)
+		p0 := (*[8]float32)(unsafe.Add(a0, oa))
+		p1 := (*[8]float32)(unsafe.Add(a1, oa))
+		b0 = ld4(q, 0)
+		s0 = s0.Add(archsimd.BroadcastFloat32x4(p0[0]).Mul(b0))
+		s1 = s1.Add(archsimd.BroadcastFloat32x4(p1[0]).Mul(b0))
+		b0 = ld4(q, 16)
+		s0 = s0.Add(archsimd.BroadcastFloat32x4(p0[1]).Mul(b0))
+		s1 = s1.Add(archsimd.BroadcastFloat32x4(p1[1]).Mul(b0))
+		b0 = ld4(q, 32)
+		s0 = s0.Add(archsimd.BroadcastFloat32x4(p0[2]).Mul(b0))
+		s1 = s1.Add(archsimd.BroadcastFloat32x4(p1[2]).Mul(b0))
+		b0 = ld4(q, 48)
+		s0 = s0.Add(archsimd.BroadcastFloat32x4(p0[3]).Mul(b0))
+		s1 = s1.Add(archsimd.BroadcastFloat32x4(p1[3]).Mul(b0))
+		b0 = ld4(q, 64)
+		s0 = s0.Add(archsimd.BroadcastFloat32x4(p0[4]).Mul(b0))
+		s1 = s1.Add(archsimd.BroadcastFloat32x4(p1[4]).Mul(b0))
+		b0 = ld4(q, 80)
+		s0 = s0.Add(archsimd.BroadcastFloat32x4(p0[5]).Mul(b0))
+		s1 = s1.Add(archsimd.BroadcastFloat32x4(p1[5]).Mul(b0))
+		b0 = ld4(q, 96)
+		s0 = s0.Add(archsimd.BroadcastFloat32x4(p0[6]).Mul(b0))
+		s1 = s1.Add(archsimd.BroadcastFloat32x4(p1[6]).Mul(b0))
+		b0 = ld4(q, 112)
+		s0 = s0.Add(archsimd.BroadcastFloat32x4(p0[7]).Mul(b0))
+		s1 = s1.Add(archsimd.BroadcastFloat32x4(p1[7]).Mul(b0))
+		oa += 8 * 4
 	}
-	st4(c, 0, s0)
-	st4(c, 16, s1)
-	st4(c, 32, s2)
+	for ; ob < kk*16; ob += 16 {
+		b0 = ld4(panel, ob)
+		s0 = s0.Add(archsimd.BroadcastFloat32x4(*(*float32)(unsafe.Add(a0, oa))).Mul(b0))
+		s1 = s1.Add(archsimd.BroadcastFloat32x4(*(*float32)(unsafe.Add(a1, oa))).Mul(b0))
+		oa += 4
+	}
+	s[0], s[3] = s0, s1
 }
 
-// acc1x4 is acc1x12 for four columns.
-func acc1x4(c unsafe.Pointer, a unsafe.Pointer, acs int, b unsafe.Pointer, bs, kk int) {
-	s := ld4(c, 0)
-	oa, ob := 0, 0
-	for range kk {
-		s = s.Add(splat4(a, oa).Mul(ld4(b, ob)))
-		oa += acs * 4
-		ob += bs * 4
+// micro runs the micro-kernel of the panel's width: 12, or 4 (padded).
+func micro(s *tile, a0, a1, panel unsafe.Pointer, kk, w int) {
+	if w == 12 {
+		panel2x12(s, a0, a1, panel, kk)
+	} else {
+		panel2x4(s, a0, a1, panel, kk)
 	}
-	st4(c, 0, s)
+}
+
+// nextStrip returns the width of the column strip starting at col of a row
+// of cols: 12 while a whole one fits, then 4 (the last possibly fewer
+// columns, its panel padded with zeros to 4).
+func nextStrip(col, cols int) int {
+	if col+12 <= cols {
+		return 12
+	}
+	return min(4, cols-col)
+}
+
+// lanes returns the vector's width for a strip of w columns: 12 or 4.
+func lanes(w int) int {
+	if w == 12 {
+		return 12
+	}
+	return 4
+}
+
+// packRows copies columns [col, col+w) of the kk rows of b (row stride bs)
+// into panel, rows of lanes(w), padded with zeros.
+func packRows(panel []float32, b unsafe.Pointer, bs, col, w, kk int) {
+	pp := unsafe.Pointer(&panel[0])
+	switch w {
+	case 12:
+		for j := range kk {
+			src, dst := unsafe.Add(b, (j*bs+col)*4), unsafe.Add(pp, j*48)
+			st4(dst, 0, ld4(src, 0))
+			st4(dst, 16, ld4(src, 16))
+			st4(dst, 32, ld4(src, 32))
+		}
+	case 4:
+		for j := range kk {
+			st4(pp, j*16, ld4(b, (j*bs+col)*4))
+		}
+	default:
+		for j := range kk {
+			var r [4]float32
+			for t := range w {
+				r[t] = at(b, j*bs+col+t)
+			}
+			st4(pp, j*16, archsimd.LoadFloat32x4Array(&r))
+		}
+	}
+}
+
+// packCols writes rows [i, i+w) of x (rows of kk, stride xs) transposed
+// into panel: panel[k][t] = x[i+t][k], rows of lanes(w), padded with zeros.
+func packCols(panel []float32, x unsafe.Pointer, xs, i, w, kk int) {
+	lw := lanes(w)
+	p := panel[:kk*lw]
+	if w < lw {
+		clear(p)
+	}
+	for t := range w {
+		row := unsafe.Add(x, (i+t)*xs*4)
+		for k := range kk {
+			p[k*lw+t] = at(row, k)
+		}
+	}
+}
+
+// loadTile reads rows 0 and 1 (row 1 only if two) of the w columns at c
+// (row stride cs) into s; lanes beyond w are zero.
+func loadTile(s *tile, c unsafe.Pointer, cs, w int, two bool) {
+	*s = tile{}
+	for r := range 2 {
+		if r == 1 && !two {
+			break
+		}
+		row := unsafe.Add(c, r*cs*4)
+		if w == 12 {
+			s[3*r], s[3*r+1], s[3*r+2] = ld4(row, 0), ld4(row, 16), ld4(row, 32)
+			continue
+		}
+		var v [4]float32
+		for t := range w {
+			v[t] = at(row, t)
+		}
+		s[3*r] = archsimd.LoadFloat32x4Array(&v)
+	}
+}
+
+// storeTile writes rows 0 and 1 (row 1 only if two) of s's first w
+// columns to c (row stride cs).
+func storeTile(s *tile, c unsafe.Pointer, cs, w int, two bool) {
+	for r := range 2 {
+		if r == 1 && !two {
+			break
+		}
+		row := unsafe.Add(c, r*cs*4)
+		if w == 12 {
+			st4(row, 0, s[3*r])
+			st4(row, 16, s[3*r+1])
+			st4(row, 32, s[3*r+2])
+			continue
+		}
+		var v [4]float32
+		s[3*r].StoreArray(&v)
+		for t := range w {
+			*(*float32)(unsafe.Add(row, t*4)) = v[t]
+		}
+	}
+}
+
+// storeTileT writes s transposed: element (r, t) to c[t·cs + r], for rows
+// 0 and 1 (1 only if two) and columns t < w.
+func storeTileT(s *tile, c unsafe.Pointer, cs, w int, two bool) {
+	var v [12]float32
+	for r := range 2 {
+		if r == 1 && !two {
+			break
+		}
+		s[3*r].StoreArray((*[4]float32)(v[0:4]))
+		s[3*r+1].StoreArray((*[4]float32)(v[4:8]))
+		s[3*r+2].StoreArray((*[4]float32)(v[8:12]))
+		for t := range w {
+			*(*float32)(unsafe.Add(c, (t*cs+r)*4)) = v[t]
+		}
+	}
+}
+
+// mulDyW4 computes rows [i0, i1) of dx for MulDyW: dx[i,:] = Σ_o
+// dy[i,o]·w[o,:], the rows of dy the coefficients, strips of w the panel.
+func mulDyW4(dx, dy, w []float32, _, in, out, i0, i1 int) {
+	_ = dx[i1*in-1]
+	_ = dy[i1*out-1]
+	_ = w[out*in-1]
+	panel := scratch(out * 12)
+	pc, pa, pw, pp := unsafe.Pointer(&dx[i0*in]), unsafe.Pointer(&dy[i0*out]), unsafe.Pointer(&w[0]), unsafe.Pointer(&panel[0])
+	rows := i1 - i0
+	var s tile
+	for col := 0; col < in; {
+		sw := nextStrip(col, in)
+		packRows(panel, pw, in, col, sw, out)
+		for r := 0; r < rows; r += 2 {
+			r1 := min(r+1, rows-1)
+			s = tile{}
+			micro(&s, unsafe.Add(pa, r*out*4), unsafe.Add(pa, r1*out*4), pp, out, sw)
+			storeTile(&s, unsafe.Add(pc, (r*in+col)*4), in, sw, r1 > r)
+		}
+		col += sw
+	}
+}
+
+// addDyTX4 computes rows [o0, o1) of dw for AddDyTX: dw[o,:] += Σ_i
+// dy[i,o]·x[i,:], the rows of dyᵀ the coefficients, strips of x the panel.
+func addDyTX4(dw, dy, x []float32, n, in, out, o0, o1 int) {
+	_ = dw[o1*in-1]
+	_ = dy[n*out-1]
+	_ = x[n*in-1]
+	rows := o1 - o0
+	buf := scratch(rows*n + n*12)
+	dyt, panel := buf[:rows*n], buf[rows*n:]
+	for i := range n {
+		row := dy[i*out+o0 : i*out+o1]
+		for r, v := range row {
+			dyt[r*n+i] = v
+		}
+	}
+	pc, pa, px, pp := unsafe.Pointer(&dw[o0*in]), unsafe.Pointer(&dyt[0]), unsafe.Pointer(&x[0]), unsafe.Pointer(&panel[0])
+	var s tile
+	for col := 0; col < in; {
+		sw := nextStrip(col, in)
+		packRows(panel, px, in, col, sw, n)
+		for r := 0; r < rows; r += 2 {
+			r1 := min(r+1, rows-1)
+			c := unsafe.Add(pc, (r*in+col)*4)
+			loadTile(&s, c, in, sw, r1 > r)
+			micro(&s, unsafe.Add(pa, r*n*4), unsafe.Add(pa, r1*n*4), pp, n, sw)
+			storeTile(&s, c, in, sw, r1 > r)
+		}
+		col += sw
+	}
+}
+
+// mulXWt4 computes rows [i0, i1) of y for MulXWt as yᵀ = w·xᵀ: the rows
+// of w are the coefficients, 12 rows of x transposed the panel, and each
+// tile is written back transposed.
+func mulXWt4(y, x, w []float32, _, in, out, i0, i1 int) {
+	_ = x[i1*in-1]
+	_ = w[out*in-1]
+	_ = y[i1*out-1]
+	panel := scratch(in * 12)
+	px, pw, py, pp := unsafe.Pointer(&x[0]), unsafe.Pointer(&w[0]), unsafe.Pointer(&y[0]), unsafe.Pointer(&panel[0])
+	var s tile
+	for i := i0; i < i1; {
+		sw := nextStrip(i-i0, i1-i0)
+		packCols(panel, px, in, i, sw, in)
+		for o := 0; o < out; o += 2 {
+			o1 := min(o+1, out-1)
+			s = tile{}
+			micro(&s, unsafe.Add(pw, o*in*4), unsafe.Add(pw, o1*in*4), pp, in, sw)
+			storeTileT(&s, unsafe.Add(py, (i*out+o)*4), out, sw, o1 > o)
+		}
+		i += sw
+	}
 }
