@@ -481,4 +481,3 @@ func mulXWt4(y, x, w []float32, _, in, out, i0, i1 int) {
 		i += sw
 	}
 }
-
