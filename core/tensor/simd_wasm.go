@@ -318,11 +318,29 @@ func packCols(panel []float32, x unsafe.Pointer, xs, i, w, kk int) {
 	if w < lw {
 		clear(p)
 	}
-	for t := range w {
+	pp := unsafe.Pointer(&p[0])
+	t := 0
+	for ; t+4 <= w; t += 4 { // four rows a pass: four loads, four adjacent stores
+		transpose4(unsafe.Add(pp, t*4), lw, unsafe.Add(x, (i+t)*xs*4), xs, kk)
+	}
+	for ; t < w; t++ {
 		row := unsafe.Add(x, (i+t)*xs*4)
 		for k := range kk {
 			p[k*lw+t] = at(row, k)
 		}
+	}
+}
+
+// transpose4 writes the kk columns of the four rows at src (row stride ss
+// float32) to the kk rows at dst (row stride ds): dst[k][t] = src[t][k],
+// t < 4.
+func transpose4(dst unsafe.Pointer, ds int, src unsafe.Pointer, ss, kk int) {
+	s1 := unsafe.Add(src, ss*4)
+	s2 := unsafe.Add(s1, ss*4)
+	s3 := unsafe.Add(s2, ss*4)
+	for k := range kk {
+		d := (*[4]float32)(unsafe.Add(dst, k*ds*4))
+		d[0], d[1], d[2], d[3] = at(src, k), at(s1, k), at(s2, k), at(s3, k)
 	}
 }
 
@@ -418,7 +436,12 @@ func addDyTX4(dw, dy, x []float32, n, in, out, o0, o1 int) {
 	rows := o1 - o0
 	buf := scratch(rows*n + n*12)
 	dyt, panel := buf[:rows*n], buf[rows*n:]
-	for i := range n {
+	pt, py := unsafe.Pointer(&dyt[0]), unsafe.Pointer(&dy[o0])
+	i := 0
+	for ; i+4 <= n; i += 4 {
+		transpose4(unsafe.Add(pt, i*4), n, unsafe.Add(py, i*out*4), out, rows)
+	}
+	for ; i < n; i++ {
 		row := dy[i*out+o0 : i*out+o1]
 		for r, v := range row {
 			dyt[r*n+i] = v
