@@ -55,7 +55,11 @@ func BCEWithLogitsConst(dl, l []float32, t float32, n int) float64 {
 func bce(l, t float32) (float64, float32) {
 	v := float64(l)
 	e := math.Exp(-math.Abs(v))
-	loss := max(v, 0) - v*float64(t) + math.Log1p(e)
+	pos := 0.0 // max(v, 0), which is a runtime call in wasm
+	if v > 0 {
+		pos = v
+	}
+	loss := pos - v*float64(t) + math.Log1p(e)
 	if l >= 0 {
 		return loss, float32(1 / (1 + e))
 	}

@@ -9,8 +9,10 @@ const blockOut = 30
 //
 //	y[i,o] = Σ_k x[i,k]·w[o,k]
 //
-// x (n,in), w (out,in), y (n,out). It works in 2×3 register tiles over
-// (rows of x, rows of w), each a run of dot products over contiguous memory.
+// x (n,in), w (out,in), y (n,out). The pure-Go kernel (mulXWt) works in
+// 2×3 register tiles over (rows of x, rows of w), each a run of dot
+// products over contiguous memory; the vector kernels are described in
+// their files (simd_*.go).
 func MulXWt(y, x, w []float32, n, in, out int) {
 	checkXWt(y, x, w, n, in, out)
 	record(Call{XWt, n, in, out}, y, x, w)
