@@ -64,7 +64,9 @@ const minVector = 8
 // (wasm-objdump -d: no v128.store in the loop). Chromium, interleaved, 3
 // rounds: y = x·wᵀ at batch 50 19–30 → 32–33 GFLOP/s, dw += dyᵀ·x 25 →
 // 27–28; under Node the paper step went from 260–283 to 405–415
-// samples/s. A 2×16 tile would not fit.
+// samples/s. Larger tiles: 3×12 spills three sums every iteration and ran
+// at 18–20 against 22–35; 2×16 spills one every eight steps and came out
+// even over a step (faster in two products, slower in dw at batch 50).
 
 // pack is the one scratch buffer of the wasm kernels: the panel, and dy
 // transposed. Wasm runs one thread here (cores() is 1) and a kernel never
