@@ -320,15 +320,22 @@ func packCols(panel []float32, x unsafe.Pointer, xs, i, w, kk int) {
 	if w < lw {
 		clear(p)
 	}
-	pp := unsafe.Pointer(&p[0])
+	transposeRows(unsafe.Pointer(&p[0]), lw, unsafe.Add(x, i*xs*4), xs, w, kk)
+}
+
+// transposeRows writes the kk columns of the rows rows at src (row stride
+// ss float32) to the kk rows at dst (row stride ds): dst[k][t] =
+// src[t][k], t < rows; four rows a pass (four loads, four adjacent
+// stores), then one at a time.
+func transposeRows(dst unsafe.Pointer, ds int, src unsafe.Pointer, ss, rows, kk int) {
 	t := 0
-	for ; t+4 <= w; t += 4 { // four rows a pass: four loads, four adjacent stores
-		transpose4(unsafe.Add(pp, t*4), lw, unsafe.Add(x, (i+t)*xs*4), xs, kk)
+	for ; t+4 <= rows; t += 4 {
+		transpose4(unsafe.Add(dst, t*4), ds, unsafe.Add(src, t*ss*4), ss, kk)
 	}
-	for ; t < w; t++ {
-		row := unsafe.Add(x, (i+t)*xs*4)
+	for ; t < rows; t++ {
+		row := unsafe.Add(src, t*ss*4)
 		for k := range kk {
-			p[k*lw+t] = at(row, k)
+			*(*float32)(unsafe.Add(dst, (k*ds+t)*4)) = at(row, k)
 		}
 	}
 }
@@ -438,17 +445,7 @@ func addDyTX4(dw, dy, x []float32, n, in, out, o0, o1 int) {
 	rows := o1 - o0
 	buf := scratch(rows*n + n*12)
 	dyt, panel := buf[:rows*n], buf[rows*n:]
-	pt, py := unsafe.Pointer(&dyt[0]), unsafe.Pointer(&dy[o0])
-	i := 0
-	for ; i+4 <= n; i += 4 {
-		transpose4(unsafe.Add(pt, i*4), n, unsafe.Add(py, i*out*4), out, rows)
-	}
-	for ; i < n; i++ {
-		row := dy[i*out+o0 : i*out+o1]
-		for r, v := range row {
-			dyt[r*n+i] = v
-		}
-	}
+	transposeRows(unsafe.Pointer(&dyt[0]), n, unsafe.Pointer(&dy[o0]), out, n, rows)
 	pc, pa, px, pp := unsafe.Pointer(&dw[o0*in]), unsafe.Pointer(&dyt[0]), unsafe.Pointer(&x[0]), unsafe.Pointer(&panel[0])
 	var s tile
 	for col := 0; col < in; {
