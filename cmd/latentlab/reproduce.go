@@ -36,7 +36,7 @@ var rows = map[string]row{
 	"parzen": {
 		doc:    "Parzen-window log-likelihood of the MNIST test digits (Table 1; the paper: 340 ± 2)",
 		start:  []string{"--preset", "paper-parzen"},
-		epochs: 32, chunk: 4,
+		epochs: 40, chunk: 4,
 		eval:   []string{"--samples", "0", "--parzen"},
 		report: []string{"test_recon", "parzen_ll", "parzen_se", "parzen_sigma", "parzen_valid_ll"},
 		curves: []curve{{"parzen_ll", "Parzen log-likelihood, test"}, {"parzen_valid_ll", "Parzen log-likelihood, held-out digits"}},

@@ -193,7 +193,7 @@ func (c Config) Validate() error {
 	case !(c.InputNoise >= 0 && c.InputNoise <= 10):
 		return bad("input_noise %v must be in [0, 10]", c.InputNoise)
 	case c.InputNoise > 0 && !appliesTo("input_noise", c.Model):
-		return bad("input_noise is for the %s kinds (the encoder of %q reads its digits as they are)", strings.Join(kindsOf("input_noise"), " and "), c.Model)
+		return bad("input_noise is for the %s kinds (the encoder of %q reads its digits as they are)", strings.Join(kindsOf("input_noise"), ", "), c.Model)
 	case c.DiscSteps < 1 || c.DiscSteps > 100:
 		return bad("disc_steps %d is outside 1..100", c.DiscSteps)
 	case !(c.AdvWeight >= 0 && c.AdvWeight <= 1000):

@@ -66,7 +66,7 @@ var options = []Option{
 	{Key: "valid", Label: "Held-out digits", Doc: "The last N training digits, never trained on: validation (the Parzen window chooses its width on them).", Min: atLeast(0), Integer: true},
 	{Key: "classes", Label: "Classes", Doc: "Categories of y: 10 digits, or K clusters.", Min: atLeast(2), Integer: true},
 	{Key: "dropout", Label: "Dropout", Doc: "Dropout rate after each hidden activation (0: off).", Min: atLeast(0)},
-	{Key: "input_noise", Label: "Input noise σ", Doc: "Standard deviation of Gaussian noise added to an AAE encoder's input pixels in training, the reconstruction's target staying clean (a denoising autoencoder; 0: off).", Min: atLeast(0), Kinds: []string{"aae", "ae"}},
+	{Key: "input_noise", Label: "Input noise σ", Doc: "Standard deviation of Gaussian noise added to an AAE encoder's input pixels in training, the reconstruction's target staying clean (a denoising autoencoder; 0: off).", Min: atLeast(0), Kinds: []string{"aae", "ae", "semisupervised", "cluster"}},
 	{Key: "batchnorm", Label: "Batch norm", Doc: "Batch normalisation before each hidden activation.", Choices: choices("false", "off", "true", "on")},
 	{Key: "gan_loss", Label: "GAN loss", Doc: "The generator's adversarial loss.",
 		Choices: choices("nonsaturating", "Non-saturating", "minimax", "Minimax", "ml", "Max. likelihood", "lsgan", "Least squares")},

@@ -118,9 +118,20 @@ var variants = map[string]func(*Config){
 	// likelihood model and its §6-§7 experiments, and the last 1,000
 	// training digits held out for validation (σ of the Parzen window,
 	// labelling clusters; the paper's Parzen protocol holds out a
-	// validation set, its size is ours). "paper-parzen" is "paper" with
-	// that split.
-	"paper-parzen": func(c *Config) { paperNets(c); c.Latent = 8 },
+	// validation set, its size is ours).
+	//
+	// "paper-parzen" is "paper" with that split, a Gaussian posterior and
+	// dropout 0.2 after every hidden layer of the three networks (a port
+	// that reaches the paper's 340 nats uses both; its ablation without
+	// dropout scored 232), and the learning rates decaying by 0.95 an
+	// epoch: at constant rates the figure peaked at 313.7 nats after 16
+	// epochs and collapsed to 180 by 28 (REPRODUCTION.md). With dropout
+	// and the posterior the figure after 4 epochs rose from 305.5 to
+	// 315.1 nats; at the port's rates (2e-4, 1e-4) it was 254.6.
+	"paper-parzen": func(c *Config) {
+		paperNets(c)
+		c.Latent, c.Posterior, c.Dropout, c.LRSchedule = 8, "gaussian", 0.2, "exp:0.95"
+	},
 	// Semi-supervised (§6) with 100, 1000 and all labels, drawn balanced
 	// from the training digits outside the validation split. The paper
 	// does not give the style's size, its prior or the rates in the text

@@ -139,8 +139,10 @@ type Model struct {
 	// the reconstruction, generator and classification phases.
 	optEnc, optDec, optGen, optCls, optDY, optDZ optim.Optimizer
 
-	prior *prior.Prior
-	noise *rand.Rand // prior samples drawn during training
+	prior   *prior.Prior
+	noise   *rand.Rand // prior samples drawn during training
+	inNoise *rand.Rand // the encoder's input noise (Config.InputNoise > 0); nil without
+	xn      []float32  // (batch, Pixels) a batch plus its input noise, what the encoder reads in training
 
 	u       []float32 // (batch, K+L) decoder input [y, z]; in the generator phase the codes it is fed
 	dh      []float32 // (batch, K+L) gradient with respect to the encoder's output
@@ -183,6 +185,10 @@ func New(c model.Config) *Model {
 	m.DiscY = m.MLPOpts(c, "discriminator_y", nn.Identity, discOpts)
 	m.DiscZ = m.MLPOpts(c, "discriminator_z", nn.Identity, discOpts)
 	m.noise = m.Rand("noise", c, 1)
+	if c.InputNoise > 0 {
+		m.inNoise = m.Rand("input", c, 7)
+		m.xn = make([]float32, b*model.Pixels)
+	}
 	init := model.NewRand(c, 0)
 	for _, net := range []*nn.MLP{m.Enc, m.Dec, m.DiscY, m.DiscZ} {
 		net.Init(init)
@@ -256,10 +262,27 @@ func (m *Model) phase(l *model.Losses, b *model.Batch, phase string) {
 	}
 }
 
-// encode runs the encoder on x in training mode and stores the softmax y
-// and the style z of its output in m.y and m.z.
+// noisy returns x with the input noise of Config.InputNoise added, a
+// fresh draw for each call (x itself without input noise): what the
+// encoder reads in training, in every phase, while the reconstruction's
+// target stays x.
+func (m *Model) noisy(x []float32, n int) []float32 {
+	if m.inNoise == nil {
+		return x
+	}
+	xn := m.xn[:n*model.Pixels]
+	prior.Gaussian(xn, n, model.Pixels, m.cfg.InputNoise, m.inNoise)
+	m.Record("input", xn)
+	for i, v := range x[:len(xn)] {
+		xn[i] += v
+	}
+	return xn
+}
+
+// encode runs the encoder on x (with its input noise) in training mode
+// and stores the softmax y and the style z of its output in m.y and m.z.
 func (m *Model) encode(x []float32, n int) {
-	h := m.Enc.Forward(x, n)
+	h := m.Enc.Forward(m.noisy(x, n), n)
 	split(m.y, m.z, h, n, m.k, m.lat)
 	nn.SoftmaxForward(m.y[:n*m.k], m.y[:n*m.k], m.k)
 }
@@ -366,7 +389,7 @@ func (m *Model) classificationPhase(x []float32, labels []uint8, n int) float64 
 // softmax y of x (mean over the n digits) and stores its gradient in the
 // encoder's Grads.
 func (m *Model) classificationGrads(x []float32, labels []uint8, n int) float64 {
-	h := m.Enc.Forward(x, n)
+	h := m.Enc.Forward(m.noisy(x, n), n)
 	logits, dl := m.y[:n*m.k], m.dy[:n*m.k]
 	split(logits, m.z, h, n, m.k, m.lat)
 	loss := nn.SoftmaxCrossEntropy(dl, logits, labels[:n], n)

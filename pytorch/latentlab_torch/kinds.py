@@ -484,8 +484,16 @@ class SemiSup(Twin):
         names = ["recon", "disc_y", "gen_y", "disc_z", "gen_z"]
         return names + ["xent"] if self.cfg["model"] == "semisupervised" else names
 
-    def encode_train(self, x):
-        h = self.call("encoder", x)
+    def noisy(self, x, total, lo, hi):
+        """x with the input noise of input_noise added, a fresh draw of the
+        whole batch's rows for each of the three phases, as the Go core
+        draws it."""
+        if self.cfg["input_noise"] <= 0:
+            return x
+        return x + self.draws.normal("input", (total, PIXELS), self.cfg["input_noise"])[lo:hi]
+
+    def encode_train(self, x, total, lo, hi):
+        h = self.call("encoder", self.noisy(x, total, lo, hi))
         return torch.softmax(self.call("encoder_y", h), 1), self.call("encoder_z", h)
 
     def step(self, b):
@@ -495,12 +503,12 @@ class SemiSup(Twin):
         x, n = b.x[lo:hi], hi - lo
         # Reconstruction.
         self.zero(*self.enc_names, "decoder")
-        y, z = self.encode_train(x)
+        y, z = self.encode_train(x, total, lo, hi)
         recon = bce(self.call("decoder", torch.cat([y, z], 1)), x)
         self.backward(recon, n, total)
         self.update("decoder", "encoder")
         # Regularisation: the discriminators, then the encoder as generator.
-        y, z = self.encode_train(x)
+        y, z = self.encode_train(x, total, lo, hi)
         y_prior = self.draws.categorical("noise", total, self.k)[lo:hi]
         z_prior = self.prior_rows(total)
         disc_y = self.discriminate("discriminator_y", y_prior, y, n, total)
@@ -517,7 +525,7 @@ class SemiSup(Twin):
             llo, lhi = self.rows(ltotal)
             labels = torch.as_tensor(np.asarray(b.llabels[llo:lhi], dtype=np.int64), device=b.lx.device)
             self.zero(*self.enc_names)
-            logits = self.call("encoder_y", self.call("encoder", b.lx[llo:lhi]))
+            logits = self.call("encoder_y", self.call("encoder", self.noisy(b.lx[llo:lhi], ltotal, llo, lhi)))
             loss = xent(logits, labels)
             self.backward(loss, lhi - llo, ltotal)
             self.update("classifier")
