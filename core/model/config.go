@@ -31,6 +31,7 @@ type Config struct {
 	Classes       int     `json:"classes"`       // categories of a classifying model (10 digits; K clusters)
 	Dropout       float64 `json:"dropout"`       // dropout rate after each hidden activation (0: off)
 	InputNoise    float64 `json:"input_noise"`   // σ of Gaussian noise on an AAE encoder's input in training (0: off)
+	InputDropout  float64 `json:"input_dropout"` // rate of dropout on a semi-supervised or clustering encoder's input pixels in training (0: off)
 	BatchNorm     bool    `json:"batchnorm"`     // batch normalisation before each hidden activation
 	GANLoss       string  `json:"gan_loss"`      // generator loss: minimax, nonsaturating, ml or lsgan
 	DiscSteps     int     `json:"disc_steps"`    // discriminator steps per generator step
@@ -194,6 +195,10 @@ func (c Config) Validate() error {
 		return bad("input_noise %v must be in [0, 10]", c.InputNoise)
 	case c.InputNoise > 0 && !appliesTo("input_noise", c.Model):
 		return bad("input_noise is for the %s kinds (the encoder of %q reads its digits as they are)", strings.Join(kindsOf("input_noise"), ", "), c.Model)
+	case !(c.InputDropout >= 0 && c.InputDropout < 1):
+		return bad("input_dropout %v must be in [0, 1)", c.InputDropout)
+	case c.InputDropout > 0 && !appliesTo("input_dropout", c.Model):
+		return bad("input_dropout is for the %s kinds (the encoder of %q reads its digits as they are)", strings.Join(kindsOf("input_dropout"), ", "), c.Model)
 	case c.DiscSteps < 1 || c.DiscSteps > 100:
 		return bad("disc_steps %d is outside 1..100", c.DiscSteps)
 	case !(c.AdvWeight >= 0 && c.AdvWeight <= 1000):

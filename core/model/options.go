@@ -67,6 +67,7 @@ var options = []Option{
 	{Key: "classes", Label: "Classes", Doc: "Categories of y: 10 digits, or K clusters.", Min: atLeast(2), Integer: true},
 	{Key: "dropout", Label: "Dropout", Doc: "Dropout rate after each hidden activation (0: off).", Min: atLeast(0)},
 	{Key: "input_noise", Label: "Input noise σ", Doc: "Standard deviation of Gaussian noise added to an AAE encoder's input pixels in training, the reconstruction's target staying clean (a denoising autoencoder; 0: off).", Min: atLeast(0), Kinds: []string{"aae", "ae", "semisupervised", "cluster"}},
+	{Key: "input_dropout", Label: "Input dropout", Doc: "Rate at which the encoder's input pixels are dropped (set to 0, the rest scaled by 1/(1−rate)) in training, the reconstruction's target staying whole (0: off).", Min: atLeast(0), Kinds: []string{"semisupervised", "cluster"}},
 	{Key: "batchnorm", Label: "Batch norm", Doc: "Batch normalisation before each hidden activation.", Choices: choices("false", "off", "true", "on")},
 	{Key: "gan_loss", Label: "GAN loss", Doc: "The generator's adversarial loss.",
 		Choices: choices("nonsaturating", "Non-saturating", "minimax", "Minimax", "ml", "Max. likelihood", "lsgan", "Least squares")},

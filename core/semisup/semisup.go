@@ -142,7 +142,9 @@ type Model struct {
 	prior   *prior.Prior
 	noise   *rand.Rand // prior samples drawn during training
 	inNoise *rand.Rand // the encoder's input noise (Config.InputNoise > 0); nil without
-	xn      []float32  // (batch, Pixels) a batch plus its input noise, what the encoder reads in training
+	inDrop  *rand.Rand // the encoder's input dropout (Config.InputDropout > 0); nil without
+	xn      []float32  // (batch, Pixels) a batch with its input dropout and noise, what the encoder reads in training
+	mask    []float32  // (batch, Pixels) the input dropout's mask
 
 	u       []float32 // (batch, K+L) decoder input [y, z]; in the generator phase the codes it is fed
 	dh      []float32 // (batch, K+L) gradient with respect to the encoder's output
@@ -185,9 +187,15 @@ func New(c model.Config) *Model {
 	m.DiscY = m.MLPOpts(c, "discriminator_y", nn.Identity, discOpts)
 	m.DiscZ = m.MLPOpts(c, "discriminator_z", nn.Identity, discOpts)
 	m.noise = m.Rand("noise", c, 1)
+	if c.InputNoise > 0 || c.InputDropout > 0 {
+		m.xn = make([]float32, b*model.Pixels)
+	}
 	if c.InputNoise > 0 {
 		m.inNoise = m.Rand("input", c, 7)
-		m.xn = make([]float32, b*model.Pixels)
+	}
+	if c.InputDropout > 0 {
+		m.inDrop = m.Rand("input_dropout", c, 8)
+		m.mask = make([]float32, b*model.Pixels)
 	}
 	init := model.NewRand(c, 0)
 	for _, net := range []*nn.MLP{m.Enc, m.Dec, m.DiscY, m.DiscZ} {
@@ -262,17 +270,31 @@ func (m *Model) phase(l *model.Losses, b *model.Batch, phase string) {
 	}
 }
 
-// noisy returns x with the input noise of Config.InputNoise added, a
-// fresh draw for each call (x itself without input noise): what the
-// encoder reads in training, in every phase, while the reconstruction's
-// target stays x.
+// noisy returns what the encoder reads of x in training, in every phase,
+// while the reconstruction's target stays x: x with the input dropout of
+// Config.InputDropout (each pixel 0 with that probability, the others
+// scaled by 1/(1−p)), then the Gaussian noise of Config.InputNoise added;
+// fresh draws for each call, and x itself without either.
 func (m *Model) noisy(x []float32, n int) []float32 {
-	if m.inNoise == nil {
+	if m.xn == nil {
 		return x
 	}
 	xn := m.xn[:n*model.Pixels]
-	prior.Gaussian(xn, n, model.Pixels, m.cfg.InputNoise, m.inNoise)
-	m.Record("input", xn)
+	if m.inNoise != nil {
+		prior.Gaussian(xn, n, model.Pixels, m.cfg.InputNoise, m.inNoise)
+		m.Record("input", xn)
+	} else {
+		clear(xn)
+	}
+	if m.inDrop != nil {
+		mask := m.mask[:len(xn)]
+		nn.DropoutMask(mask, m.cfg.InputDropout, m.inDrop)
+		m.Record("input_dropout", mask)
+		for i, v := range x[:len(xn)] {
+			xn[i] += v * mask[i]
+		}
+		return xn
+	}
 	for i, v := range x[:len(xn)] {
 		xn[i] += v
 	}

@@ -1,8 +1,9 @@
 """The random draws of a training step, by stream, as the Go core names
 them: "noise" (prior samples, and the semi-supervised regulariser's
 categorical samples), "posterior" (ε of a Gaussian posterior, η of a
-universal one), "input" (an encoder's input noise), "dropout.NET" (the
-masks of network NET, 0 or 1/(1-p)).
+universal one), "input" (an encoder's input noise), "input_dropout" (its
+input's dropout mask, drawn for the whole batch), "dropout.NET" (the masks
+of network NET, 0 or 1/(1-p)).
 
 Two sources share one interface. Sampler draws them afresh, from numpy
 generators seeded by the config's seed and the stream's name; a training

@@ -485,12 +485,16 @@ class SemiSup(Twin):
         return names + ["xent"] if self.cfg["model"] == "semisupervised" else names
 
     def noisy(self, x, total, lo, hi):
-        """x with the input noise of input_noise added, a fresh draw of the
-        whole batch's rows for each of the three phases, as the Go core
-        draws it."""
-        if self.cfg["input_noise"] <= 0:
-            return x
-        return x + self.draws.normal("input", (total, PIXELS), self.cfg["input_noise"])[lo:hi]
+        """What the encoder reads of x: x with the input dropout of
+        input_dropout (0 or 1/(1-p) per pixel), then the Gaussian noise of
+        input_noise added; fresh draws of the whole batch's rows for each
+        of the three phases, as the Go core draws them."""
+        c = self.cfg
+        if c.get("input_dropout", 0) > 0:
+            x = x * self.draws.dropout("input_dropout", (total, PIXELS), c["input_dropout"])[lo:hi]
+        if c["input_noise"] > 0:
+            x = x + self.draws.normal("input", (total, PIXELS), c["input_noise"])[lo:hi]
+        return x
 
     def encode_train(self, x, total, lo, hi):
         h = self.call("encoder", self.noisy(x, total, lo, hi))
