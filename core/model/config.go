@@ -32,6 +32,7 @@ type Config struct {
 	Dropout       float64 `json:"dropout"`       // dropout rate after each hidden activation (0: off)
 	InputNoise    float64 `json:"input_noise"`   // σ of Gaussian noise on an AAE encoder's input in training (0: off)
 	InputDropout  float64 `json:"input_dropout"` // rate of dropout on a semi-supervised or clustering encoder's input pixels in training (0: off)
+	LogitNorm     float64 `json:"logit_norm"`    // scale of the batch-normalised logits of a semi-supervised or clustering y (0: not normalised)
 	BatchNorm     bool    `json:"batchnorm"`     // batch normalisation before each hidden activation
 	GANLoss       string  `json:"gan_loss"`      // generator loss: minimax, nonsaturating, ml or lsgan
 	DiscSteps     int     `json:"disc_steps"`    // discriminator steps per generator step
@@ -197,6 +198,10 @@ func (c Config) Validate() error {
 		return bad("input_noise is for the %s kinds (the encoder of %q reads its digits as they are)", strings.Join(kindsOf("input_noise"), ", "), c.Model)
 	case !(c.InputDropout >= 0 && c.InputDropout < 1):
 		return bad("input_dropout %v must be in [0, 1)", c.InputDropout)
+	case !(c.LogitNorm >= 0 && c.LogitNorm <= 100):
+		return bad("logit_norm %v must be in [0, 100]", c.LogitNorm)
+	case c.LogitNorm > 0 && !appliesTo("logit_norm", c.Model):
+		return bad("logit_norm is for the %s kinds (%q has no categorical y)", strings.Join(kindsOf("logit_norm"), ", "), c.Model)
 	case c.InputDropout > 0 && !appliesTo("input_dropout", c.Model):
 		return bad("input_dropout is for the %s kinds (the encoder of %q reads its digits as they are)", strings.Join(kindsOf("input_dropout"), ", "), c.Model)
 	case c.DiscSteps < 1 || c.DiscSteps > 100:

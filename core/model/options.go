@@ -68,6 +68,7 @@ var options = []Option{
 	{Key: "dropout", Label: "Dropout", Doc: "Dropout rate after each hidden activation (0: off).", Min: atLeast(0)},
 	{Key: "input_noise", Label: "Input noise σ", Doc: "Standard deviation of Gaussian noise added to an AAE encoder's input pixels in training, the reconstruction's target staying clean (a denoising autoencoder; 0: off).", Min: atLeast(0), Kinds: []string{"aae", "ae", "semisupervised", "cluster"}},
 	{Key: "input_dropout", Label: "Input dropout", Doc: "Rate at which the encoder's input pixels are dropped (set to 0, the rest scaled by 1/(1−rate)) in training, the reconstruction's target staying whole (0: off).", Min: atLeast(0), Kinds: []string{"semisupervised", "cluster"}},
+	{Key: "logit_norm", Label: "Logit norm", Doc: "Batch-normalise each logit of the categorical y over the batch, then scale it by this factor, before the softmax (0: off). Every category then leads for some digits of every batch, so none dies.", Min: atLeast(0), Kinds: []string{"semisupervised", "cluster"}},
 	{Key: "batchnorm", Label: "Batch norm", Doc: "Batch normalisation before each hidden activation.", Choices: choices("false", "off", "true", "on")},
 	{Key: "gan_loss", Label: "GAN loss", Doc: "The generator's adversarial loss.",
 		Choices: choices("nonsaturating", "Non-saturating", "minimax", "Minimax", "ml", "Max. likelihood", "lsgan", "Least squares")},

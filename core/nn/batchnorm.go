@@ -64,6 +64,14 @@ func newBatchNorm(gamma, beta, dgamma, dbeta []float32, maxBatch int) *BatchNorm
 	return bn
 }
 
+// NewBatchNorm returns a BatchNorm of f features, for batches of up to
+// maxBatch, that holds its own γ, β and their gradients (no MLP's views):
+// a batch norm outside an MLP, whose owner decides what trains them.
+func NewBatchNorm(f, maxBatch int) *BatchNorm {
+	p := make([]float32, 4*f)
+	return newBatchNorm(p[:f], p[f:2*f], p[2*f:3*f], p[3*f:], maxBatch)
+}
+
 // Reset sets γ = 1, β = 0 and the running statistics to mean 0, variance
 // 1, no batch tracked: PyTorch's reset_parameters.
 func (bn *BatchNorm) Reset() {

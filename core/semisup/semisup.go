@@ -131,9 +131,10 @@ type Model struct {
 	cfg    model.Config
 	k, lat int // classes, style size
 
-	Enc          *nn.MLP // x → [y logits, z]
-	Dec          *nn.MLP // [y, z] → pixel logits
-	DiscY, DiscZ *nn.MLP // y → logit of "categorical sample", z → logit of "prior sample"
+	Enc          *nn.MLP       // x → [y logits, z]
+	YNorm        *nn.BatchNorm // the logits' batch norm, γ = Config.LogitNorm fixed (nil without)
+	Dec          *nn.MLP       // [y, z] → pixel logits
+	DiscY, DiscZ *nn.MLP       // y → logit of "categorical sample", z → logit of "prior sample"
 
 	// One optimizer per network and phase: the encoder has one for each of
 	// the reconstruction, generator and classification phases.
@@ -183,6 +184,13 @@ func New(c model.Config) *Model {
 		dlogits: make([]float32, b*model.Pixels),
 	}
 	m.Enc = m.MLP(c, "encoder", nn.Identity)
+	if c.LogitNorm > 0 {
+		// γ is the fixed scale, β stays 0: no optimizer holds them.
+		m.YNorm = nn.NewBatchNorm(k, b)
+		for i := range m.YNorm.Gamma {
+			m.YNorm.Gamma[i] = float32(c.LogitNorm)
+		}
+	}
 	m.Dec = m.MLP(c, "decoder", nn.Identity)
 	m.DiscY = m.MLPOpts(c, "discriminator_y", nn.Identity, discOpts)
 	m.DiscZ = m.MLPOpts(c, "discriminator_z", nn.Identity, discOpts)
@@ -306,7 +314,32 @@ func (m *Model) noisy(x []float32, n int) []float32 {
 func (m *Model) encode(x []float32, n int) {
 	h := m.Enc.Forward(m.noisy(x, n), n)
 	split(m.y, m.z, h, n, m.k, m.lat)
+	m.normForward(m.y[:n*m.k], n)
 	nn.SoftmaxForward(m.y[:n*m.k], m.y[:n*m.k], m.k)
+}
+
+// normForward batch-normalises the logits (n, Classes) in place in
+// training mode (Config.LogitNorm; nothing without).
+func (m *Model) normForward(logits []float32, n int) {
+	if m.YNorm != nil {
+		m.YNorm.Forward(logits, logits, n)
+	}
+}
+
+// normBackward takes the gradient with respect to the normalised logits
+// back through the last normForward, in place.
+func (m *Model) normBackward(d []float32, n int) {
+	if m.YNorm != nil {
+		m.YNorm.Backward(d, d, n)
+	}
+}
+
+// normInfer normalises the logits (n, Classes) in place with the running
+// statistics, for evaluation.
+func (m *Model) normInfer(logits []float32, n int) {
+	if m.YNorm != nil {
+		m.YNorm.Infer(logits, logits, n)
+	}
 }
 
 // backEncoder takes the gradients with respect to y (m.dy, overwritten)
@@ -315,6 +348,7 @@ func (m *Model) encode(x []float32, n int) {
 func (m *Model) backEncoder(dz []float32, n int) {
 	ny := n * m.k
 	nn.SoftmaxBackward(m.dy[:ny], m.dy[:ny], m.y[:ny], m.k)
+	m.normBackward(m.dy[:ny], n)
 	join(m.dh, m.dy, dz, n, m.k, m.lat)
 	m.Enc.ZeroGrad()
 	m.Enc.BackwardParams(m.dh[:n*(m.k+m.lat)], n)
@@ -414,7 +448,9 @@ func (m *Model) classificationGrads(x []float32, labels []uint8, n int) float64 
 	h := m.Enc.Forward(m.noisy(x, n), n)
 	logits, dl := m.y[:n*m.k], m.dy[:n*m.k]
 	split(logits, m.z, h, n, m.k, m.lat)
+	m.normForward(logits, n)
 	loss := nn.SoftmaxCrossEntropy(dl, logits, labels[:n], n)
+	m.normBackward(dl, n)
 	clear(m.dz[:n*m.lat])
 	join(m.dh, dl, m.dz, n, m.k, m.lat)
 	m.Enc.ZeroGrad()
@@ -449,6 +485,7 @@ func (m *Model) Classes() int { return m.k }
 func (m *Model) Classify(p, x []float32, n int) {
 	h := m.Enc.Infer(x, n)
 	split(p, m.z, h, n, m.k, m.lat)
+	m.normInfer(p[:n*m.k], n)
 	nn.SoftmaxForward(p[:n*m.k], p[:n*m.k], m.k)
 }
 
@@ -490,6 +527,7 @@ func (m *Model) decode(x, z []float32, n int) {
 // z is nil.
 func (m *Model) ReconLoss(z, x []float32, n int) float64 {
 	split(m.y, m.z, m.Enc.Infer(x, n), n, m.k, m.lat)
+	m.normInfer(m.y[:n*m.k], n)
 	nn.SoftmaxForward(m.y[:n*m.k], m.y[:n*m.k], m.k)
 	if z != nil {
 		copy(z[:n*m.lat], m.z)
@@ -504,6 +542,7 @@ func (m *Model) ReconLoss(z, x []float32, n int) float64 {
 // would draw the class of its row.
 func (m *Model) Reconstruct(xhat, x []float32, n int) {
 	split(m.y, m.z, m.Enc.Infer(x, n), n, m.k, m.lat)
+	m.normInfer(m.y[:n*m.k], n)
 	nn.SoftmaxForward(m.y[:n*m.k], m.y[:n*m.k], m.k)
 	m.decode(xhat, m.z, n)
 }
@@ -514,8 +553,10 @@ func (m *Model) SamplePrior(z []float32, n int, r *rand.Rand) {
 }
 
 // Tensors returns encoder.* (the shared layers), encoder_y.* and
-// encoder_z.* (the heads), decoder.*, discriminator_y.* and
-// discriminator_z.* tensors as PyTorch names them.
+// encoder_z.* (the heads), with Config.LogitNorm encoder_y_norm.* (the
+// running statistics of PyTorch's BatchNorm1d(Classes, affine=False) on
+// encoder_y's output, which is then scaled by LogitNorm), decoder.*,
+// discriminator_y.* and discriminator_z.* tensors as PyTorch names them.
 func (m *Model) Tensors() []checkpoint.Tensor {
 	enc := model.SequentialTensors("encoder", m.Enc)
 	// The last two are the output layer's weight and bias: split them by
@@ -529,6 +570,12 @@ func (m *Model) Tensors() []checkpoint.Tensor {
 		checkpoint.Tensor{Name: "encoder_y.bias", Shape: []int{m.k}, Data: b[:m.k]},
 		checkpoint.Tensor{Name: "encoder_z.weight", Shape: []int{m.lat, in}, Data: w[ky:]},
 		checkpoint.Tensor{Name: "encoder_z.bias", Shape: []int{m.lat}, Data: b[m.k:]})
+	if bn := m.YNorm; bn != nil {
+		ts = append(ts,
+			checkpoint.Tensor{Name: "encoder_y_norm.running_mean", Shape: []int{m.k}, Data: bn.RunningMean},
+			checkpoint.Tensor{Name: "encoder_y_norm.running_var", Shape: []int{m.k}, Data: bn.RunningVar},
+			checkpoint.Tensor{Name: "encoder_y_norm.num_batches_tracked", Shape: []int{}, Ints: bn.Tracked})
+	}
 	ts = append(ts, model.SequentialTensors("decoder", m.Dec)...)
 	ts = append(ts, model.SequentialTensors("discriminator_y", m.DiscY)...)
 	return append(ts, model.SequentialTensors("discriminator_z", m.DiscZ)...)

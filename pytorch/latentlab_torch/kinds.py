@@ -461,6 +461,9 @@ class SemiSup(Twin):
             head = nn.Linear(widths[-1], width)
             self.add_module(name, head)
             self.run[name] = head
+        if cfg.get("logit_norm", 0) > 0:
+            # No parameters: called directly, never wrapped for DistributedDataParallel.
+            self.add_module("encoder_y_norm", nn.BatchNorm1d(self.k, eps=1e-5, momentum=0.1, affine=False))
         self.net("decoder", [self.k + self.lat] + widths[::-1] + [PIXELS])
         self.net("discriminator_y", [self.k] + cfg["discriminator"] + [1], bn=False)
         self.net("discriminator_z", [self.lat] + cfg["discriminator"] + [1], bn=False)
@@ -496,9 +499,17 @@ class SemiSup(Twin):
             x = x + self.draws.normal("input", (total, PIXELS), c["input_noise"])[lo:hi]
         return x
 
+    def logits(self, h):
+        """The logits of y from the encoder's hidden layers h: encoder_y's
+        output, with logit_norm batch-normalised and scaled by it."""
+        out = self.call("encoder_y", h)
+        if self.cfg.get("logit_norm", 0) > 0:
+            out = self.encoder_y_norm(out) * self.cfg["logit_norm"]
+        return out
+
     def encode_train(self, x, total, lo, hi):
         h = self.call("encoder", self.noisy(x, total, lo, hi))
-        return torch.softmax(self.call("encoder_y", h), 1), self.call("encoder_z", h)
+        return torch.softmax(self.logits(h), 1), self.call("encoder_z", h)
 
     def step(self, b):
         c = self.cfg
@@ -529,7 +540,7 @@ class SemiSup(Twin):
             llo, lhi = self.rows(ltotal)
             labels = torch.as_tensor(np.asarray(b.llabels[llo:lhi], dtype=np.int64), device=b.lx.device)
             self.zero(*self.enc_names)
-            logits = self.call("encoder_y", self.call("encoder", self.noisy(b.lx[llo:lhi], ltotal, llo, lhi)))
+            logits = self.logits(self.call("encoder", self.noisy(b.lx[llo:lhi], ltotal, llo, lhi)))
             loss = xent(logits, labels)
             self.backward(loss, lhi - llo, ltotal)
             self.update("classifier")

@@ -57,7 +57,7 @@ CASES = {
     "cluster": ["--model", "cluster", "--latent", "4", "--prior-std", "1", "--classes", "16", "--valid", "1000",
                 "--batchnorm", "false", "--input-noise", "0.3", "--input-dropout", "0.2"],
     "cluster-batchnorm": ["--model", "cluster", "--latent", "4", "--prior-std", "1", "--classes", "16",
-                          "--batchnorm", "true"],
+                          "--batchnorm", "true", "--logit-norm", "3"],
     "supervised": ["--model", "supervised", "--latent", "4", "--prior-std", "1", "--labels", "60000",
                    "--dropout", "0.1", "--batchnorm", "true"],
     "classifier": ["--model", "classifier", "--labels", "1000", "--dropout", "0.2"],
