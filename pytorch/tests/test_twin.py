@@ -55,7 +55,7 @@ CASES = {
     "semisupervised-batchnorm": ["--model", "semisupervised", "--latent", "4", "--prior-std", "1", "--labels", "100",
                                  "--batchnorm", "true", "--input-noise", "0"],
     "cluster": ["--model", "cluster", "--latent", "4", "--prior-std", "1", "--classes", "16", "--valid", "1000",
-                "--batchnorm", "false", "--input-noise", "0.3", "--input-dropout", "0.2"],
+                "--batchnorm", "false", "--input-noise", "0.3", "--input-dropout", "0.2", "--logit-norm", "0"],
     "cluster-batchnorm": ["--model", "cluster", "--latent", "4", "--prior-std", "1", "--classes", "16",
                           "--batchnorm", "true", "--logit-norm", "3"],
     "supervised": ["--model", "supervised", "--latent", "4", "--prior-std", "1", "--labels", "60000",
