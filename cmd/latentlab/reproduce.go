@@ -23,6 +23,12 @@ type row struct {
 	chunk  float64  // epochs between evaluations
 	eval   []string // eval flags that measure the row
 	report []string // the keys of eval's JSON the row reports
+	// The held-out figure that chooses the chunk --ship ships (never a
+	// test-set figure), whether lower is better, and the shipped file's
+	// headline figure.
+	choose string
+	lower  bool
+	metric string
 	// The row's plot (plotRow): its curves, their unit, whether they are
 	// fractions drawn as percentages, and the paper's figure (0: none).
 	curves  []curve
@@ -39,6 +45,7 @@ var rows = map[string]row{
 		epochs: 40, chunk: 4,
 		eval:   []string{"--samples", "0", "--parzen"},
 		report: []string{"test_recon", "parzen_ll", "parzen_se", "parzen_sigma", "parzen_valid_ll"},
+		choose: "parzen_valid_ll", metric: "parzen_ll",
 		curves: []curve{{"parzen_ll", "Parzen log-likelihood, test"}, {"parzen_valid_ll", "Parzen log-likelihood, held-out digits"}},
 		unit:   "nats", paper: 340,
 	},
@@ -62,6 +69,7 @@ func semisupRow(labels int, paper string, figure float64) row {
 		epochs: 40, chunk: 2,
 		eval:   []string{"--samples", "0"},
 		report: []string{"test_error", "valid_error", "test_recon"},
+		choose: "valid_error", lower: true, metric: "test_error",
 		curves: []curve{{"test_error", "test error"}, {"valid_error", "held-out error"}},
 		unit:   "%", percent: true, paper: figure,
 	}
@@ -75,7 +83,8 @@ func clusterRow(k int, paper string, figure float64) row {
 		start:  []string{"--preset", fmt.Sprintf("paper-cluster-%d", k)},
 		epochs: 40, chunk: 2,
 		eval:   []string{"--samples", "0"},
-		report: []string{"cluster_error_valid", "cluster_error", "test_recon"},
+		report: []string{"cluster_error_valid", "cluster_error", "valid_cluster_error", "test_recon"},
+		choose: "valid_cluster_error", lower: true, metric: "cluster_error",
 		curves: []curve{{"cluster_error_valid", "test error, clusters labelled by held-out digits"}, {"cluster_error", "test error, clusters labelled by their majority"}},
 		unit:   "%", percent: true, paper: figure,
 	}
@@ -106,6 +115,7 @@ func reproduceCmd(args []string, stdout, stderr io.Writer) error {
 	epochs := fs.Float64("epochs", 0, "total epochs (default the row's budget)")
 	chunk := fs.Float64("chunk", 0, "epochs between evaluations (default the row's)")
 	dataDir := fs.String("data", "assets/mnist", "`dir`ectory holding the MNIST idx files (make data)")
+	ship := fs.String("ship", "", "train nothing: choose the measured chunk whose held-out figure is best, write its weights as F16 to `dir`/PRESET.safetensors and list it, with its figure, in dir/index.json (assets/models for the page)")
 	var name string
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		name, args = args[0], args[1:]
@@ -145,6 +155,9 @@ func reproduceCmd(args []string, stdout, stderr io.Writer) error {
 	}
 	if *plotOnly {
 		return draw()
+	}
+	if *ship != "" {
+		return shipRow(name, r, *results, *ship, *dataDir, stdout, stderr)
 	}
 	ckpt := filepath.Join(*dir, name+".ckpt")
 	logFile, err := os.OpenFile(filepath.Join(*dir, name+".log"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)

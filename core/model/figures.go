@@ -51,6 +51,7 @@ var Figures = []Figure{
 	{Key: "test_error", Label: "Test error", Percent: true, Good: "lower is better: the paper reaches 1.90 % with 100 labels, 0.85 % with all"},
 	{Key: "valid_error", Label: "Held-out error", Percent: true, Good: "close to the test error; it chooses among checkpoints without looking at the test set"},
 	{Key: "cluster_error", Label: "Cluster error (majority labels)", Percent: true, Good: "lower is better: each cluster read as the digit most of its test digits are"},
+	{Key: "valid_cluster_error", Label: "Cluster error, held-out digits", Percent: true, Good: "close to the test figure; it chooses among checkpoints without looking at the test set"},
 	{Key: "cluster_error_valid", Label: "Cluster error (paper's labelling)", Percent: true, Good: "lower is better: each cluster read as the held-out digit it is surest of; the paper, 9.55 % with 16 clusters"},
 	{Key: "test_kl", Label: "KL divergence to the prior", Unit: "nats", Digits: 2, Good: "what the codes cost; 0 means they carry nothing"},
 	{Key: "test_neg_elbo", Label: "Negative ELBO", Unit: "nats", Digits: 2, Good: "lower is better: an upper bound on the negative log-likelihood"},

@@ -23,6 +23,9 @@ import (
 //     digits out);
 //   - "valid_error": the held-out digits' classification error, for
 //     choosing among a run's checkpoints (labels and digits held out);
+//   - "valid_cluster_error": the held-out digits' cluster error, each
+//     category labelled by their majority: for choosing among a run's
+//     checkpoints of a model trained without labels (digits held out);
 //   - whatever a model.Evaluator adds.
 func (s *Session) Metrics() map[string]float64 { return s.MetricsProgress(nil) }
 
@@ -75,6 +78,7 @@ func (s *Session) MetricsProgress(progress func(float64)) map[string]float64 {
 			if labelled {
 				out["valid_error"] = ClassError(argmaxRows(probs, c.Classes()), s.Valid.Labels)
 			} else {
+				out["valid_cluster_error"], _ = ClusterError(argmaxRows(probs, c.Classes()), s.Valid.Labels, c.Classes())
 				names := ConfidentLabels(probs, s.Valid.Labels, c.Classes())
 				for i, p := range pred {
 					pred[i] = names[p]
