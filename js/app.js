@@ -372,6 +372,7 @@ function renderState(s, m) {
   ui.setStatus(s);
   $('train').textContent = {training: 'Pause', pausing: 'Pausing…', paused: 'Resume'}[s] || 'Train';
   for (const id of ['train', 'reset', 'evaluate', 'download', 'import']) $(id).disabled = !m.can(id);
+  $('trained-model').disabled = !m.can('import');
   $('workers').disabled = !m.can('workers') || !sharedOK;
   for (const b of document.querySelectorAll('#phase-controls button, #draw-samples, #score')) b.disabled = !m.can('task') || !!busy;
 }
@@ -550,6 +551,7 @@ $('apply-live').onclick = onApplyLive;
 $('evaluate').onclick = onEvaluate;
 $('download').onclick = files.onDownload;
 $('import').onchange = files.onImport;
+$('trained-model').onchange = files.onLoadTrained;
 $('error-dismiss').onclick = ui.hideError;
 $('start-fresh').onclick = files.onStartFresh;
 $('restored-dismiss').onclick = () => { $('restored').hidden = true; };
@@ -595,3 +597,4 @@ setState('loading');
 views.scheduleDraw();
 startWorkers(pool.count);
 load();
+files.listTrained(); // the list only: a model's file is fetched when chosen

@@ -2,11 +2,16 @@
 // Import (a weights file or a checkpoint, refused whole if any worker
 // refuses it), and the copy saved in this browser as it trains (autosave,
 // restore on a reload, Start fresh, revert after a divergence; the bytes
-// go between the workers and IndexedDB, js/store.js, never through here).
+// go between the workers and IndexedDB, js/store.js, never through here),
+// and the trained models the site ships (assets/models/index.json), each
+// fetched only when chosen.
 import * as ui from './ui.js';
 import {fmtNum, showPosition} from './views.js';
 
 const $ = id => document.getElementById(id);
+
+/** MODELS_URL lists the trained models the site ships; cmd/latentlab's TestShippedModels checks each file and its figure. */
+export const MODELS_URL = 'assets/models/index.json';
 
 /**
  * createFiles wires the file controls. ctx gives what they act on: model()
@@ -157,6 +162,107 @@ export function createFiles(ctx) {
     }
   }
 
+  let trained = []; // the entries of MODELS_URL, once listed
 
-  return {onDownload, importInto, adoptImported, curvesJSON, autosave, restoreSaved, onStartFresh, onImport};
+  /**
+   * listTrained fills the "Load a trained model" menu from MODELS_URL: each
+   * entry's row, figure and size. Without the listing the menu says so.
+   */
+  async function listTrained() {
+    const sel = $('trained-model');
+    try {
+      const res = await fetch(MODELS_URL);
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      const list = await res.json();
+      if (!Array.isArray(list.models)) throw new Error('no models listed');
+      trained = list.models;
+    } catch (e) {
+      sel.replaceChildren(new Option('No trained models on this site', ''));
+      sel.title = `The list of trained models could not be read (${e.message}).`;
+      return;
+    }
+    sel.replaceChildren(new Option('Choose…', ''), ...trained.map(m =>
+      new Option(`${m.row}: ${m.figure} (${ui.fmtBytes(m.bytes)})`, m.file)));
+    sel.dataset.count = String(trained.length);
+  }
+
+  /**
+   * fetchTrained downloads entry's file, showing its progress in the Weights
+   * card, and checks its size and SHA-256 against the listing.
+   */
+  async function fetchTrained(entry) {
+    const bar = $('trained-bar');
+    bar.hidden = false;
+    ui.setBar('trained-progress', 0);
+    try {
+      let res;
+      try {
+        res = await fetch(`assets/models/${entry.file}`);
+      } catch (e) {
+        throw new Error(`network error (${e.message})`);
+      }
+      if (!res.ok) throw new Error(`HTTP ${res.status} ${res.statusText}`.trim());
+      const out = new Uint8Array(entry.bytes);
+      const reader = res.body.getReader();
+      let n = 0;
+      for (;;) {
+        const {done, value} = await reader.read();
+        if (done) break;
+        if (n + value.byteLength > out.byteLength) {
+          await reader.cancel().catch(() => {});
+          throw new Error(`more than the ${ui.fmtInt(entry.bytes)} bytes listed`);
+        }
+        out.set(value, n);
+        n += value.byteLength;
+        ui.setBar('trained-progress', n / out.byteLength);
+        $('trained-note').textContent = `Fetching ${entry.row}: ${ui.fmtBytes(n)} of ${ui.fmtBytes(out.byteLength)}…`;
+      }
+      if (n !== out.byteLength) throw new Error(`${ui.fmtInt(n)} bytes arrived, ${ui.fmtInt(entry.bytes)} listed`);
+      if (globalThis.crypto && crypto.subtle) {
+        const hex = [...new Uint8Array(await crypto.subtle.digest('SHA-256', out))].map(b => b.toString(16).padStart(2, '0')).join('');
+        if (hex !== entry.sha256) throw new Error('the file is damaged: its SHA-256 is not the one listed');
+      }
+      return out;
+    } finally {
+      bar.hidden = true;
+    }
+  }
+
+  /**
+   * onLoadTrained loads the trained model chosen in the menu as Import loads
+   * a file; a failed fetch or a damaged file leaves the current model.
+   */
+  async function onLoadTrained() {
+    const sel = $('trained-model');
+    const entry = trained.find(m => m.file === sel.value);
+    sel.value = '';
+    if (!entry) return;
+    if (!ctx.can('import')) {
+      ui.showError(`${entry.row} was not loaded: the page is ${ctx.state()}; choose it again when it is ready.`);
+      return;
+    }
+    const note = $('trained-note');
+    let bytes;
+    try {
+      bytes = await fetchTrained(entry);
+    } catch (e) {
+      note.textContent = '';
+      ui.showError(`The trained model ${entry.row} could not be fetched: ${e.message}. The current model is unchanged.`);
+      return;
+    }
+    try {
+      await ctx.building(async () => {
+        await ctx.stopTraining();
+        await adoptImported(await importInto(bytes), {clear: true});
+      });
+      note.textContent = `Loaded ${entry.row}, trained for the paper's table: ${entry.figure}.`;
+      document.body.dataset.trained = entry.row;
+      await autosave({force: true});
+    } catch (e) {
+      note.textContent = '';
+      if (!e.fatal) ui.showError(`The trained model ${entry.row} could not be loaded: ${e.message}. The current model is unchanged.`);
+    }
+  }
+
+  return {onDownload, importInto, adoptImported, curvesJSON, autosave, restoreSaved, onStartFresh, onImport, listTrained, onLoadTrained};
 }

@@ -566,13 +566,16 @@ func (b *bridge) setShard(args []js.Value) (any, error) {
 }
 
 // applyShard makes m a replica as setShard asked, or whole, and reports
-// whether it is a replica: a model that is no model.Sharder stays whole.
+// whether it is a replica: a model that is no model.Sharder, or whose
+// config no replica can train, stays whole.
 func (b *bridge) applyShard(m model.Model) (bool, error) {
 	sh, ok := m.(model.Sharder)
 	if !ok {
 		return false, nil
 	}
-	if b.shard == nil {
+	// A config no replica can train (batch norm, dropout: Shard.CheckConfig)
+	// trains whole in this worker, as a kind that is no Sharder does.
+	if b.shard == nil || b.shard.CheckConfig(m.Config()) != nil {
 		return false, sh.SetShard(nil)
 	}
 	return true, sh.SetShard(b.shard)
