@@ -70,12 +70,12 @@ var variants = map[string]func(*Config){
 	// style; a 2-D style so a person can pick it on the plot.
 	"supervised": func(c *Config) { c.Model, c.Labels = "supervised", 60000 },
 	// Semi-supervised AAE (paper §6): 100 labels (the paper's headline
-	// row), 10 classes, 10-D style under N(0, I), of the scale of the
+	// row), 10 classes, 20-D style under N(0, I), of the scale of the
 	// one-hot y beside it; batch norm in the encoder and decoder and
 	// Gaussian noise σ = 0.5 on the encoder's input (core/semisup says
 	// why).
 	"semisupervised": func(c *Config) {
-		c.Model, c.Labels, c.Classes, c.Latent, c.PriorStd, c.BatchNorm = "semisupervised", 100, 10, 10, 1, true
+		c.Model, c.Labels, c.Classes, c.Latent, c.PriorStd, c.BatchNorm = "semisupervised", 100, 10, 20, 1, true
 		c.InputNoise = 0.5
 	},
 	// Unsupervised clustering (paper §7): 16 clusters, no labels, 5-D style
