@@ -60,12 +60,15 @@
 //     leads for some digits of every batch and none dies, while the
 //     scale still lets y become confident (3: 0.93–0.94). All 16 in use,
 //     21.4 % after 3 epochs where the same run without it used 10 and
-//     erred 35.1 %.
-//   - Digits merge (4 with 9, 3 with 5 and 8) when the categories follow
-//     the strokes' pixels, as k-means would. Dropout on the encoder's
-//     input (Config.InputDropout 0.2) makes the encoder name a digit from
-//     part of its strokes: 34.3 → 27.1 % at 3 epochs. Gaussian input noise
-//     did not help clustering (fewer categories in use), nor did a
+//     erred 35.1 % (both with input dropout 0.2, lr_reg 5e-4).
+//   - With every category alive, digits still merge (4 with 9, 3 with 5
+//     and 8) where the categories follow the strokes' pixels, as k-means
+//     would. Dropout on the encoder's input (Config.InputDropout 0.2)
+//     makes no reliable difference on these networks (5 epochs, seeds
+//     3, 1, 2: 20.1, 21.6, 21.9 % with it; 15.2, 23.9, 20.5 % without)
+//     and helps the paper's 1000-1000 ones, whose "paper-cluster-16"
+//     erred 20.2 % after 4 epochs with it and 25.1 % without. Gaussian input
+//     noise did not help clustering (fewer categories in use), nor did a
 //     smaller style, a larger batch, hidden-layer dropout, 30 categories,
 //     or raising lr_reg from 2e-4 to 1e-3 over the first epochs.
 //   - lr_reg 5e-4, half lr_recon, where 1e-3 makes y confident before
