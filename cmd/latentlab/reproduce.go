@@ -115,7 +115,7 @@ func reproduceCmd(args []string, stdout, stderr io.Writer) error {
 	epochs := fs.Float64("epochs", 0, "total epochs (default the row's budget)")
 	chunk := fs.Float64("chunk", 0, "epochs between evaluations (default the row's)")
 	dataDir := fs.String("data", "assets/mnist", "`dir`ectory holding the MNIST idx files (make data)")
-	ship := fs.String("ship", "", "train nothing: choose the measured chunk whose held-out figure is best, write its weights as F16 to `dir`/PRESET.safetensors and list it, with its figure, in dir/index.json (assets/models for the page)")
+	ship := fs.String("ship", "", "train nothing: choose the measured chunk whose held-out figure is best (the later on a tie), write its weights as F16 to `dir`/PRESET.safetensors and list it, with its figure, in dir/index.json (assets/models for the page)")
 	var name string
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		name, args = args[0], args[1:]

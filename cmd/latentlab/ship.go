@@ -31,8 +31,9 @@ type shipped struct {
 	Chosen string   `json:"chosen"` // how it was chosen
 }
 
-// shipRow writes the chunk of row name whose held-out figure is best (from
-// its results, evaluating a chunk's weights where a line lacks the figure)
+// shipRow writes the chunk of row name whose held-out figure is best (the
+// later on a tie; from its results, evaluating a chunk's weights where a
+// line lacks the figure)
 // as an F16 file in dir, and lists it in dir/index.json with its figure as
 // eval prints it for that file.
 func shipRow(name string, r row, results, dir, dataDir string, stdout, stderr io.Writer) error {
@@ -62,7 +63,8 @@ func shipRow(name string, r row, results, dir, dataDir string, stdout, stderr io
 			}
 		}
 		fmt.Fprintf(stderr, "latentlab: %s at %v epochs: %s %v\n", name, l["epochs"], r.choose, v)
-		if best < 0 || (r.lower && v < bestVal) || (!r.lower && v > bestVal) {
+		// Ties go to the later chunk, the longer training.
+		if best < 0 || (r.lower && v <= bestVal) || (!r.lower && v >= bestVal) {
 			best, bestVal = i, v
 		}
 	}
