@@ -4,8 +4,8 @@ package model
 // "default" (Defaults), "paper" (the paper's likelihood model,
 // 784-1000-1000-8 with a 1000-1000 discriminator), and one per kind or
 // variant with the defaults reference implementations use, gathered here
-// so there is one place to read them (see ../shared/REFERENCE.md,
-// "What re-implementations use as defaults").
+// so there is one place to read them; each says where its numbers come
+// from, and REPRODUCTION.md how the paper-* ones were found.
 //
 // A preset whose kind is not registered in this binary is left out.
 func Presets() map[string]Config {
