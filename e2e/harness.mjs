@@ -64,3 +64,22 @@ export function startServer(binary, extraArgs = []) {
     });
   });
 }
+
+/** canvasPixels counts, on canvas #id of page p, opaque pixels, bright pixels (grey > 128), strongly coloured pixels and distinct colours. */
+export function canvasPixels(p, id) {
+  return p.evaluate(id => {
+    const c = document.getElementById(id);
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let opaque = 0, bright = 0, colored = 0;
+    const colors = new Set();
+    for (let i = 0; i < d.length; i += 4) {
+      if (d[i + 3] === 0) continue;
+      opaque++;
+      const mx = Math.max(d[i], d[i + 1], d[i + 2]), mn = Math.min(d[i], d[i + 1], d[i + 2]);
+      if (mn > 128) bright++;
+      if (mx - mn > 80) colored++;
+      colors.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
+    }
+    return {pixels: d.length / 4, opaque, bright, colored, distinct: colors.size};
+  }, id);
+}

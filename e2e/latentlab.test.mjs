@@ -18,7 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {chromium} from 'playwright-core';
-import {launchChromium, startServer} from './harness.mjs';
+import {canvasPixels, launchChromium, startServer} from './harness.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = path.join(ROOT, 'e2e', 'out');
@@ -61,23 +61,9 @@ function parseSafetensors(buf) {
   return header;
 }
 
-/** canvasStats counts, on canvas #id of page p, opaque pixels, bright pixels (grey > 128), strongly coloured pixels and distinct colours. */
+/** canvasStats counts the pixels of canvas #id on page p (harness.mjs's canvasPixels). */
 function canvasStats(id, p = page) {
-  return p.evaluate(id => {
-    const c = document.getElementById(id);
-    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-    let opaque = 0, bright = 0, colored = 0;
-    const colors = new Set();
-    for (let i = 0; i < d.length; i += 4) {
-      if (d[i + 3] === 0) continue;
-      opaque++;
-      const mx = Math.max(d[i], d[i + 1], d[i + 2]), mn = Math.min(d[i], d[i + 1], d[i + 2]);
-      if (mn > 128) bright++;
-      if (mx - mn > 80) colored++;
-      colors.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
-    }
-    return {pixels: d.length / 4, opaque, bright, colored, distinct: colors.size};
-  }, id);
+  return canvasPixels(p, id);
 }
 
 before(async () => {

@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {chromium} from 'playwright-core';
-import {launchChromium, startServer} from './harness.mjs';
+import {canvasPixels, launchChromium, startServer} from './harness.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SERVER = path.join(ROOT, 'bin', 'server');
@@ -31,24 +31,6 @@ after(async () => {
   if (profile) fs.rmSync(profile, {recursive: true, force: true});
 });
 
-/** drawn counts the opaque and bright pixels and distinct colours of canvas #id on page p. */
-function drawn(p, id) {
-  return p.evaluate(id => {
-    const c = document.getElementById(id);
-    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-    let opaque = 0, bright = 0, colored = 0;
-    const colors = new Set();
-    for (let i = 0; i < d.length; i += 4) {
-      if (d[i + 3] === 0) continue;
-      opaque++;
-      const mx = Math.max(d[i], d[i + 1], d[i + 2]), mn = Math.min(d[i], d[i + 1], d[i + 2]);
-      if (mn > 128) bright++;
-      if (mx - mn > 80) colored++;
-      colors.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
-    }
-    return {opaque, bright, colored, distinct: colors.size};
-  }, id);
-}
 
 /** choose picks entry in the menu and waits until the page has loaded it (state paused, its views drawn). */
 async function choose(p, entry) {
@@ -111,18 +93,18 @@ test('trained models: listed without a fetch, refused whole when broken, loaded 
     assert.ok(await p.isHidden('#error'), `${m.row}: ${await p.textContent('#error-text')}`);
     assert.match(await p.textContent('#trained-note'), new RegExp(`Loaded ${m.row}`));
     // The views: reconstructions, samples, the latent plot, the style × class grid and the classes.
-    const recon = await drawn(p, 'recon-canvas');
+    const recon = await canvasPixels(p, 'recon-canvas');
     assert.ok(recon.bright > 0.02 * recon.opaque && recon.distinct >= 16, `${m.row}: reconstructions ${JSON.stringify(recon)}`);
-    const samples = await drawn(p, 'samples-canvas');
+    const samples = await canvasPixels(p, 'samples-canvas');
     assert.ok(samples.bright > 0 && samples.distinct >= 8, `${m.row}: samples ${JSON.stringify(samples)}`);
-    const latent = await drawn(p, 'latent-canvas');
+    const latent = await canvasPixels(p, 'latent-canvas');
     assert.ok(latent.colored >= 50, `${m.row}: latent plot ${JSON.stringify(latent)}`);
     if (caps.labelGenerator) {
-      const g = await drawn(p, 'labels-canvas');
+      const g = await canvasPixels(p, 'labels-canvas');
       assert.ok(g.opaque > 0 && g.distinct >= 8, `${m.row}: style × class grid ${JSON.stringify(g)}`);
     }
     if (caps.classifier) {
-      const c = await drawn(p, 'clusters-canvas');
+      const c = await canvasPixels(p, 'clusters-canvas');
       assert.ok(c.bright > 0, `${m.row}: classes ${JSON.stringify(c)}`);
     }
     // Exploring the latent space: hovering the plot decodes the code under the pointer.
@@ -130,7 +112,7 @@ test('trained models: listed without a fetch, refused whole when broken, loaded 
     const decodes = await p.evaluate(() => Number(document.getElementById('decode-canvas').dataset.decodes || 0));
     await p.mouse.move(box.x + box.width * 0.45, box.y + box.height * 0.55);
     await p.waitForFunction(n => Number(document.getElementById('decode-canvas').dataset.decodes || 0) > n, decodes, {timeout: 10_000});
-    const d = await drawn(p, 'decode-canvas');
+    const d = await canvasPixels(p, 'decode-canvas');
     assert.ok(d.bright > 0, `${m.row}: the hovered code decodes to a digit ${JSON.stringify(d)}`);
     await p.mouse.move(0, 0);
     // Evaluate: the page's figure on the 10,000 test digits is the listed one.

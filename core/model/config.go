@@ -194,22 +194,25 @@ func (c Config) Validate() error {
 		return bad("dropout %v must be in [0, 1)", c.Dropout)
 	case !(c.InputNoise >= 0 && c.InputNoise <= 10):
 		return bad("input_noise %v must be in [0, 10]", c.InputNoise)
-	case c.InputNoise > 0 && !appliesTo("input_noise", c.Model):
-		return bad("input_noise is for the %s kinds (the encoder of %q reads its digits as they are)", strings.Join(kindsOf("input_noise"), ", "), c.Model)
 	case !(c.InputDropout >= 0 && c.InputDropout < 1):
 		return bad("input_dropout %v must be in [0, 1)", c.InputDropout)
 	case !(c.LogitNorm >= 0 && c.LogitNorm <= 100):
 		return bad("logit_norm %v must be in [0, 100]", c.LogitNorm)
-	case c.LogitNorm > 0 && !appliesTo("logit_norm", c.Model):
-		return bad("logit_norm is for the %s kinds (%q has no categorical y)", strings.Join(kindsOf("logit_norm"), ", "), c.Model)
-	case c.InputDropout > 0 && !appliesTo("input_dropout", c.Model):
-		return bad("input_dropout is for the %s kinds (the encoder of %q reads its digits as they are)", strings.Join(kindsOf("input_dropout"), ", "), c.Model)
 	case c.DiscSteps < 1 || c.DiscSteps > 100:
 		return bad("disc_steps %d is outside 1..100", c.DiscSteps)
 	case !(c.AdvWeight >= 0 && c.AdvWeight <= 1000):
 		return bad("adv_weight %v must be in [0, 1000]", c.AdvWeight)
 	case c.Levels < 2 || c.Levels > 256:
 		return bad("levels %d is outside 2..256", c.Levels)
+	}
+	// Fields only some kinds read are refused, not ignored, elsewhere.
+	for _, f := range []struct {
+		key string
+		set bool
+	}{{"input_noise", c.InputNoise > 0}, {"input_dropout", c.InputDropout > 0}, {"logit_norm", c.LogitNorm > 0}} {
+		if f.set && !appliesTo(f.key, c.Model) {
+			return bad("%s is for the %s kinds, not %q", f.key, strings.Join(kindsOf(f.key), ", "), c.Model)
+		}
 	}
 	if kind.Check != nil {
 		if err := kind.Check(c); err != nil {

@@ -6,7 +6,7 @@
 // batch normalisation (BatchNorm; Ioffe and Szegedy 2015, arXiv 1502.03167)
 // before the activation and inverted dropout (DropoutMask; Srivastava et al.
 // 2014) after it, as PyTorch's BatchNorm1d and Dropout compute them. The
-// seeds use both (../shared/seeds/002_*: Keras BatchNormalization(momentum
+// Keras models this project grew from use both (BatchNormalization(momentum
 // =0.8) in the generator and autoencoder, Dropout(0.25) in the
 // discriminator); their batch norm comes after the activation and uses
 // Keras's eps 1e-3, where MLP follows the usual PyTorch order

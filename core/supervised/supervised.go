@@ -1,6 +1,5 @@
 // Package supervised implements the supervised adversarial autoencoder of
-// Makhzani et al. (2015, arXiv 1511.05644) §5 (Figure 6; the paper summary
-// in seeds/004, ../../../shared/REFERENCE.md): the digit's label goes to
+// Makhzani et al. (2015, arXiv 1511.05644) §5 (Figure 6): the digit's label goes to
 // the decoder beside the code, so the code z needs to hold only the style
 // (slant, width, stroke), and one z decoded with each label draws all ten
 // digits in the same hand.

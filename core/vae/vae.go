@@ -1,6 +1,5 @@
 // Package vae implements the variational autoencoder (Kingma and Welling
-// 2013) of seeds/001 ("VAE" and "VAE(3)——公式与实现"; ../../../shared/REFERENCE.md),
-// the model the AAE paper (Makhzani et al. 2015, §3 and Figure 2) compares
+// 2013), the model the AAE paper (Makhzani et al. 2015, §3 and Figure 2) compares
 // itself with: a KL term in place of the adversarial regulariser.
 //
 // Kind "vae". The encoder is Gaussian: its last Linear has 2·latent
