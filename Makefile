@@ -61,13 +61,15 @@ assets/classifier.safetensors: | bin/latentlab $(MNIST)
 test: test-go test-wasm test-torch test-e2e
 
 # FUZZ_SECONDS of coverage-guided fuzzing for each reader of outside bytes
-# (weights files, idx files), beyond their seed corpora, which go test runs.
+# (weights files, idx files, any input file), beyond their seed corpora,
+# which go test runs.
 FUZZ_SECONDS ?= 5
 test-go: data
 	$(GO) vet ./...
 	$(GO) test ./...
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZ_SECONDS)s ./core/checkpoint
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZ_SECONDS)s ./core/data
+	$(GO) test -run '^$$' -fuzz '^FuzzRead$$' -fuzztime $(FUZZ_SECONDS)s ./core/fileio
 
 test-wasm:
 	$(WASM_ENV) $(GO) vet ./...

@@ -6,6 +6,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
+	"slices"
+	"strings"
 
 	"latentlab/core/data"
 	"latentlab/core/model"
@@ -49,8 +52,10 @@ func evalCmd(args []string, stdout, stderr io.Writer) error {
 	explicit := false
 	fs.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "classifier" })
 	if *weights == "" {
-		fs.Usage()
-		return errors.New("--weights is required")
+		return errors.New("eval: --weights is required: the .safetensors file to evaluate (run 'latentlab eval -h' for its flags)")
+	}
+	if err := checkOutputs(stderr, output{"--png", *pngPath}); err != nil {
+		return err
 	}
 	b, err := readWeights(*weights)
 	if err != nil {
@@ -70,7 +75,7 @@ func evalCmd(args []string, stdout, stderr io.Writer) error {
 	}
 	out := map[string]any{"n": testSet.N, "step": step, "params": m.Config().ParamCount(), "config": m.Config()}
 	for k, v := range s.Metrics() {
-		out[k] = finite(v)
+		out[k] = v
 	}
 	scores, err := sampleScores(m, testSet, *clfPath, explicit, *samples, stderr)
 	if err != nil {
@@ -88,6 +93,9 @@ func evalCmd(args []string, stdout, stderr io.Writer) error {
 			out[k] = v
 		}
 	}
+	if err := allFinite(out, m); err != nil {
+		return fmt.Errorf("%s: %w", *weights, err)
+	}
 	if *pngPath != "" {
 		if err := writeSampleGrid(*pngPath, m); err != nil {
 			return err
@@ -95,4 +103,30 @@ func evalCmd(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "latentlab: wrote %s\n", *pngPath)
 	}
 	return json.NewEncoder(stdout).Encode(out)
+}
+
+// allFinite returns an error naming every figure of out that is not a
+// finite number (NaN, ±Inf, or the nil that finite makes of them), and the model's largest weight, which is what overflows
+// when every weight is finite (model.Decode refuses NaN and ±Inf).
+func allFinite(out map[string]any, m model.Model) error {
+	var bad []string
+	for k, v := range out {
+		if f, ok := v.(float64); ok && (math.IsNaN(f) || math.IsInf(f, 0)) {
+			bad = append(bad, fmt.Sprintf("%s is %v", k, f))
+		}
+		if v == nil { // a score's finite() of a non-finite figure
+			bad = append(bad, k+" is not a finite number")
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	slices.Sort(bad)
+	var big float64
+	for _, t := range m.Tensors() {
+		for _, v := range t.Data {
+			big = max(big, math.Abs(float64(v)))
+		}
+	}
+	return fmt.Errorf("%s: the model's computation overflows float32 on the test digits (its largest weight is %.3g in magnitude); these weights cannot be evaluated", strings.Join(bad, ", "), big)
 }

@@ -7,13 +7,17 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
 
+	"latentlab/core/fileio"
 	"latentlab/core/model"
 )
+
+// maxTextFile is the most a config file, a results file or a shipped
+// index may hold: 16 MiB, far more than any of them needs.
+const maxTextFile = 16 << 20
 
 // errUsage means the flags were wrong; the flag package has said how.
 // errHelp means -h or -help asked for the usage, which has been printed.
@@ -115,7 +119,7 @@ func (cs *configSet) Config() (model.Config, error) {
 		return model.Config{}, fmt.Errorf("unknown preset %q (want %s)", *cs.preset, strings.Join(presetNames(), ", "))
 	}
 	if *cs.configFile != "" {
-		b, err := os.ReadFile(*cs.configFile)
+		b, err := fileio.Read(*cs.configFile, maxTextFile)
 		if err != nil {
 			return model.Config{}, err
 		}
@@ -252,12 +256,33 @@ func presetNames() []string {
 
 func newFlagSet(name, summary string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	out := &sawWriter{w: stderr}
+	fs.SetOutput(out)
 	fs.Usage = func() {
+		if out.saw {
+			// The flag package has just said what is wrong, in one line:
+			// point to the help rather than burying it under every flag.
+			cmd, _, _ := strings.Cut(name, " ")
+			fmt.Fprintf(stderr, "run 'latentlab %s -h' for its flags\n", cmd)
+			return
+		}
 		fmt.Fprintf(stderr, "usage: latentlab %s\n\n%s\n\nflags:\n", name, summary)
 		fs.PrintDefaults()
 	}
 	return fs
+}
+
+// sawWriter notes whether anything was written through it: the flag
+// package writes its error before it calls Usage, and nothing before the
+// Usage that -h asks for.
+type sawWriter struct {
+	w   io.Writer
+	saw bool
+}
+
+func (s *sawWriter) Write(p []byte) (int, error) {
+	s.saw = true
+	return s.w.Write(p)
 }
 
 // parse parses args, turning flag errors (already printed) into errUsage,

@@ -1,12 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"image"
 	"image/color"
 	"image/png"
-	"os"
 
+	"latentlab/core/fileio"
 	"latentlab/core/model"
 	"latentlab/core/score"
 )
@@ -42,13 +43,12 @@ func writeSampleGrid(path string, m model.Model) error {
 			img.SetGray(ox+p%model.Side, oy+p/model.Side, color.Gray{Y: uint8(v*255 + 0.5)})
 		}
 	}
-	f, err := os.Create(path)
-	if err != nil {
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
 		return fmt.Errorf("--png: %w", err)
 	}
-	if err := png.Encode(f, img); err != nil {
-		f.Close()
+	if err := fileio.Write(path, buf.Bytes()); err != nil {
 		return fmt.Errorf("--png: %w", err)
 	}
-	return f.Close()
+	return nil
 }

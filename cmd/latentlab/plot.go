@@ -5,12 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"image/color"
-	"os"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
+
+	"latentlab/core/fileio"
 )
 
 // A curve of a row's plot: a key of its results lines, with the label its
@@ -20,7 +21,7 @@ type curve struct{ key, label string }
 // readResults returns the lines of a results file (JSON lines) of row name,
 // in order.
 func readResults(file, name string) ([]map[string]any, error) {
-	f, err := os.Open(file)
+	f, err := fileio.Open(file)
 	if err != nil {
 		return nil, err
 	}

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"latentlab/core/fileio"
 )
 
 // A row of the paper's table (REPRODUCTION.md) as a run: how to start its
@@ -125,7 +127,6 @@ func reproduceCmd(args []string, stdout, stderr io.Writer) error {
 	}
 	r, ok := rows[name]
 	if !ok {
-		fs.Usage()
 		return fmt.Errorf("reproduce: unknown row %q (want %s)", name, strings.Join(rowNames(), ", "))
 	}
 	if *epochs == 0 {
@@ -211,7 +212,7 @@ func reproduceCmd(args []string, stdout, stderr io.Writer) error {
 // it (a run stopped during an evaluation) is fine: training to the next
 // target then takes no steps, and the chunk is measured.
 func lastEpochs(results, name string) float64 {
-	b, err := os.ReadFile(results)
+	b, err := fileio.Read(results, maxTextFile)
 	if err != nil {
 		return 0
 	}

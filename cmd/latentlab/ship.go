@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"latentlab/core/checkpoint"
+	"latentlab/core/fileio"
 	"latentlab/core/model"
 )
 
@@ -91,7 +92,7 @@ func shipRow(name string, r row, results, dir, dataDir string, stdout, stderr io
 	}
 	file := preset + ".safetensors"
 	path := filepath.Join(dir, file)
-	if err := os.WriteFile(path, half, 0o644); err != nil {
+	if err := fileio.Write(path, half); err != nil {
 		return err
 	}
 	figures, err := measure(path)
@@ -110,7 +111,7 @@ func shipRow(name string, r row, results, dir, dataDir string, stdout, stderr io
 	var list struct {
 		Models []shipped `json:"models"`
 	}
-	if old, err := os.ReadFile(index); err == nil {
+	if old, err := fileio.Read(index, maxTextFile); err == nil {
 		if err := json.Unmarshal(old, &list); err != nil {
 			return fmt.Errorf("%s: %v", index, err)
 		}
@@ -119,7 +120,7 @@ func shipRow(name string, r row, results, dir, dataDir string, stdout, stderr io
 	list.Models = append(list.Models, entry)
 	slices.SortFunc(list.Models, func(a, b shipped) int { return strings.Compare(a.Row, b.Row) })
 	out, _ := json.MarshalIndent(list, "", "  ")
-	if err := os.WriteFile(index, append(out, '\n'), 0o644); err != nil {
+	if err := fileio.Write(index, append(out, '\n')); err != nil {
 		return err
 	}
 	line, _ := json.Marshal(entry)

@@ -9,6 +9,7 @@ import (
 
 	"latentlab/core/checkpoint"
 	"latentlab/core/data"
+	"latentlab/core/fileio"
 	"latentlab/core/model"
 	"latentlab/core/train"
 )
@@ -57,6 +58,9 @@ func traceCmd(args []string, stdout, stderr io.Writer) error {
 		return errors.New("trace: --out FILE is required")
 	case *steps < 1 || *steps > 1000:
 		return fmt.Errorf("trace: --steps %d: give 1 to 1000 (a trace holds every batch)", *steps)
+	}
+	if err := checkOutputs(stderr, output{"--out", *out}); err != nil {
+		return err
 	}
 	trainSet, testSet, err := data.LoadMNIST(*dataDir)
 	if err != nil {
@@ -126,7 +130,7 @@ func traceCmd(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := writeFile(*out, b); err != nil {
+	if err := fileio.Write(*out, b); err != nil {
 		return err
 	}
 	fmt.Fprintf(stderr, "latentlab: traced %d steps of %s (%d tensors) to %s\n", *steps, m.Config().Model, len(ts), *out)

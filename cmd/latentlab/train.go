@@ -17,6 +17,7 @@ import (
 
 	"latentlab/core/checkpoint"
 	"latentlab/core/data"
+	"latentlab/core/fileio"
 	_ "latentlab/core/kinds" // registers every kind of model
 	"latentlab/core/model"
 	"latentlab/core/train"
@@ -82,10 +83,8 @@ func trainCmd(args []string, stdout, stderr io.Writer) error {
 	if *resume != "" && *ckpt == "" {
 		*ckpt = *resume
 	}
-	for _, path := range []string{*out, *ckpt} {
-		if path != "" {
-			removeStale(filepath.Dir(path), stderr)
-		}
+	if err := checkOutputs(stderr, output{"--out", *out}, output{"--checkpoint", *ckpt}); err != nil {
+		return err
 	}
 	trainSet, testSet, err := data.LoadMNIST(*dataDir)
 	if err != nil {
@@ -133,6 +132,9 @@ func trainCmd(args []string, stdout, stderr io.Writer) error {
 	total := *steps
 	if total == 0 {
 		total = int(*epochs * float64(s.StepsPerEpoch()))
+		if total == 0 && *resume == "" {
+			return fmt.Errorf("--epochs %v is less than one step (an epoch is %d steps of %d)", *epochs, s.StepsPerEpoch(), s.Batch())
+		}
 	}
 	if *resume != "" {
 		if total <= s.Steps {
@@ -174,7 +176,7 @@ func trainCmd(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		if err := writeFile(*ckpt, b); err != nil {
+		if err := fileio.Write(*ckpt, b); err != nil {
 			return fmt.Errorf("checkpoint: %w", err)
 		}
 		saved = s.Steps
@@ -363,80 +365,13 @@ func finite(v float64) any {
 }
 
 // writeModel writes the session's model (its weights, a PyTorch state
-// dict) to path atomically (writeFile).
+// dict) to path atomically (fileio.Write).
 func writeModel(path string, s *train.Session, dt checkpoint.DType) error {
 	b, err := model.Encode(s.Model, s.Steps, dt)
 	if err != nil {
 		return err
 	}
-	return writeFile(path, b)
-}
-
-// tempPrefix and tempSuffix frame the names of the temporary files
-// writeFile makes: .latentlab-PID-N.tmp.
-const tempPrefix, tempSuffix = ".latentlab-", ".tmp"
-
-// writeFile writes b to path atomically: a crash or a full disk never
-// leaves a half-written file under that name. It writes a temporary file
-// beside path, mode 0644 less the umask (CreateTemp's 0600 would hide the
-// weights from other users and tools), syncs it to disk, renames it to
-// path and syncs the directory.
-func writeFile(path string, b []byte) error {
-	dir := filepath.Dir(path)
-	var tmp *os.File
-	var err error
-	for try := 0; ; try++ {
-		name := filepath.Join(dir, fmt.Sprintf("%s%d-%d%s", tempPrefix, os.Getpid(), time.Now().UnixNano()+int64(try), tempSuffix))
-		tmp, err = os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-		if err == nil || !errors.Is(err, os.ErrExist) || try > 100 {
-			break
-		}
-	}
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	if d, err := os.Open(dir); err == nil { // the rename itself, on disk
-		d.Sync()
-		d.Close()
-	}
-	return nil
-}
-
-// removeStale removes the temporary files writeFile left in dir when its
-// process was killed: those whose PID no longer runs. It says so on w.
-func removeStale(dir string, w io.Writer) {
-	names, _ := filepath.Glob(filepath.Join(dir, tempPrefix+"*"+tempSuffix))
-	for _, name := range names {
-		pidPart, _, ok := strings.Cut(strings.TrimPrefix(filepath.Base(name), tempPrefix), "-")
-		pid, err := strconv.Atoi(pidPart)
-		if !ok || err != nil || pid <= 0 || pid == os.Getpid() || running(pid) {
-			continue
-		}
-		if os.Remove(name) == nil {
-			fmt.Fprintf(w, "latentlab: removed %s, left by an interrupted run (process %d)\n", name, pid)
-		}
-	}
-}
-
-// running reports whether a process of that PID exists.
-func running(pid int) bool {
-	err := syscall.Kill(pid, 0)
-	return err == nil || errors.Is(err, syscall.EPERM)
+	return fileio.Write(path, b)
 }
 
 // progress draws a progress bar on a terminal, or a line per 10% elsewhere.
@@ -505,30 +440,36 @@ func readFile(path string) (*checkpoint.File, error) {
 	return f, nil
 }
 
-// readWeights reads a .safetensors file, refusing by its size, before
-// reading a byte, one larger than checkpoint.MaxFileSize.
+// readWeights reads a .safetensors file, refusing one larger than
+// checkpoint.MaxFileSize before reading a byte (fileio.Read).
 func readWeights(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
+	b, err := fileio.Read(path, checkpoint.MaxFileSize)
+	if big := (*fileio.TooLargeError)(nil); errors.As(err, &big) && big.Size >= 0 {
+		return nil, fmt.Errorf("%s is %d bytes, more than the %d a weights file may be", path, big.Size, big.Max)
 	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
+	return b, err
+}
+
+// output is a file a command writes, named by its flag.
+type output struct{ flag, path string }
+
+// checkOutputs refuses, before any work, outputs that cannot be written
+// (fileio.Check) and two flags naming the same file, and removes the
+// temporary files interrupted runs left beside them.
+func checkOutputs(stderr io.Writer, outs ...output) error {
+	for i, o := range outs {
+		if o.path == "" {
+			continue
+		}
+		if err := fileio.Check(o.path); err != nil {
+			return fmt.Errorf("%s: %w", o.flag, err)
+		}
+		for _, p := range outs[:i] {
+			if p.path != "" && fileio.Same(p.path, o.path) {
+				return fmt.Errorf("%s and %s both name %s: one would overwrite the other; give each its own file", p.flag, o.flag, o.path)
+			}
+		}
+		fileio.RemoveStale(filepath.Dir(o.path), stderr)
 	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is not a regular file", path)
-	}
-	if fi.Size() > checkpoint.MaxFileSize {
-		return nil, fmt.Errorf("%s is %d bytes, more than the %d a weights file may be", path, fi.Size(), checkpoint.MaxFileSize)
-	}
-	b, err := io.ReadAll(io.LimitReader(f, checkpoint.MaxFileSize+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(b) > checkpoint.MaxFileSize {
-		return nil, fmt.Errorf("%s grew past %d bytes while being read", path, checkpoint.MaxFileSize)
-	}
-	return b, nil
+	return nil
 }

@@ -39,5 +39,10 @@
 //     logged and answered with 500.
 //   - Slow clients are bounded: a read timeout, 64 KB of headers, a write
 //     deadline per response sized by its length, and at most -max-conns
-//     connections at once (later ones wait in the backlog).
+//     connections at once: at the cap the keep-alive connection idle the
+//     longest is closed for a new one; where none is idle, later ones wait
+//     in the backlog.
+//   - Files are read through core/fileio: a -dir entry that is not a
+//     regular file (a named pipe, a device) is not found, and none larger
+//     than maxSiteFile is read.
 package main

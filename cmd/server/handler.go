@@ -17,6 +17,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"latentlab/core/fileio"
 )
 
 const (
@@ -326,7 +328,16 @@ func (s *fileServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodHead {
 		http.NewResponseController(w).SetWriteDeadline(time.Now().Add(writeBudget(len(body.data))))
 	}
-	if r.Header.Get("Range") != "" {
+	if rng := r.Header.Get("Range"); rng != "" {
+		if onlyEmptySuffixes(rng) && (r.Header.Get("If-Range") == "" || r.Header.Get("If-Range") == body.etag) {
+			// ServeContent would answer "bytes=-0" 206 with the
+			// impossible Content-Range bytes N-(N−1)/N; the last 0 bytes
+			// are unsatisfiable (RFC 9110, section 14.1.1).
+			h.Set("Content-Range", fmt.Sprintf("bytes */%d", len(body.data)))
+			h.Del("Content-Encoding")
+			plainError(w, r, http.StatusRequestedRangeNotSatisfiable, "range not satisfiable")
+			return
+		}
 		// ServeContent answers ranges of the bytes sent (the gzipped ones
 		// when gzipped), If-Range included; whole responses stay ours, with
 		// their Content-Length, which ServeContent leaves out when encoded.
@@ -340,6 +351,23 @@ func (s *fileServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// onlyEmptySuffixes reports whether a Range header asks only for suffixes
+// of length 0 ("bytes=-0", "bytes=-0, -00"), none of which any
+// representation can satisfy.
+func onlyEmptySuffixes(rng string) bool {
+	specs, ok := strings.CutPrefix(strings.TrimSpace(rng), "bytes=")
+	if !ok {
+		return false
+	}
+	for _, spec := range strings.Split(specs, ",") {
+		n, ok := strings.CutPrefix(strings.TrimSpace(spec), "-")
+		if !ok || n == "" || strings.Trim(n, "0") != "" {
+			return false
+		}
+	}
+	return true
+}
+
 // Write deadlines: writeBase plus a body's bytes at minRate bytes/s (the
 // 11 MB of MNIST's training images gzipped reach a 64 KB/s link in 3 min).
 var (
@@ -350,6 +378,11 @@ var (
 func writeBudget(n int) time.Duration {
 	return writeBase + time.Duration(n)*time.Second/time.Duration(minRate)
 }
+
+// maxSiteFile is the largest file the server reads into its cache, 256
+// MiB: the largest it ships (MNIST's training images, a trained model)
+// are about 10 MB.
+const maxSiteFile = 256 << 20
 
 // load returns the cache entry of the regular file name, reading the file if
 // it is not cached or has changed since. A missing file, a directory or any
@@ -368,7 +401,7 @@ func (s *fileServer) load(name string) (*entry, error) {
 	if e != nil && e.size == fi.Size() && e.mod.Equal(fi.ModTime()) {
 		return e, nil
 	}
-	data, err := fs.ReadFile(s.site, name)
+	data, err := fileio.ReadFS(s.site, name, maxSiteFile)
 	if err != nil {
 		return nil, err
 	}

@@ -15,7 +15,11 @@ import (
 	"time"
 
 	"latentlab"
+	"latentlab/core/fileio"
 )
+
+// defaultMaxConns is -max-conns's default.
+const defaultMaxConns = 512
 
 // shutdownTimeout bounds how long in-flight requests may run after SIGINT or SIGTERM.
 const shutdownTimeout = 5 * time.Second
@@ -33,7 +37,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	flags.SetOutput(stderr)
 	addr := flags.String("addr", ":8080", "`address` to listen on; port 0 picks a free port")
 	logRequests := flags.Bool("log", false, "log every request to stderr (errors are always logged)")
-	maxConns := flags.Int("max-conns", 512, "most connections served at once; more wait for one to close")
+	maxConns := flags.Int("max-conns", defaultMaxConns, "most connections open at once; past it the longest idle keep-alive one is closed, or new ones wait")
 	dir := flags.String("dir", "", "serve the files under `DIR` (laid out like the module root) instead of the embedded copy")
 	if err := flags.Parse(args); err != nil {
 		return 2
@@ -66,7 +70,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		defer root.Close()
-		site = root.FS()
+		site = fileio.RootFS(root) // opens a named pipe without waiting on it
 	}
 	if _, err := fs.Stat(site, "index.html"); err != nil {
 		fmt.Fprintf(stderr, "latentlab: warning: no index.html to serve: %v\n", err)
@@ -85,10 +89,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 		MaxHeaderBytes:    64 << 10,
 	}
 
+	limited := limitConns(ln, *maxConns)
+	srv.ConnState = limited.ConnState
+
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(limitConns(ln, *maxConns)) }()
+	go func() { served <- srv.Serve(limited) }()
 	fmt.Fprintf(stdout, "latentlab: serving on %s\n", serveURL(ln.Addr()))
 
 	select {

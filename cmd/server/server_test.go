@@ -20,6 +20,8 @@ import (
 	"testing"
 	"testing/fstest"
 	"time"
+
+	"latentlab/core/fileio"
 )
 
 // text returns n bytes of compressible text seeded by seed.
@@ -825,7 +827,7 @@ func TestDirStaysInside(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer root.Close()
-	h := newHandler(root.FS(), io.Discard, true)
+	h := newHandler(fileio.RootFS(root), io.Discard, true)
 	if resp := do(h, "GET", "/js/leak.js", nil); resp.StatusCode == http.StatusOK {
 		t.Errorf("a link out of -dir served %q", body(t, resp))
 	}
@@ -851,6 +853,18 @@ func TestRange(t *testing.T) {
 	resp = do(h, "GET", "/assets/noise.wasm", map[string]string{"Range": "bytes=5000-"})
 	if resp.StatusCode != http.StatusRequestedRangeNotSatisfiable {
 		t.Errorf("bytes=5000- of 3000: status %d", resp.StatusCode)
+	}
+	// The last 0 bytes: no representation has them (Go's ServeContent
+	// would answer 206 with "bytes 3000-2999/3000").
+	for _, rng := range []string{"bytes=-0", "bytes=-0, -00"} {
+		resp = do(h, "GET", "/assets/noise.wasm", map[string]string{"Range": rng})
+		if resp.StatusCode != http.StatusRequestedRangeNotSatisfiable || resp.Header.Get("Content-Range") != "bytes */3000" {
+			t.Errorf("%s: status %d, Content-Range %q", rng, resp.StatusCode, resp.Header.Get("Content-Range"))
+		}
+	}
+	resp = do(h, "GET", "/assets/noise.wasm", map[string]string{"Range": "bytes=-0, 0-9"})
+	if b := body(t, resp); resp.StatusCode != http.StatusPartialContent || len(b) == 0 {
+		t.Errorf("bytes=-0, 0-9: status %d, %d bytes", resp.StatusCode, len(b))
 	}
 	resp = do(h, "GET", "/js/app.js", map[string]string{"Range": "bytes=0-9", "Accept-Encoding": "gzip"})
 	if b := body(t, resp); resp.StatusCode != http.StatusPartialContent || len(b) != 10 || resp.Header.Get("Content-Encoding") != "gzip" {

@@ -41,7 +41,7 @@ func DecodeLabels(b []byte) ([]uint8, error) {
 
 // decodeImages is DecodeImages naming what it reads in its errors.
 func decodeImages(name string, b []byte) (n, rows, cols int, pix []uint8, err error) {
-	b, err = gunzip(name, b)
+	b, err = gunzip(name, b, magicImages)
 	if err != nil {
 		return 0, 0, 0, nil, err
 	}
@@ -78,7 +78,7 @@ func decodeImages(name string, b []byte) (n, rows, cols int, pix []uint8, err er
 
 // decodeLabels is DecodeLabels naming what it reads in its errors.
 func decodeLabels(name string, b []byte) ([]uint8, error) {
-	b, err := gunzip(name, b)
+	b, err := gunzip(name, b, magicLabels)
 	if err != nil {
 		return nil, err
 	}
@@ -132,9 +132,10 @@ func checkMagic(name string, b []byte, want uint32, kind string) error {
 // and b itself otherwise. It reads the idx header first and then at most
 // what the header declares (if that is within maxPayload): a small file
 // that decompresses to gigabytes costs no more memory than its header
-// asks for, and too much data is an error. A header it cannot read is
-// passed on as is, for the decoders to explain.
-func gunzip(name string, b []byte) ([]byte, error) {
+// asks for, and too much data is an error. A header it cannot read, or
+// whose magic is not want (a label file given as images, say), is passed
+// on as is, for the decoders to explain.
+func gunzip(name string, b []byte, want uint32) ([]byte, error) {
 	if len(b) < 2 || b[0] != 0x1f || b[1] != 0x8b {
 		return b, nil
 	}
@@ -165,7 +166,7 @@ func gunzip(name string, b []byte) ([]byte, error) {
 		return fail(err)
 	}
 	dims := int(head[3])
-	if n < 4 || head[0] != 0 || head[1] != 0 || dims < 1 || dims > 3 {
+	if n < 4 || binary.BigEndian.Uint32(head) != want || dims < 1 || dims > 3 {
 		return head[:n], nil
 	}
 	head = head[:4+4*dims]

@@ -4,8 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
+
+	"latentlab/core/fileio"
 )
 
 // Set is a set of labelled images.
@@ -95,11 +96,16 @@ func loadPair(dir, name, images, labels string) (*Set, error) {
 	return s, nil
 }
 
+// maxIdxFile is the most an idx file may hold, plain or compressed: the
+// largest payload the decoders accept and its header.
+const maxIdxFile = maxPayload + 16
+
 // readIdx reads dir/base, or dir/base.gz if the plain file does not exist,
-// and returns the path it read.
+// and returns the path it read. It reads only a regular file of at most
+// maxIdxFile bytes (fileio.Read).
 func readIdx(dir, base string) (string, []byte, error) {
 	plain := filepath.Join(dir, base)
-	b, err := os.ReadFile(plain)
+	b, err := fileio.Read(plain, maxIdxFile)
 	if err == nil {
 		return plain, b, nil
 	}
@@ -107,7 +113,7 @@ func readIdx(dir, base string) (string, []byte, error) {
 		return "", nil, fmt.Errorf("data: reading MNIST: %v", err)
 	}
 	gz := plain + ".gz"
-	b, err = os.ReadFile(gz)
+	b, err = fileio.Read(gz, maxIdxFile)
 	if err == nil {
 		return gz, b, nil
 	}

@@ -96,6 +96,7 @@ const (
 	MaxBatch  = 4096
 	MaxParams = 50_000_000
 	MaxValid  = 50_000
+	MaxLabels = 60_000 // MNIST's training digits: a config naming this many uses every label
 )
 
 // ParseConfig reads a config from JSON. Fields it leaves out keep their
@@ -186,6 +187,8 @@ func (c Config) Validate() error {
 		return bad("noise size %d is outside 0..%d", c.Noise, MaxLatent)
 	case c.Labels < 0:
 		return bad("labels %d is negative (0 uses none)", c.Labels)
+	case c.Labels > MaxLabels:
+		return bad("labels %d: MNIST has %d training digits (labels %d uses every label)", c.Labels, MaxLabels, MaxLabels)
 	case c.Valid < 0 || c.Valid > MaxValid:
 		return bad("valid %d: hold out 0 to %d training digits", c.Valid, MaxValid)
 	case c.Classes < 2 || c.Classes > 256:

@@ -62,6 +62,7 @@ func TestParseConfigErrors(t *testing.T) {
 		{`{"labels": -1}`, "labels -1"},
 		{`{"valid": -1}`, "valid -1"},
 		{`{"valid": 60000}`, "valid 60000: hold out 0 to 50000"},
+		{`{"labels": 70000, "prior": "mixture"}`, "labels 70000: MNIST has 60000 training digits"},
 		{`{"noise": -2}`, "noise size -2"},
 		{`{"adv_weight": -1}`, "adv_weight -1"},
 		{`{"latent": 3} {}`, "trailing"},

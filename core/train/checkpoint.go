@@ -126,11 +126,11 @@ func Resume(f *checkpoint.File, train, test *data.Set, retune func(model.Config)
 		t.Name = name
 		parts[part].Tensors = append(parts[part].Tensors, t)
 	}
-	if err := setBatcher(s.batcher, parts["batches."], "batches"); err != nil {
+	if err := setBatcher(s.batcher, parts["batches."], "batches", step); err != nil {
 		return nil, err
 	}
 	if s.lbatcher != nil {
-		if err := setBatcher(s.lbatcher, parts["labelled."], "labelled batches"); err != nil {
+		if err := setBatcher(s.lbatcher, parts["labelled."], "labelled batches", step); err != nil {
 			return nil, err
 		}
 	} else if parts["labelled."] != nil {
@@ -162,8 +162,10 @@ func batcherTensors(prefix string, b *data.Batcher) []checkpoint.Tensor {
 }
 
 // setBatcher moves b to the state of f's batcher tensors, or returns an
-// error naming what (the batches or the labelled batches) did not fit.
-func setBatcher(b *data.Batcher, f *checkpoint.File, what string) error {
+// error naming what (the batches or the labelled batches) did not fit. A
+// step takes one batch, so a checkpoint of step steps has served at most
+// that many (fewer when its training began from another file's weights).
+func setBatcher(b *data.Batcher, f *checkpoint.File, what string, steps int) error {
 	if f == nil {
 		return fmt.Errorf("train: the checkpoint has no order of %s", what)
 	}
@@ -183,6 +185,9 @@ func setBatcher(b *data.Batcher, f *checkpoint.File, what string) error {
 	pos, epoch := ts[2].Ints[0], ts[2].Ints[1]
 	if pos < 0 || pos > 1<<40 || epoch < 0 || epoch > 1<<40 {
 		return fmt.Errorf("train: the checkpoint's %s are at batch %d of epoch %d", what, pos, epoch)
+	}
+	if served := epoch*int64(b.PerEpoch()) + pos; served > int64(steps) {
+		return fmt.Errorf("train: the checkpoint's %s are at batch %d of epoch %d, %d batches, more than its %d steps took", what, pos, epoch, served, steps)
 	}
 	st.Pos, st.Epoch = int(pos), int(epoch)
 	if err := b.SetState(st); err != nil {

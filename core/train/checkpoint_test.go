@@ -92,6 +92,13 @@ func TestResumeRefuses(t *testing.T) {
 				}
 			}
 		},
+		"epochs past its steps": func(f *checkpoint.File) {
+			for _, ts := range f.Tensors {
+				if ts.Name == model.StatePrefix+"batches.position" {
+					ts.Ints[1] = 60001
+				}
+			}
+		},
 		"negative optimizer step": func(f *checkpoint.File) {
 			for _, ts := range f.Tensors {
 				if strings.HasSuffix(ts.Name, ".step") {
