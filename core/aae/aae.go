@@ -1,5 +1,5 @@
 // Package aae implements the adversarial autoencoder of Makhzani et al.
-// (2015, arXiv 1511.05644; the paper summary in seeds/004), and the plain
+// (2015, arXiv 1511.05644), and the plain
 // autoencoder it extends.
 //
 // Kinds: "aae" trains in three phases per step (reconstruction, then the
@@ -100,7 +100,7 @@ type Model struct {
 	Enc, Dec *nn.MLP // encoder x → z (or [x, η] → z, or x → [μ, log σ²]), decoder z → pixel logits
 	Disc     *nn.MLP // discriminator z (or [z, label]) → logit of "prior sample"; nil for "ae"
 
-	// Separate optimizers, as in the seeds: the encoder has one for the
+	// Separate optimizers, as in the reference implementations: the encoder has one for the
 	// reconstruction phase and one for the generator phase.
 	optEnc, optDec, optGen, optDisc optim.Optimizer
 

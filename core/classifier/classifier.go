@@ -4,14 +4,14 @@
 // dropout Config.Dropout after each hidden activation.
 //
 // It is no model of the paper's: it is the measuring instrument of its
-// experiments. Makhzani et al. (2015, arXiv 1511.05644; seeds/004) judge
+// experiments. Makhzani et al. (2015, arXiv 1511.05644) judge
 // generative models by a Parzen-window likelihood of their samples (§4,
-// REFERENCE.md's table); later work judges them by what a trained
+// REPRODUCTION.md's table); later work judges them by what a trained
 // classifier makes of the samples: its confidence, the spread of the
 // classes it sees (mode collapse), and the Fréchet distance between its
 // features of samples and of real digits (Heusel et al. 2017, FID, with a
-// digit classifier in place of Inception). The seeds' layers (dense, ReLU,
-// dropout; seeds/001) are all it uses.
+// digit classifier in place of Inception). Dense layers, ReLU and dropout
+// are all it uses.
 //
 // Kind "classifier": Step trains on the batch of labelled digits
 // (Batch.LX, Config.Labels of them; the preset uses all 60,000) and reports

@@ -16,7 +16,7 @@ func AEGANNets(c model.Config) map[string][]int {
 	return map[string][]int{"encoder": encoderNet(c), "decoder": mirrored(c), "discriminator": discNet(c, model.Pixels)}
 }
 
-// AEGAN is an autoencoder inside a GAN (seeds/002): its decoder, trained
+// AEGAN is an autoencoder inside a GAN: its decoder, trained
 // to reconstruct, is also the generator of a GAN whose discriminator
 // reads pixels.
 type AEGAN struct {

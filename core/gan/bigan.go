@@ -23,8 +23,9 @@ func BiGANNets(c model.Config) map[string][]int {
 // implementation's 10,000.
 const NNTrain = 10000
 
-// BiGAN is a bidirectional GAN (seeds/003): an encoder, a generator and a
-// discriminator on (digit, code) pairs, with the seed's flipped labels
+// BiGAN is a bidirectional GAN (Donahue et al. 2016, arXiv 1605.09782): an
+// encoder, a generator and a discriminator on (digit, code) pairs, with
+// the flipped labels of the reference implementation
 // (see the package comment).
 type BiGAN struct {
 	coder
@@ -82,7 +83,7 @@ func (m *BiGAN) Disc() *nn.MLP { return m.disc.net }
 // generator's (see the package comment); "d_real" and "d_fake", the mean
 // probability the discriminator gives a pair of being the encoder's,
 // which holds a real digit, on the encoder's pairs (x, E(x)) and on the
-// generator's (G(z), z), before its update: 1 − σ(D) under the seed's
+// generator's (G(z), z), before its update: 1 − σ(D) under the reference's
 // flipped labels, so that, as for the GAN, a winning discriminator has
 // d_real near 1 and d_fake near 0, and both tend to ½ at the equilibrium
 // (under LSGAN, 1 − D's raw output).
@@ -137,7 +138,7 @@ func splitRows(dst, src []float32, n, w, lo, k int) {
 	}
 }
 
-// discPhase updates the discriminator alone, with the seed's flipped
+// discPhase updates the discriminator alone, with the reference's flipped
 // labels: the encoder's pairs (x, E(x)) → 0, the generator's (G(z), z) →
 // 1. The pairs (and the encoder's and generator's forward passes) stay
 // for genPhase. It returns disc, d_real and d_fake in their slots.
@@ -155,7 +156,7 @@ func (m *BiGAN) discPhase(x []float32, n int) model.Losses {
 //
 //	½·Gen(D(x, E(x)); t = 0) + ½·Gen(D(G(z), z); t = 1)
 //
-// (see Loss.Gen; minimax gives the seed's −½·(BCE(·, 0) + BCE(·, 1))) on
+// (see Loss.Gen; minimax gives the reference's −½·(BCE(·, 0) + BCE(·, 1))) on
 // the pairs of the discriminator phase if reuse, on fresh ones otherwise.
 // It returns gen in its slot.
 func (m *BiGAN) genPhase(x []float32, n int, reuse bool) model.Losses {

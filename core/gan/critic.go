@@ -72,7 +72,7 @@ func scale(x []float32, w float32) {
 
 // step is the discriminator's update on a real batch x and a fake one
 // (each n rows): BCE (or LSGAN's squares) toward 1 on x and 0 on fake,
-// the two halves weighted ½ as in the seeds (d_loss = (real + fake)/2).
+// the two halves weighted ½ as in the reference implementations (d_loss = (real + fake)/2).
 // It returns the loss and the mean outputs on x and on fake.
 func (d *critic) step(x, fake []float32, n int) (loss, real, faked float64) {
 	d.net.ZeroGrad()

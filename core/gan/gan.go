@@ -1,7 +1,6 @@
-// Package gan implements the adversarial models of the seeds beside the
-// AAE: the GAN with each of its generator losses (seeds/001, "GAN" and
-// "loss对比"), the autoencoder inside a GAN (seeds/002) and the BiGAN
-// (seeds/003).
+// Package gan implements the adversarial models beside the AAE: the GAN
+// (Goodfellow et al. 2014) with each of its usual generator losses, an
+// autoencoder inside a GAN and the BiGAN (Donahue et al. 2016).
 //
 // Kinds:
 //   - "gan": an MLP generator G (noise z → the encoder widths reversed →
@@ -16,11 +15,11 @@
 //     G), so every digit of the batch is used once; the generator step
 //     then draws n samples.
 //   - "aegan": an autoencoder whose decoder doubles as the generator
-//     (seeds/002; the decoder of an autoencoder trained on reconstruction
+//     (the decoder of an autoencoder trained on reconstruction
 //     and on fooling a discriminator at once, as in VAE-GAN). The encoder
 //     and decoder minimise BCE(x, dec(enc(x))) + Config.AdvWeight × the
 //     generator loss of D on decoded prior samples σ(dec(z)), z ~ the
-//     prior: the seed's generator reads noise N(0, I), never codes, so
+//     prior: the reference's generator reads noise N(0, I), never codes, so
 //     reconstructions are not shown to D. D tells digits from decoded
 //     prior samples.
 //   - "bigan": encoder E (x → z), generator G (z → x) and D on pairs [x, z]
@@ -28,19 +27,19 @@
 //     paper's objective: D is trained to call the encoder's pairs
 //     (x, E(x)) fake (0) and the generator's pairs (G(z), z) real (1),
 //     D's loss ½·(BCE(D(x, E(x)), 0) + BCE(D(G(z), z), 1)). E and G
-//     minimise, with gan_loss minimax, exactly the seed's
+//     minimise, with gan_loss minimax, exactly the reference's
 //     g_loss = −½·(BCE(D(x, E(x)), 0) + BCE(D(G(z), z), 1)); with
 //     nonsaturating (the default) ½·(BCE(D(x, E(x)), 1) + BCE(D(G(z), z), 0)),
 //     each pair trained toward the other label, which is the bigger
-//     gradient the seed's text asks the flip for; ml and lsgan follow
+//     gradient the reference's text asks the flip for; ml and lsgan follow
 //     Loss.Gen.
 //
 // Every kind trains in two phases per step, "disc" then "gen" (the page
 // can run either alone, model.PhaseStepper). Within a Step the generator
 // phase reuses the samples (and the networks' forward passes) of the
-// discriminator phase, as the seed's gen_imgs; a phase run alone draws
+// discriminator phase, as the reference's gen_imgs; a phase run alone draws
 // its own. Generators have batch normalisation when Config.BatchNorm (and
-// so have the aegan's and bigan's encoders, as seeds/002's), the
+// so have the aegan's and bigan's encoders, as the references'), the
 // discriminator dropout at Config.Dropout, as the references; neither has
 // the other. Generators, encoders and decoders learn at Config.LRRecon,
 // discriminators at Config.LRReg, each network with its own optimizer.

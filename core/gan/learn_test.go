@@ -56,7 +56,7 @@ func TestGANLearnsMNIST(t *testing.T) {
 		t.Logf("%s: %d steps in %v: distance to the nearest test digit %.4f → %.4f per pixel, classes %d → %d; last losses disc %.3f gen %.3f d_real %.3f d_fake %.3f",
 			loss, steps, time.Since(start).Round(time.Millisecond), d0, d, k0, k, l[0], l[1], l[2], l[3])
 		// The ml and minimax losses saturate once the discriminator
-		// rejects the samples (seeds/001, "loss对比"): on this small
+		// rejects the samples (the usual comparison of GAN losses): on this small
 		// config ml's discriminator wins outright and minimax drops
 		// modes, so less is asked of them.
 		bound, classes := d0/2, 6

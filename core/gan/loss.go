@@ -8,8 +8,9 @@ import (
 )
 
 // Loss is an adversarial objective (Config.GANLoss): how the discriminator
-// is scored on its outputs and what the generator minimises (seeds/001,
-// "loss对比"). The discriminator's output y is a logit, σ(y) the
+// is scored on its outputs and what the generator minimises (the usual
+// comparison of GAN losses: minimax, non-saturating, least squares,
+// Wasserstein). The discriminator's output y is a logit, σ(y) the
 // probability it gives "real", except under LSGAN, where y is a raw score
 // trained toward 1 and 0.
 type Loss int

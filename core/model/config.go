@@ -53,7 +53,7 @@ type Config struct {
 // visibly within a minute in a browser tab.
 //
 // The widths are the "small" benchmark model (784-512-256-2). The prior
-// N(0, 5²I) and batch 100 are the seeds'. Adam with β1 = 0.5 is the usual
+// N(0, 5²I) and batch 100 are the references'. Adam with β1 = 0.5 is the usual
 // choice for adversarial training; the regularisation phases run at a
 // fifth of the reconstruction rate so the code settles without collapsing.
 func Defaults() Config {

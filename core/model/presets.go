@@ -105,7 +105,7 @@ var variants = map[string]func(*Config){
 		c.Model, c.Latent, c.Prior, c.PriorStd, c.Encoder, c.Discriminator = "bigan", 16, "uniform", 1, []int{256}, []int{256}
 		c.LRRecon, c.LRReg, c.Batch, c.Activation = 1e-3, 1e-3, 32, "leakyrelu"
 	},
-	// Autoregressive pixel model: 4 intensity levels (the seed's 1-of-N), a
+	// Autoregressive pixel model: 4 intensity levels (the reference's 1-of-N), a
 	// MADE 784-256-3136 (MADE used 500 units; 256 take half the time a
 	// step, so the page's samples take shape within its first minute), Adam
 	// 3e-3 with β1 = 0.9: 277 nats per test digit after 200 steps.

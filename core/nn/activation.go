@@ -5,7 +5,7 @@ import (
 	"math"
 )
 
-// LeakySlope is the slope of LeakyReLU for negative inputs, as in the seeds.
+// LeakySlope is the slope of LeakyReLU for negative inputs, as in the reference implementations.
 const LeakySlope = 0.2
 
 // Activation is an elementwise nonlinearity applied after a dense layer.

@@ -5,7 +5,7 @@ import "math"
 // Batch normalisation constants, PyTorch's BatchNorm1d defaults.
 //
 // BNMomentum is the weight of the batch in the running statistics
-// (running = (1−BNMomentum)·running + BNMomentum·batch). The seeds' Keras
+// (running = (1−BNMomentum)·running + BNMomentum·batch). The reference Keras
 // BatchNormalization(momentum=0.8) keeps 0.8 of the old value, which is
 // PyTorch momentum 0.2; we keep PyTorch's default 0.1 so that files match
 // what nn.BatchNorm1d() trains.

@@ -1,7 +1,7 @@
 // Package pixel implements "pixel", an autoregressive model of MNIST digits
 // in the PixelRNN family (van den Oord et al. 2016, arXiv 1601.06759; seed
 // 001, "Pixel RNN"): each pixel is predicted from the pixels before it in
-// raster order, p(x) = Π_j p(x_j | x_<j), and, following the seed's tip,
+// raster order, p(x) = Π_j p(x_j | x_<j), and, following the reference's tip,
 // intensities are quantised into K = Config.Levels classes predicted by a
 // softmax (1-of-N) rather than regressed. See Level for the quantiser and
 // Value for the intensity of each level. The network's input is the image

@@ -1,6 +1,6 @@
 // Package prior implements the distributions an adversarial autoencoder
 // imposes on its codes (Makhzani et al. 2015, arXiv 1511.05644, §2 and
-// Figures 2 and 4; the paper summary in seeds/004): a Gaussian, a mixture
+// Figures 2 and 4): a Gaussian, a mixture
 // of 10 2-D Gaussians on a circle, a 2-D swiss roll and a uniform box, and,
 // for §2.3 (labels in the adversarial regulariser), label-conditioned
 // draws from the mixture's components and the swiss roll's segments.

@@ -3,7 +3,7 @@
 // more than two dimensions, and the raw pixels of test digits beside the
 // 2-D codes of an adversarial autoencoder, the comparison of the AAE
 // paper's §8 (dimensionality reduction; Makhzani et al. 2015, arXiv
-// 1511.05644, summarised in seeds/004).
+// 1511.05644).
 //
 // Fit finds the k directions of largest variance of a set of rows and
 // Project maps rows onto them. The linear algebra is gonum's (pure Go, so it

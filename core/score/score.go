@@ -14,8 +14,8 @@
 //     place of Inception: 0 for the test set's own distribution.
 //
 // These complement the paper's Parzen-window likelihood of samples
-// (Makhzani et al. 2015, arXiv 1511.05644, §4 and Table 1; seeds/004),
-// which the seeds and REFERENCE.md quote and which is known to rank sample
+// (Makhzani et al. 2015, arXiv 1511.05644, §4 and Table 1), which
+// REPRODUCTION.md measures and which is known to rank sample
 // quality poorly.
 //
 // A Scorer holds the classifier and the test digits' statistics, computed

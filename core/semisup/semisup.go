@@ -84,7 +84,7 @@
 // # Training
 //
 // Each step has the paper's phases, each with its own Adam (or SGD)
-// optimizer, as the seeds give the AAE:
+// optimizer, as the reference implementations give the AAE:
 //  1. reconstruction: encoder and decoder minimise BCE(x, dec(y, z)), the
 //     gradient passing through the softmax (learning rate lr_recon);
 //  2. regularisation: D_y and D_z learn to call prior samples real and

@@ -10,7 +10,7 @@
 // and gives pixel logits; a discriminator on z (Config.Discriminator
 // widths) pushes the codes toward Config.Prior (N(0, σ²I) with σ =
 // PriorStd in the paper) as core/aae does. Each step has the AAE's three
-// phases, each with its own optimizer as in the seeds:
+// phases, each with its own optimizer as in the reference implementations:
 //  1. reconstruction: encoder and decoder minimise BCE(x, dec(z, label))
 //     (lr_recon);
 //  2. discriminator: prior samples → 1, codes → 0 (lr_reg);

@@ -16,7 +16,7 @@
 // each averaged over the batch; −ELBO = recon + kl. The prior's scale s is
 // Config.PriorStd, honoured rather than refused: s = 1 (the presets, and
 // every re-implementation) is the usual ½·Σ(μ² + σ² − 1 − log σ²), twice
-// of which is the seed's Σ exp(σ_i) − (1 + σ_i) + m_i² (its σ_i being the
+// of which is the reference's Σ exp(σ_i) − (1 + σ_i) + m_i² (its σ_i being the
 // log-variance). The prior must be "gaussian": the KL needs the prior's
 // density in closed form, the VAE's limitation the AAE lifts.
 //
