@@ -71,12 +71,13 @@ var variants = map[string]func(*Config){
 	"supervised": func(c *Config) { c.Model, c.Labels = "supervised", 60000 },
 	// Semi-supervised AAE (paper §6): 100 labels (the paper's headline
 	// row), 10 classes, 20-D style under N(0, I), of the scale of the
-	// one-hot y beside it; batch norm in the encoder and decoder and
-	// Gaussian noise σ = 0.5 on the encoder's input (core/semisup says
+	// one-hot y beside it; batch norm in the encoder and decoder,
+	// Gaussian noise σ = 0.5 on the encoder's input and the logits of y
+	// batch-normalised (scale 3), as the clustering's (core/semisup says
 	// why).
 	"semisupervised": func(c *Config) {
 		c.Model, c.Labels, c.Classes, c.Latent, c.PriorStd, c.BatchNorm = "semisupervised", 100, 10, 20, 1, true
-		c.InputNoise = 0.5
+		c.InputNoise, c.LogitNorm = 0.5, 3
 	},
 	// Unsupervised clustering (paper §7): 16 clusters, no labels, 5-D style
 	// under N(0, I), batch norm, the logits of y batch-normalised (scale
@@ -137,10 +138,10 @@ var variants = map[string]func(*Config){
 	// from the training digits outside the validation split. The paper
 	// does not give the style's size, its prior or the rates in the text
 	// we have: the style is 10-D under N(0, I) (the scale of the one-hot
-	// y beside it), batch norm in the encoder and decoder, input noise and
-	// the rates of the "semisupervised" preset, whose shorter runs they
-	// come from (core/semisup says why), the rates decaying by 0.95 an
-	// epoch.
+	// y beside it), batch norm in the encoder and decoder, the input
+	// noise, logit norm and rates of the "semisupervised" preset, whose
+	// shorter runs they come from (core/semisup says why), the rates
+	// decaying by 0.95 an epoch.
 	"paper-semisup-100":  func(c *Config) { paperSemisup(c, 100) },
 	"paper-semisup-1000": func(c *Config) { paperSemisup(c, 1000) },
 	"paper-semisup-all":  func(c *Config) { paperSemisup(c, 60000) },
@@ -163,7 +164,7 @@ func paperNets(c *Config) {
 func paperSemisup(c *Config, labels int) {
 	paperNets(c)
 	c.Model, c.Labels, c.Classes, c.Latent, c.PriorStd, c.BatchNorm = "semisupervised", labels, 10, 10, 1, true
-	c.InputNoise, c.LRSchedule = 0.5, "exp:0.95"
+	c.InputNoise, c.LogitNorm, c.LRSchedule = 0.5, 3, "exp:0.95"
 }
 
 func paperCluster(c *Config, k int) {
