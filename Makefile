@@ -67,7 +67,7 @@ FUZZ_SECONDS ?= 5
 test-go: data
 	$(GO) vet ./...
 	$(GO) test ./...
-	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZ_SECONDS)s ./core/checkpoint
+	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZ_SECONDS)s ./core/safetensors
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZ_SECONDS)s ./core/data
 	$(GO) test -run '^$$' -fuzz '^FuzzRead$$' -fuzztime $(FUZZ_SECONDS)s ./core/fileio
 

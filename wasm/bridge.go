@@ -13,9 +13,9 @@ import (
 	"time"
 	"unsafe"
 
-	"latentlab/core/checkpoint"
 	"latentlab/core/data"
 	"latentlab/core/model"
+	"latentlab/core/safetensors"
 	"latentlab/core/score"
 	"latentlab/core/train"
 )
@@ -312,7 +312,7 @@ func (b *bridge) exportWeights(args []js.Value) (any, error) {
 	if len(args) != 1 || args[0].Type() != js.TypeString {
 		return nil, errors.New("exportWeights wants the dtype, \"F32\" or \"F16\"")
 	}
-	dtype, err := checkpoint.ParseDType(args[0].String())
+	dtype, err := safetensors.ParseDType(args[0].String())
 	if err != nil {
 		return nil, err
 	}
@@ -342,7 +342,7 @@ func (b *bridge) importWeights(args []js.Value) (any, error) {
 	if b.trainSet == nil {
 		return nil, errors.New("the MNIST data has not been loaded yet")
 	}
-	f, err := checkpoint.Decode(raw)
+	f, err := safetensors.Decode(raw)
 	if err != nil {
 		return nil, err
 	}
@@ -417,7 +417,7 @@ func (b *bridge) retune(args []js.Value) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	f, err := checkpoint.Decode(raw)
+	f, err := safetensors.Decode(raw)
 	if err != nil {
 		return nil, err
 	}

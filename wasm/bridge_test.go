@@ -248,7 +248,7 @@ func TestPlainErrors(t *testing.T) {
 	}
 	for in, want := range map[string]string{
 		"model: config: unknown model \"x\"": "config: unknown model \"x\"",
-		"checkpoint: header: truncated":      "header: truncated",
+		"safetensors: header: truncated":     "header: truncated",
 		"model: ":                            "model: ",
 		"a bare message":                     "a bare message",
 	} {

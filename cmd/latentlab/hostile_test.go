@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"latentlab/core/checkpoint"
+	"latentlab/core/safetensors"
 )
 
 // TestHostileInputs is the table of hostile inputs the CLI has been
@@ -211,7 +211,7 @@ func writeOverflowing(t *testing.T, src, dst string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := checkpoint.Decode(b)
+	f, err := safetensors.Decode(b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,7 +222,7 @@ func writeOverflowing(t *testing.T, src, dst string) {
 			}
 		}
 	}
-	out, err := checkpoint.Encode(f.Tensors, f.Meta, checkpoint.F32)
+	out, err := safetensors.Encode(f.Tensors, f.Meta, safetensors.F32)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,8 +15,8 @@ import (
 	"strings"
 	"testing"
 
-	"latentlab/core/checkpoint"
 	"latentlab/core/model"
+	"latentlab/core/safetensors"
 )
 
 // testdata is the committed MNIST subset: 2000 training and 1000 test digits.
@@ -105,7 +105,7 @@ func fileConfig(t *testing.T, path string) (model.Config, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := checkpoint.Decode(b)
+	f, err := safetensors.Decode(b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -372,11 +372,11 @@ func TestErrors(t *testing.T) {
 		{[]string{"train", "--data", testdata, "--epochs", "NaN"}, 1, "--epochs NaN: give a positive number"},
 		{[]string{"train", "--data", testdata, "--epochs", "1e9"}, 1, "--epochs 1e+09"},
 		{[]string{"eval", "--data", testdata, "--weights", good, "--samples", "-1"}, 1, "--samples -1: want 0 to 1000000"},
-		{[]string{"train", "--data", testdata, "--init", truncated}, 1, "checkpoint: "},
+		{[]string{"train", "--data", testdata, "--init", truncated}, 1, "safetensors: "},
 		{[]string{"eval", "--data", testdata}, 1, "--weights is required"},
 		{[]string{"eval", "--data", testdata, "--weights", filepath.Join(dir, "absent")}, 1, "absent"},
-		{[]string{"eval", "--data", testdata, "--weights", truncated}, 1, "checkpoint: "},
-		{[]string{"eval", "--data", testdata, "--weights", junk}, 1, "checkpoint: "},
+		{[]string{"eval", "--data", testdata, "--weights", truncated}, 1, "safetensors: "},
+		{[]string{"eval", "--data", testdata, "--weights", junk}, 1, "safetensors: "},
 		{[]string{"eval", "--data", nowhere, "--weights", good}, 1, "make data"},
 	} {
 		code, stdout, stderr := cli(t, tc.args...)
@@ -597,7 +597,7 @@ func TestHugeWeightsRefusedBySize(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := f.Truncate(checkpoint.MaxFileSize + 1); err != nil {
+	if err := f.Truncate(safetensors.MaxFileSize + 1); err != nil {
 		t.Skipf("no sparse file here: %v", err)
 	}
 	f.Close()

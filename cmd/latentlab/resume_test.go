@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"latentlab/core/checkpoint"
 	"latentlab/core/data"
+	"latentlab/core/safetensors"
 	"latentlab/core/train"
 )
 
@@ -50,7 +50,7 @@ func TestResumeExact(t *testing.T) {
 	if string(readBytes(t, straight)) != string(readBytes(t, resumed)) {
 		t.Error("the resumed training's weights differ from the straight one's")
 	}
-	out, err := checkpoint.Decode(readBytes(t, resumed))
+	out, err := safetensors.Decode(readBytes(t, resumed))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +64,7 @@ func TestResumeExact(t *testing.T) {
 	}
 	// --resume writes its own file unless told otherwise: now at step 40,
 	// with the curve points of both runs.
-	f, err := checkpoint.Decode(readBytes(t, ckpt))
+	f, err := safetensors.Decode(readBytes(t, ckpt))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,9 +12,9 @@ import (
 	"slices"
 	"strings"
 
-	"latentlab/core/checkpoint"
 	"latentlab/core/fileio"
 	"latentlab/core/model"
+	"latentlab/core/safetensors"
 )
 
 // A model the site ships (assets/models/index.json), as the page lists it
@@ -82,7 +82,7 @@ func shipRow(name string, r row, results, dir, dataDir string, stdout, stderr io
 	if err != nil {
 		return fmt.Errorf("%s: %v", src, err)
 	}
-	half, err := model.Encode(m, step, checkpoint.F16)
+	half, err := model.Encode(m, step, safetensors.F16)
 	if err != nil {
 		return err
 	}

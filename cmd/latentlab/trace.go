@@ -7,10 +7,10 @@ import (
 	"io"
 	"strconv"
 
-	"latentlab/core/checkpoint"
 	"latentlab/core/data"
 	"latentlab/core/fileio"
 	"latentlab/core/model"
+	"latentlab/core/safetensors"
 	"latentlab/core/train"
 )
 
@@ -126,7 +126,7 @@ func traceCmd(args []string, stdout, stderr io.Writer) error {
 		"losses": string(lossJSON),
 		"steps":  strconv.Itoa(*steps),
 	}
-	b, err := checkpoint.Encode(ts, meta, checkpoint.F32)
+	b, err := safetensors.Encode(ts, meta, safetensors.F32)
 	if err != nil {
 		return err
 	}
@@ -138,10 +138,10 @@ func traceCmd(args []string, stdout, stderr io.Writer) error {
 }
 
 // snapshot copies the model's tensors under prefix.
-func snapshot(prefix string, m model.Model) []checkpoint.Tensor {
-	var out []checkpoint.Tensor
+func snapshot(prefix string, m model.Model) []safetensors.Tensor {
+	var out []safetensors.Tensor
 	for _, t := range m.Tensors() {
-		c := checkpoint.Tensor{Name: prefix + t.Name, Shape: t.Shape}
+		c := safetensors.Tensor{Name: prefix + t.Name, Shape: t.Shape}
 		if t.Data != nil {
 			c.Data = append([]float32(nil), t.Data...)
 		} else {
@@ -152,14 +152,14 @@ func snapshot(prefix string, m model.Model) []checkpoint.Tensor {
 	return out
 }
 
-func floats(name string, v []float32, shape ...int) checkpoint.Tensor {
-	return checkpoint.Tensor{Name: name, Shape: shape, Data: append([]float32(nil), v...)}
+func floats(name string, v []float32, shape ...int) safetensors.Tensor {
+	return safetensors.Tensor{Name: name, Shape: shape, Data: append([]float32(nil), v...)}
 }
 
-func ints(name string, v []uint8) checkpoint.Tensor {
+func ints(name string, v []uint8) safetensors.Tensor {
 	out := make([]int64, len(v))
 	for i, x := range v {
 		out[i] = int64(x)
 	}
-	return checkpoint.Tensor{Name: name, Shape: []int{len(v)}, Ints: out}
+	return safetensors.Tensor{Name: name, Shape: []int{len(v)}, Ints: out}
 }

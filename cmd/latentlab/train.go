@@ -15,11 +15,11 @@ import (
 	"syscall"
 	"time"
 
-	"latentlab/core/checkpoint"
 	"latentlab/core/data"
 	"latentlab/core/fileio"
 	_ "latentlab/core/kinds" // registers every kind of model
 	"latentlab/core/model"
+	"latentlab/core/safetensors"
 	"latentlab/core/train"
 )
 
@@ -58,7 +58,7 @@ func trainCmd(args []string, stdout, stderr io.Writer) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	dt, err := checkpoint.ParseDType(*dtype)
+	dt, err := safetensors.ParseDType(*dtype)
 	if err != nil {
 		return err
 	}
@@ -366,7 +366,7 @@ func finite(v float64) any {
 
 // writeModel writes the session's model (its weights, a PyTorch state
 // dict) to path atomically (fileio.Write).
-func writeModel(path string, s *train.Session, dt checkpoint.DType) error {
+func writeModel(path string, s *train.Session, dt safetensors.DType) error {
 	b, err := model.Encode(s.Model, s.Steps, dt)
 	if err != nil {
 		return err
@@ -428,12 +428,12 @@ func (p *progress) finish() {
 }
 
 // readFile reads and decodes a .safetensors file (readWeights).
-func readFile(path string) (*checkpoint.File, error) {
+func readFile(path string) (*safetensors.File, error) {
 	b, err := readWeights(path)
 	if err != nil {
 		return nil, err
 	}
-	f, err := checkpoint.Decode(b)
+	f, err := safetensors.Decode(b)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -441,9 +441,9 @@ func readFile(path string) (*checkpoint.File, error) {
 }
 
 // readWeights reads a .safetensors file, refusing one larger than
-// checkpoint.MaxFileSize before reading a byte (fileio.Read).
+// safetensors.MaxFileSize before reading a byte (fileio.Read).
 func readWeights(path string) ([]byte, error) {
-	b, err := fileio.Read(path, checkpoint.MaxFileSize)
+	b, err := fileio.Read(path, safetensors.MaxFileSize)
 	if big := (*fileio.TooLargeError)(nil); errors.As(err, &big) && big.Size >= 0 {
 		return nil, fmt.Errorf("%s is %d bytes, more than the %d a weights file may be", path, big.Size, big.Max)
 	}

@@ -33,11 +33,11 @@ import (
 	"fmt"
 	"math/rand/v2"
 
-	"latentlab/core/checkpoint"
 	"latentlab/core/model"
 	"latentlab/core/nn"
 	"latentlab/core/optim"
 	"latentlab/core/prior"
+	"latentlab/core/safetensors"
 )
 
 // LabelSlots is the width of the one-hot label the discriminator reads
@@ -499,7 +499,7 @@ func (m *Model) SamplePrior(z []float32, n int, r *rand.Rand) {
 
 // Tensors returns encoder.*, decoder.* and discriminator.* tensors as
 // PyTorch names them in nn.Sequential modules.
-func (m *Model) Tensors() []checkpoint.Tensor {
+func (m *Model) Tensors() []safetensors.Tensor {
 	ts := append(model.SequentialTensors("encoder", m.Enc), model.SequentialTensors("decoder", m.Dec)...)
 	if m.Disc != nil {
 		ts = append(ts, model.SequentialTensors("discriminator", m.Disc)...)

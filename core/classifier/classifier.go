@@ -41,10 +41,10 @@ package classifier
 import (
 	"fmt"
 
-	"latentlab/core/checkpoint"
 	"latentlab/core/model"
 	"latentlab/core/nn"
 	"latentlab/core/optim"
+	"latentlab/core/safetensors"
 )
 
 // Net is the name of the classifier's network and the prefix of its
@@ -187,7 +187,7 @@ func (m *Model) chunks(n int, f func(lo, hi int)) {
 // Tensors returns classifier.* tensors as PyTorch names them in an
 // nn.Sequential (Linear, ReLU, Dropout, ...: classifier.0.weight,
 // classifier.3.weight, classifier.6.weight with dropout).
-func (m *Model) Tensors() []checkpoint.Tensor { return model.SequentialTensors(Net, m.Net) }
+func (m *Model) Tensors() []safetensors.Tensor { return model.SequentialTensors(Net, m.Net) }
 
 // Load decodes a classifier from a .safetensors file made by model.Encode
 // (the shipped assets/classifier.safetensors); a file of another kind is

@@ -3,10 +3,10 @@ package gan
 import (
 	"math/rand/v2"
 
-	"latentlab/core/checkpoint"
 	"latentlab/core/model"
 	"latentlab/core/nn"
 	"latentlab/core/optim"
+	"latentlab/core/safetensors"
 )
 
 // AEGANNets lays out an "aegan" config's networks: encoder Pixels → …
@@ -140,7 +140,7 @@ func (m *AEGAN) genGrad(x, fake []float32, n int) (recon, gen float64) {
 
 // Tensors returns encoder.*, decoder.* and discriminator.* tensors as
 // PyTorch names them in nn.Sequential modules.
-func (m *AEGAN) Tensors() []checkpoint.Tensor {
+func (m *AEGAN) Tensors() []safetensors.Tensor {
 	ts := append(model.SequentialTensors("encoder", m.Enc), model.SequentialTensors("decoder", m.Dec)...)
 	return append(ts, model.SequentialTensors("discriminator", m.disc.net)...)
 }

@@ -3,11 +3,11 @@ package gan
 import (
 	"math/rand/v2"
 
-	"latentlab/core/checkpoint"
 	"latentlab/core/data"
 	"latentlab/core/model"
 	"latentlab/core/nn"
 	"latentlab/core/optim"
+	"latentlab/core/safetensors"
 	"latentlab/core/tensor"
 )
 
@@ -245,7 +245,7 @@ func encodeSet(e model.Encoder, lat, batch int, s *data.Set) []float32 {
 
 // Tensors returns encoder.*, generator.* and discriminator.* tensors as
 // PyTorch names them in nn.Sequential modules.
-func (m *BiGAN) Tensors() []checkpoint.Tensor {
+func (m *BiGAN) Tensors() []safetensors.Tensor {
 	ts := append(model.SequentialTensors("encoder", m.Enc), model.SequentialTensors("generator", m.Gen)...)
 	return append(ts, model.SequentialTensors("discriminator", m.disc.net)...)
 }

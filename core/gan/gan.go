@@ -53,10 +53,10 @@ import (
 	"fmt"
 	"math/rand/v2"
 
-	"latentlab/core/checkpoint"
 	"latentlab/core/model"
 	"latentlab/core/nn"
 	"latentlab/core/optim"
+	"latentlab/core/safetensors"
 )
 
 // Nets lays out a "gan" config's networks: generator latent → the encoder
@@ -203,7 +203,7 @@ func (m *Model) genGrad(fake []float32, n int) float64 {
 
 // Tensors returns generator.* and discriminator.* tensors as PyTorch names
 // them in nn.Sequential modules.
-func (m *Model) Tensors() []checkpoint.Tensor {
+func (m *Model) Tensors() []safetensors.Tensor {
 	return append(model.SequentialTensors("generator", m.Gen), model.SequentialTensors("discriminator", m.disc.net)...)
 }
 

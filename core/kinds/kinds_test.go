@@ -5,10 +5,10 @@ import (
 	"reflect"
 	"testing"
 
-	"latentlab/core/checkpoint"
 	_ "latentlab/core/kinds"
 	"latentlab/core/model"
 	"latentlab/core/modeltest"
+	"latentlab/core/safetensors"
 	"latentlab/core/train"
 )
 
@@ -81,7 +81,7 @@ func TestEveryPresetTrains(t *testing.T) {
 					t.Errorf("metric %q has no entry in model.Figures", k)
 				}
 			}
-			b, err := model.Encode(m, s.Steps, checkpoint.F32)
+			b, err := model.Encode(m, s.Steps, safetensors.F32)
 			if err != nil {
 				t.Fatal(err)
 			}

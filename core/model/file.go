@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"latentlab/core/checkpoint"
+	"latentlab/core/safetensors"
 )
 
 // maxStep is the largest step count a file may give: far beyond any
@@ -19,8 +19,8 @@ const FileFormat = "latentlab/1"
 // Encode returns m as a .safetensors file in dtype: its tensors, and in the
 // metadata its config (key "config", JSON), kind ("model"), the number of
 // training steps it has had ("step") and FileFormat ("format").
-func Encode(m Model, step int, dtype checkpoint.DType) ([]byte, error) {
-	return checkpoint.Encode(m.Tensors(), FileMeta(m, step), dtype)
+func Encode(m Model, step int, dtype safetensors.DType) ([]byte, error) {
+	return safetensors.Encode(m.Tensors(), FileMeta(m, step), dtype)
 }
 
 // FileMeta is the metadata Encode writes for m at step; a training
@@ -45,7 +45,7 @@ const StatePrefix = "training."
 // its step count. A malformed file, a config that does not validate, or
 // tensors whose names or shapes do not match the config are errors.
 func Decode(b []byte) (Model, int, error) {
-	f, err := checkpoint.Decode(b)
+	f, err := safetensors.Decode(b)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -55,7 +55,7 @@ func Decode(b []byte) (Model, int, error) {
 // FromFile rebuilds a model from a decoded file as Decode does. With
 // retune not nil, the model is built from the config retune returns given
 // the file's (see Retune), or not at all if it returns an error.
-func FromFile(f *checkpoint.File, retune func(Config) (Config, error)) (Model, int, error) {
+func FromFile(f *safetensors.File, retune func(Config) (Config, error)) (Model, int, error) {
 	if format, ok := f.Meta["format"]; ok && format != FileFormat {
 		return nil, 0, fmt.Errorf("model: the file's format is %q; this version reads %q", format, FileFormat)
 	}
@@ -82,13 +82,13 @@ func FromFile(f *checkpoint.File, retune func(Config) (Config, error)) (Model, i
 	if err != nil {
 		return nil, 0, err
 	}
-	weights := &checkpoint.File{Meta: f.Meta, DType: f.DType}
+	weights := &safetensors.File{Meta: f.Meta, DType: f.DType}
 	for _, t := range f.Tensors {
 		if !strings.HasPrefix(t.Name, StatePrefix) {
 			weights.Tensors = append(weights.Tensors, t)
 		}
 	}
-	if err := checkpoint.CopyInto(m.Tensors(), weights); err != nil {
+	if err := safetensors.CopyInto(m.Tensors(), weights); err != nil {
 		return nil, 0, err
 	}
 	if err := CheckFinite(m); err != nil {

@@ -7,8 +7,8 @@ import (
 	"testing"
 
 	_ "latentlab/core/aae" // registers "aae" and "ae"
-	"latentlab/core/checkpoint"
 	"latentlab/core/model"
+	"latentlab/core/safetensors"
 )
 
 // tiny returns a small valid config and its model.
@@ -31,11 +31,11 @@ func tiny(t *testing.T) (model.Config, model.Model) {
 // every value exactly, and carries the documented metadata.
 func TestFileRoundTripF32(t *testing.T) {
 	c, m := tiny(t)
-	b, err := model.Encode(m, 1234, checkpoint.F32)
+	b, err := model.Encode(m, 1234, safetensors.F32)
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := checkpoint.Decode(b)
+	f, err := safetensors.Decode(b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,11 +66,11 @@ func TestFileRoundTripF32(t *testing.T) {
 // within float16 precision (relative 2^-11, absolute 2^-24 for subnormals).
 func TestFileF16(t *testing.T) {
 	_, m := tiny(t)
-	b32, err := model.Encode(m, 7, checkpoint.F32)
+	b32, err := model.Encode(m, 7, safetensors.F32)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b16, err := model.Encode(m, 7, checkpoint.F16)
+	b16, err := model.Encode(m, 7, safetensors.F16)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,14 +115,14 @@ func TestDecodeErrors(t *testing.T) {
 		return md
 	}
 	ts := m.Tensors()
-	without := func(name string) []checkpoint.Tensor {
-		return slices.DeleteFunc(slices.Clone(ts), func(t checkpoint.Tensor) bool { return t.Name == name })
+	without := func(name string) []safetensors.Tensor {
+		return slices.DeleteFunc(slices.Clone(ts), func(t safetensors.Tensor) bool { return t.Name == name })
 	}
 	reshaped := slices.Clone(ts)
 	reshaped[0].Shape = []int{reshaped[0].Shape[1], reshaped[0].Shape[0]} // transposed, same count
 	other := c
 	other.Latent = 4
-	withValue := func(v float32) []checkpoint.Tensor {
+	withValue := func(v float32) []safetensors.Tensor {
 		out := slices.Clone(ts)
 		out[2].Data = slices.Clone(out[2].Data)
 		out[2].Data[1] = v
@@ -130,7 +130,7 @@ func TestDecodeErrors(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name    string
-		tensors []checkpoint.Tensor
+		tensors []safetensors.Tensor
 		meta    map[string]string
 		want    string
 	}{
@@ -143,13 +143,13 @@ func TestDecodeErrors(t *testing.T) {
 		{"step near overflow", ts, meta(func(md map[string]string) { md["step"] = "9223372036854775807" }), `step "9223372036854775807"`},
 		{"another format", ts, meta(func(md map[string]string) { md["format"] = "latentlab/2" }), `format is "latentlab/2"`},
 		{"missing tensor", without("decoder.2.bias"), meta(nil), "decoder.2.bias"},
-		{"extra tensor", append(slices.Clone(ts), checkpoint.Tensor{Name: "encoder.4.weight", Shape: []int{2}, Data: []float32{1, 2}}), meta(nil), "encoder.4.weight"},
+		{"extra tensor", append(slices.Clone(ts), safetensors.Tensor{Name: "encoder.4.weight", Shape: []int{2}, Data: []float32{1, 2}}), meta(nil), "encoder.4.weight"},
 		{"transposed tensor", reshaped, meta(nil), "encoder.0.weight"},
 		{"config of another model", ts, meta(func(md map[string]string) { md["config"] = other.JSON() }), "shape"},
 		{"a NaN weight", withValue(float32(math.NaN())), meta(nil), ts[2].Name + " holds NaN at [1]: these weights diverged"},
 		{"an infinite weight", withValue(float32(math.Inf(-1))), meta(nil), "holds -Inf at [1]"},
 	} {
-		b, err := checkpoint.Encode(tc.tensors, tc.meta, checkpoint.F32)
+		b, err := safetensors.Encode(tc.tensors, tc.meta, safetensors.F32)
 		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
@@ -165,7 +165,7 @@ func TestDecodeErrors(t *testing.T) {
 	}
 
 	// A file without a step is a model that has had no training.
-	b, err := checkpoint.Encode(ts, meta(func(md map[string]string) { delete(md, "step") }), checkpoint.F32)
+	b, err := safetensors.Encode(ts, meta(func(md map[string]string) { delete(md, "step") }), safetensors.F32)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +175,7 @@ func TestDecodeErrors(t *testing.T) {
 
 	// Bytes that are not a safetensors file at all.
 	for _, junk := range [][]byte{nil, []byte("not a model"), b[:len(b)/2]} {
-		if _, _, err := model.Decode(junk); err == nil || !strings.HasPrefix(err.Error(), "checkpoint: ") {
+		if _, _, err := model.Decode(junk); err == nil || !strings.HasPrefix(err.Error(), "safetensors: ") {
 			t.Errorf("%d bytes of junk: error %v, want one from checkpoint", len(junk), err)
 		}
 	}

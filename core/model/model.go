@@ -6,8 +6,8 @@ import (
 	"math/rand/v2"
 	"slices"
 
-	"latentlab/core/checkpoint"
 	"latentlab/core/nn"
+	"latentlab/core/safetensors"
 )
 
 // Model is a trainable model of MNIST digits. What else it can do (encode,
@@ -28,7 +28,7 @@ type Model interface {
 	// Tensors returns the parameters (and any state a file must carry,
 	// such as batch-norm running statistics) as named tensors whose Data
 	// alias the model's own, in PyTorch's names and shapes.
-	Tensors() []checkpoint.Tensor
+	Tensors() []safetensors.Tensor
 }
 
 // MaxLosses is the most losses a model reports per step.
@@ -161,7 +161,7 @@ func dropoutStream(name string) uint64 {
 // prefix.2.weight, ...), and with both at multiples of 4, each batch norm
 // right after its Linear: prefix.1.weight, .bias, .running_mean,
 // .running_var (out) and .num_batches_tracked (an int64 scalar).
-func SequentialTensors(prefix string, m *nn.MLP) []checkpoint.Tensor {
+func SequentialTensors(prefix string, m *nn.MLP) []safetensors.Tensor {
 	per := 2 // modules per hidden layer
 	if m.Opts.BatchNorm {
 		per++
@@ -169,22 +169,22 @@ func SequentialTensors(prefix string, m *nn.MLP) []checkpoint.Tensor {
 	if m.Opts.Dropout > 0 {
 		per++
 	}
-	var ts []checkpoint.Tensor
+	var ts []safetensors.Tensor
 	name := func(i int, field string) string { return fmt.Sprintf("%s.%d.%s", prefix, i, field) }
 	for l := range m.W {
 		in, out := m.Sizes[l], m.Sizes[l+1]
 		i := per * l
 		ts = append(ts,
-			checkpoint.Tensor{Name: name(i, "weight"), Shape: []int{out, in}, Data: m.W[l]},
-			checkpoint.Tensor{Name: name(i, "bias"), Shape: []int{out}, Data: m.B[l]})
+			safetensors.Tensor{Name: name(i, "weight"), Shape: []int{out, in}, Data: m.W[l]},
+			safetensors.Tensor{Name: name(i, "bias"), Shape: []int{out}, Data: m.B[l]})
 		if l < len(m.BN) {
 			bn := m.BN[l]
 			ts = append(ts,
-				checkpoint.Tensor{Name: name(i+1, "weight"), Shape: []int{out}, Data: bn.Gamma},
-				checkpoint.Tensor{Name: name(i+1, "bias"), Shape: []int{out}, Data: bn.Beta},
-				checkpoint.Tensor{Name: name(i+1, "running_mean"), Shape: []int{out}, Data: bn.RunningMean},
-				checkpoint.Tensor{Name: name(i+1, "running_var"), Shape: []int{out}, Data: bn.RunningVar},
-				checkpoint.Tensor{Name: name(i+1, "num_batches_tracked"), Shape: []int{}, Ints: bn.Tracked})
+				safetensors.Tensor{Name: name(i+1, "weight"), Shape: []int{out}, Data: bn.Gamma},
+				safetensors.Tensor{Name: name(i+1, "bias"), Shape: []int{out}, Data: bn.Beta},
+				safetensors.Tensor{Name: name(i+1, "running_mean"), Shape: []int{out}, Data: bn.RunningMean},
+				safetensors.Tensor{Name: name(i+1, "running_var"), Shape: []int{out}, Data: bn.RunningVar},
+				safetensors.Tensor{Name: name(i+1, "num_batches_tracked"), Shape: []int{}, Ints: bn.Tracked})
 		}
 	}
 	return ts

@@ -6,10 +6,10 @@ import (
 	"strings"
 	"testing"
 
-	"latentlab/core/checkpoint"
 	"latentlab/core/model"
 	"latentlab/core/modeltest"
 	"latentlab/core/nn"
+	"latentlab/core/safetensors"
 )
 
 // layered returns tiny's config with batch norm and dropout as asked.
@@ -22,9 +22,9 @@ func layered(t *testing.T, bn bool, dropout float64) model.Config {
 }
 
 // names returns the names of m's tensors under prefix, and the shape of each.
-func names(m model.Model, prefix string) ([]string, map[string]checkpoint.Tensor) {
+func names(m model.Model, prefix string) ([]string, map[string]safetensors.Tensor) {
 	var ns []string
-	by := map[string]checkpoint.Tensor{}
+	by := map[string]safetensors.Tensor{}
 	for _, ts := range m.Tensors() {
 		if strings.HasPrefix(ts.Name, prefix+".") {
 			ns = append(ns, strings.TrimPrefix(ts.Name, prefix+"."))
@@ -134,7 +134,7 @@ func TestLayersFileRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	steps(m, 4, 1)
-	for _, dtype := range []checkpoint.DType{checkpoint.F32, checkpoint.F16} {
+	for _, dtype := range []safetensors.DType{safetensors.F32, safetensors.F16} {
 		b, err := model.Encode(m, 4, dtype)
 		if err != nil {
 			t.Fatal(err)
@@ -152,7 +152,7 @@ func TestLayersFileRoundTrip(t *testing.T) {
 					t.Errorf("%s: %s %v came back as %v", dtype, want[i].Name, want[i].Ints, got[i].Ints)
 				}
 			}
-			if dtype == checkpoint.F32 && !slices.Equal(got[i].Data, want[i].Data) {
+			if dtype == safetensors.F32 && !slices.Equal(got[i].Data, want[i].Data) {
 				t.Errorf("%s: %s changed", dtype, want[i].Name)
 			}
 			if strings.HasSuffix(want[i].Name, "running_var") && slices.Equal(want[i].Data, slices.Repeat([]float32{1}, len(want[i].Data))) {
@@ -162,7 +162,7 @@ func TestLayersFileRoundTrip(t *testing.T) {
 		if tracked != 5 { // two hidden layers in the encoder and decoder, one in the discriminator
 			t.Errorf("%s: %d num_batches_tracked tensors, want 5", dtype, tracked)
 		}
-		if dtype != checkpoint.F32 {
+		if dtype != safetensors.F32 {
 			continue
 		}
 		x := make([]float32, 5*model.Pixels)
@@ -192,19 +192,19 @@ func TestLayersDecodeErrors(t *testing.T) {
 	floatTracked := slices.Clone(ts)
 	for i, x := range floatTracked {
 		if x.Name == "decoder.4.num_batches_tracked" {
-			floatTracked[i] = checkpoint.Tensor{Name: x.Name, Shape: x.Shape, Data: []float32{0}}
+			floatTracked[i] = safetensors.Tensor{Name: x.Name, Shape: x.Shape, Data: []float32{0}}
 		}
 	}
 	for _, tc := range []struct {
 		name    string
-		tensors []checkpoint.Tensor
+		tensors []safetensors.Tensor
 		want    string
 	}{
-		{"no running_var", slices.DeleteFunc(slices.Clone(ts), func(x checkpoint.Tensor) bool { return x.Name == "encoder.1.running_var" }), "encoder.1.running_var: missing"},
-		{"no num_batches_tracked", slices.DeleteFunc(slices.Clone(ts), func(x checkpoint.Tensor) bool { return x.Name == "encoder.4.num_batches_tracked" }), "encoder.4.num_batches_tracked: missing"},
+		{"no running_var", slices.DeleteFunc(slices.Clone(ts), func(x safetensors.Tensor) bool { return x.Name == "encoder.1.running_var" }), "encoder.1.running_var: missing"},
+		{"no num_batches_tracked", slices.DeleteFunc(slices.Clone(ts), func(x safetensors.Tensor) bool { return x.Name == "encoder.4.num_batches_tracked" }), "encoder.4.num_batches_tracked: missing"},
 		{"float num_batches_tracked", floatTracked, "decoder.4.num_batches_tracked: floats in file, model wants integers"},
 	} {
-		b, err := checkpoint.Encode(tc.tensors, meta, checkpoint.F32)
+		b, err := safetensors.Encode(tc.tensors, meta, safetensors.F32)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -6,9 +6,9 @@ import (
 	"math/rand/v2"
 	"slices"
 
-	"latentlab/core/checkpoint"
 	"latentlab/core/nn"
 	"latentlab/core/optim"
+	"latentlab/core/safetensors"
 )
 
 // Training is what a model's training carries from step to step besides
@@ -143,20 +143,20 @@ func (t *Training) claim(name string) {
 // "optim.NAME.step" (an integer scalar) and "rand.NAME" (the two words of a
 // PCG generator, as integers). The float tensors alias the optimizers'
 // state; the others are copies.
-func (t *Training) State() []checkpoint.Tensor {
-	var ts []checkpoint.Tensor
+func (t *Training) State() []safetensors.Tensor {
+	var ts []safetensors.Tensor
 	for _, o := range t.opts {
 		slots, steps := o.o.State()
 		for _, s := range slots {
-			ts = append(ts, checkpoint.Tensor{Name: "optim." + o.name + "." + s.Name, Shape: []int{len(s.Data)}, Data: s.Data})
+			ts = append(ts, safetensors.Tensor{Name: "optim." + o.name + "." + s.Name, Shape: []int{len(s.Data)}, Data: s.Data})
 		}
 		if steps != nil {
-			ts = append(ts, checkpoint.Tensor{Name: "optim." + o.name + ".step", Shape: []int{}, Ints: []int64{int64(*steps)}})
+			ts = append(ts, safetensors.Tensor{Name: "optim." + o.name + ".step", Shape: []int{}, Ints: []int64{int64(*steps)}})
 		}
 	}
 	for _, r := range t.rands {
 		raw, _ := r.src.MarshalBinary() // "pcg:", then the two words big-endian
-		ts = append(ts, checkpoint.Tensor{Name: "rand." + r.name, Shape: []int{2},
+		ts = append(ts, safetensors.Tensor{Name: "rand." + r.name, Shape: []int{2},
 			Ints: []int64{int64(binary.BigEndian.Uint64(raw[4:])), int64(binary.BigEndian.Uint64(raw[12:]))}})
 	}
 	return ts
@@ -165,7 +165,7 @@ func (t *Training) State() []checkpoint.Tensor {
 // SetState restores the state State returned from f's tensors of those
 // names. f must hold every one of them with its shape, and no other
 // tensors; otherwise SetState returns an error and t is unchanged.
-func (t *Training) SetState(f *checkpoint.File) error {
+func (t *Training) SetState(f *safetensors.File) error {
 	dst := t.State()
 	// Copies, so that nothing changes unless everything fits.
 	for i := range dst {
@@ -175,7 +175,7 @@ func (t *Training) SetState(f *checkpoint.File) error {
 			dst[i].Ints = make([]int64, len(dst[i].Ints))
 		}
 	}
-	if err := checkpoint.CopyInto(dst, f); err != nil {
+	if err := safetensors.CopyInto(dst, f); err != nil {
 		return err
 	}
 	for _, ts := range dst {

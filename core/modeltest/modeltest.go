@@ -16,10 +16,10 @@ import (
 	"sync"
 	"testing"
 
-	"latentlab/core/checkpoint"
 	"latentlab/core/data"
 	"latentlab/core/model"
 	"latentlab/core/model/replicas"
+	"latentlab/core/safetensors"
 	"latentlab/core/train"
 )
 
@@ -183,7 +183,7 @@ func Reloaded(t *testing.T, c model.Config, tr, te *data.Set, steps int) (s, bac
 // returns the model read back, for a kind's own checks of its tensors.
 func RoundTrip(t *testing.T, s *train.Session) model.Model {
 	t.Helper()
-	b, err := model.Encode(s.Model, s.Steps, checkpoint.F32)
+	b, err := model.Encode(s.Model, s.Steps, safetensors.F32)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -232,7 +232,7 @@ func Resume(t *testing.T, c model.Config, tr, te *data.Set) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := checkpoint.Decode(b)
+	f, err := safetensors.Decode(b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -262,7 +262,7 @@ func Resume(t *testing.T, c model.Config, tr, te *data.Set) {
 	if _, _, err := model.Decode(b); err != nil {
 		t.Errorf("a checkpoint does not read as weights: %v", err)
 	}
-	if half, err := checkpoint.Decode(b[:len(b)/2]); err == nil {
+	if half, err := safetensors.Decode(b[:len(b)/2]); err == nil {
 		if _, err := train.Resume(half, tr, te, nil); err == nil {
 			t.Error("half a checkpoint resumed without an error")
 		}
@@ -353,7 +353,7 @@ func Shapes(t *testing.T, m model.Model, want map[string][]int) {
 		}
 	}
 	for name := range want {
-		if !slices.ContainsFunc(m.Tensors(), func(ts checkpoint.Tensor) bool { return ts.Name == name }) {
+		if !slices.ContainsFunc(m.Tensors(), func(ts safetensors.Tensor) bool { return ts.Name == name }) {
 			t.Errorf("no tensor %s", name)
 		}
 	}

@@ -63,10 +63,10 @@ import (
 	"errors"
 	"fmt"
 
-	"latentlab/core/checkpoint"
 	"latentlab/core/model"
 	"latentlab/core/nn"
 	"latentlab/core/optim"
+	"latentlab/core/safetensors"
 )
 
 // Nets returns the one network of a pixel model, "made": Pixels → hidden
@@ -244,7 +244,7 @@ func (m *Model) NLL(x []float32, n int) float64 {
 // (784·K, H_L), made.2L.bias: PyTorch's nn.Sequential of Linear layers with
 // the activation between them, masked entries zero (see the package doc
 // for the masks).
-func (m *Model) Tensors() []checkpoint.Tensor {
+func (m *Model) Tensors() []safetensors.Tensor {
 	return model.SequentialTensors("made", m.Net)
 }
 

@@ -126,11 +126,11 @@ import (
 	"fmt"
 	"math/rand/v2"
 
-	"latentlab/core/checkpoint"
 	"latentlab/core/model"
 	"latentlab/core/nn"
 	"latentlab/core/optim"
 	"latentlab/core/prior"
+	"latentlab/core/safetensors"
 )
 
 // Nets lays out the networks of c: encoder Pixels→…→Classes+Latent,
@@ -598,7 +598,7 @@ func (m *Model) SamplePrior(z []float32, n int, r *rand.Rand) {
 // running statistics of PyTorch's BatchNorm1d(Classes, affine=False) on
 // encoder_y's output, which is then scaled by LogitNorm), decoder.*,
 // discriminator_y.* and discriminator_z.* tensors as PyTorch names them.
-func (m *Model) Tensors() []checkpoint.Tensor {
+func (m *Model) Tensors() []safetensors.Tensor {
 	enc := model.SequentialTensors("encoder", m.Enc)
 	// The last two are the output layer's weight and bias: split them by
 	// rows into the heads, views of the same parameters.
@@ -607,15 +607,15 @@ func (m *Model) Tensors() []checkpoint.Tensor {
 	in := m.Enc.Sizes[last]
 	ky := m.k * in
 	ts := append(enc[:len(enc)-2],
-		checkpoint.Tensor{Name: "encoder_y.weight", Shape: []int{m.k, in}, Data: w[:ky]},
-		checkpoint.Tensor{Name: "encoder_y.bias", Shape: []int{m.k}, Data: b[:m.k]},
-		checkpoint.Tensor{Name: "encoder_z.weight", Shape: []int{m.lat, in}, Data: w[ky:]},
-		checkpoint.Tensor{Name: "encoder_z.bias", Shape: []int{m.lat}, Data: b[m.k:]})
+		safetensors.Tensor{Name: "encoder_y.weight", Shape: []int{m.k, in}, Data: w[:ky]},
+		safetensors.Tensor{Name: "encoder_y.bias", Shape: []int{m.k}, Data: b[:m.k]},
+		safetensors.Tensor{Name: "encoder_z.weight", Shape: []int{m.lat, in}, Data: w[ky:]},
+		safetensors.Tensor{Name: "encoder_z.bias", Shape: []int{m.lat}, Data: b[m.k:]})
 	if bn := m.YNorm; bn != nil {
 		ts = append(ts,
-			checkpoint.Tensor{Name: "encoder_y_norm.running_mean", Shape: []int{m.k}, Data: bn.RunningMean},
-			checkpoint.Tensor{Name: "encoder_y_norm.running_var", Shape: []int{m.k}, Data: bn.RunningVar},
-			checkpoint.Tensor{Name: "encoder_y_norm.num_batches_tracked", Shape: []int{}, Ints: bn.Tracked})
+			safetensors.Tensor{Name: "encoder_y_norm.running_mean", Shape: []int{m.k}, Data: bn.RunningMean},
+			safetensors.Tensor{Name: "encoder_y_norm.running_var", Shape: []int{m.k}, Data: bn.RunningVar},
+			safetensors.Tensor{Name: "encoder_y_norm.num_batches_tracked", Shape: []int{}, Ints: bn.Tracked})
 	}
 	ts = append(ts, model.SequentialTensors("decoder", m.Dec)...)
 	ts = append(ts, model.SequentialTensors("discriminator_y", m.DiscY)...)

@@ -49,12 +49,12 @@ import (
 	"math"
 	"math/rand/v2"
 
-	"latentlab/core/checkpoint"
 	"latentlab/core/data"
 	"latentlab/core/model"
 	"latentlab/core/nn"
 	"latentlab/core/optim"
 	"latentlab/core/prior"
+	"latentlab/core/safetensors"
 )
 
 // Digits is the width of the one-hot label the decoder reads beside z.
@@ -401,7 +401,7 @@ func NearestMean(means, x []float32) int {
 
 // Tensors returns encoder.*, decoder.* and discriminator.* tensors as
 // PyTorch names them in nn.Sequential modules.
-func (m *Model) Tensors() []checkpoint.Tensor {
+func (m *Model) Tensors() []safetensors.Tensor {
 	ts := append(model.SequentialTensors("encoder", m.Enc), model.SequentialTensors("decoder", m.Dec)...)
 	return append(ts, model.SequentialTensors("discriminator", m.Disc)...)
 }

@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"strings"
 
-	"latentlab/core/checkpoint"
 	"latentlab/core/data"
 	"latentlab/core/model"
+	"latentlab/core/safetensors"
 )
 
 // Names in a checkpoint of the batch order's state (after
@@ -56,7 +56,7 @@ func (s *Session) Checkpoint() ([]byte, error) {
 	}
 	fileMeta := model.FileMeta(s.Model, s.Steps)
 	fileMeta["training"] = string(meta)
-	return checkpoint.Encode(ts, fileMeta, checkpoint.F32)
+	return safetensors.Encode(ts, fileMeta, safetensors.F32)
 }
 
 // trainingMeta is the JSON of a checkpoint's "training" metadata.
@@ -66,7 +66,7 @@ type trainingMeta struct {
 
 // IsCheckpoint reports whether f holds a training state (Checkpoint), not
 // only a model's weights.
-func IsCheckpoint(f *checkpoint.File) bool {
+func IsCheckpoint(f *safetensors.File) bool {
 	_, ok := f.Meta["training"]
 	return ok
 }
@@ -81,7 +81,7 @@ var ErrNotCheckpoint = errors.New("train: the file holds a model's weights but n
 // would have taken. retune, if not nil, may change the Tunable fields of
 // the config (see model.FromFile). A file that is no checkpoint is
 // ErrNotCheckpoint; any mismatch is an error, and nothing is built.
-func Resume(f *checkpoint.File, train, test *data.Set, retune func(model.Config) (model.Config, error)) (*Session, error) {
+func Resume(f *safetensors.File, train, test *data.Set, retune func(model.Config) (model.Config, error)) (*Session, error) {
 	if !IsCheckpoint(f) {
 		return nil, ErrNotCheckpoint
 	}
@@ -105,7 +105,7 @@ func Resume(f *checkpoint.File, train, test *data.Set, retune func(model.Config)
 	if err != nil {
 		return nil, err
 	}
-	parts := map[string]*checkpoint.File{}
+	parts := map[string]*safetensors.File{}
 	for _, t := range f.Tensors {
 		name, ok := strings.CutPrefix(t.Name, model.StatePrefix)
 		if !ok {
@@ -121,7 +121,7 @@ func Resume(f *checkpoint.File, train, test *data.Set, retune func(model.Config)
 			name = strings.TrimPrefix(name, part)
 		}
 		if parts[part] == nil {
-			parts[part] = &checkpoint.File{}
+			parts[part] = &safetensors.File{}
 		}
 		t.Name = name
 		parts[part].Tensors = append(parts[part].Tensors, t)
@@ -138,7 +138,7 @@ func Resume(f *checkpoint.File, train, test *data.Set, retune func(model.Config)
 	}
 	state := parts["model"]
 	if state == nil {
-		state = &checkpoint.File{}
+		state = &safetensors.File{}
 	}
 	if err := r.TrainState().SetState(state); err != nil {
 		return nil, fmt.Errorf("train: the checkpoint's training state: %w", err)
@@ -147,14 +147,14 @@ func Resume(f *checkpoint.File, train, test *data.Set, retune func(model.Config)
 	return s, nil
 }
 
-func batcherTensors(prefix string, b *data.Batcher) []checkpoint.Tensor {
+func batcherTensors(prefix string, b *data.Batcher) []safetensors.Tensor {
 	st := b.State()
 	order := make([]int64, len(st.Order))
 	for i, v := range st.Order {
 		order[i] = int64(v)
 	}
 	p := model.StatePrefix + prefix
-	return []checkpoint.Tensor{
+	return []safetensors.Tensor{
 		{Name: p + batchOrder, Shape: []int{len(order)}, Ints: order},
 		{Name: p + batchRand, Shape: []int{2}, Ints: []int64{int64(st.Rand[0]), int64(st.Rand[1])}},
 		{Name: p + batchPosition, Shape: []int{2}, Ints: []int64{int64(st.Pos), int64(st.Epoch)}},
@@ -165,17 +165,17 @@ func batcherTensors(prefix string, b *data.Batcher) []checkpoint.Tensor {
 // error naming what (the batches or the labelled batches) did not fit. A
 // step takes one batch, so a checkpoint of step steps has served at most
 // that many (fewer when its training began from another file's weights).
-func setBatcher(b *data.Batcher, f *checkpoint.File, what string, steps int) error {
+func setBatcher(b *data.Batcher, f *safetensors.File, what string, steps int) error {
 	if f == nil {
 		return fmt.Errorf("train: the checkpoint has no order of %s", what)
 	}
 	st := b.State()
-	ts := []checkpoint.Tensor{
+	ts := []safetensors.Tensor{
 		{Name: batchOrder, Shape: []int{len(st.Order)}, Ints: make([]int64, len(st.Order))},
 		{Name: batchRand, Shape: []int{2}, Ints: make([]int64, 2)},
 		{Name: batchPosition, Shape: []int{2}, Ints: make([]int64, 2)},
 	}
-	if err := checkpoint.CopyInto(ts, f); err != nil {
+	if err := safetensors.CopyInto(ts, f); err != nil {
 		return fmt.Errorf("train: the checkpoint's %s (is it of the same training set?): %w", what, err)
 	}
 	for i, v := range ts[0].Ints {

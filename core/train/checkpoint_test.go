@@ -6,15 +6,15 @@ import (
 	"sync"
 	"testing"
 
-	"latentlab/core/checkpoint"
 	"latentlab/core/model"
 	"latentlab/core/model/replicas"
+	"latentlab/core/safetensors"
 	"latentlab/core/train"
 )
 
-func decodeFile(t *testing.T, b []byte) *checkpoint.File {
+func decodeFile(t *testing.T, b []byte) *safetensors.File {
 	t.Helper()
-	f, err := checkpoint.Decode(b)
+	f, err := safetensors.Decode(b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +67,7 @@ func TestResumeRefuses(t *testing.T) {
 	s.Step()
 	good := checkpointOf(t, s)
 	tr, te := subset(t)
-	weights, err := model.Encode(s.Model, s.Steps, checkpoint.F32)
+	weights, err := model.Encode(s.Model, s.Steps, safetensors.F32)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,39 +77,39 @@ func TestResumeRefuses(t *testing.T) {
 	if _, err := train.Resume(decodeFile(t, good), te, te, nil); err == nil || !strings.Contains(err.Error(), "same training set") {
 		t.Errorf("another training set: %v", err)
 	}
-	for name, edit := range map[string]func(*checkpoint.File){
-		"order not a permutation": func(f *checkpoint.File) {
+	for name, edit := range map[string]func(*safetensors.File){
+		"order not a permutation": func(f *safetensors.File) {
 			for _, ts := range f.Tensors {
 				if ts.Name == model.StatePrefix+"batches.order" {
 					ts.Ints[1] = ts.Ints[0]
 				}
 			}
 		},
-		"position past the epoch": func(f *checkpoint.File) {
+		"position past the epoch": func(f *safetensors.File) {
 			for _, ts := range f.Tensors {
 				if ts.Name == model.StatePrefix+"batches.position" {
 					ts.Ints[0] = 40
 				}
 			}
 		},
-		"epochs past its steps": func(f *checkpoint.File) {
+		"epochs past its steps": func(f *safetensors.File) {
 			for _, ts := range f.Tensors {
 				if ts.Name == model.StatePrefix+"batches.position" {
 					ts.Ints[1] = 60001
 				}
 			}
 		},
-		"negative optimizer step": func(f *checkpoint.File) {
+		"negative optimizer step": func(f *safetensors.File) {
 			for _, ts := range f.Tensors {
 				if strings.HasSuffix(ts.Name, ".step") {
 					ts.Ints[0] = -1
 				}
 			}
 		},
-		"an optimizer missing": func(f *checkpoint.File) {
+		"an optimizer missing": func(f *safetensors.File) {
 			f.Tensors = slicesDelete(f.Tensors, model.StatePrefix+"optim.decoder.exp_avg")
 		},
-		"curves malformed": func(f *checkpoint.File) {
+		"curves malformed": func(f *safetensors.File) {
 			f.Meta["training"] = `{"curves": {"recon": {"x": [1, 2], "y": [3]}}}`
 		},
 	} {
@@ -144,8 +144,8 @@ func TestResumeRefuses(t *testing.T) {
 	}
 }
 
-func slicesDelete(ts []checkpoint.Tensor, name string) []checkpoint.Tensor {
-	var out []checkpoint.Tensor
+func slicesDelete(ts []safetensors.Tensor, name string) []safetensors.Tensor {
+	var out []safetensors.Tensor
 	for _, t := range ts {
 		if t.Name != name {
 			out = append(out, t)

@@ -36,12 +36,12 @@ import (
 	"fmt"
 	"math/rand/v2"
 
-	"latentlab/core/checkpoint"
 	"latentlab/core/data"
 	"latentlab/core/model"
 	"latentlab/core/nn"
 	"latentlab/core/optim"
 	"latentlab/core/prior"
+	"latentlab/core/safetensors"
 )
 
 // Nets lays out a "vae" config's networks: encoder Pixels→…→2·Latent (μ
@@ -250,7 +250,7 @@ func (m *Model) Evaluate(_, test *data.Set) map[string]float64 {
 
 // Tensors returns encoder.* and decoder.* tensors as PyTorch names them
 // in nn.Sequential modules; the encoder's last Linear gives [μ, log σ²].
-func (m *Model) Tensors() []checkpoint.Tensor {
+func (m *Model) Tensors() []safetensors.Tensor {
 	return append(model.SequentialTensors("encoder", m.Enc), model.SequentialTensors("decoder", m.Dec)...)
 }
 

@@ -1,4 +1,4 @@
-package checkpoint
+package safetensors
 
 import (
 	"fmt"
@@ -60,7 +60,7 @@ func ParseDType(s string) (DType, error) {
 	case "F16", "f16":
 		return F16, nil
 	}
-	return "", fmt.Errorf("checkpoint: unknown dtype %q (want f32 or f16)", s)
+	return "", fmt.Errorf("safetensors: unknown dtype %q (want f32 or f16)", s)
 }
 
 // size returns the bytes per element of d, and 0 for a dtype this package
@@ -120,7 +120,7 @@ func CopyInto(dst []Tensor, f *File) error {
 	for i, t := range dst {
 		checkTensor(t)
 		if _, dup := want[t.Name]; dup {
-			panic(fmt.Sprintf("checkpoint: CopyInto: two tensors named %q", t.Name))
+			panic(fmt.Sprintf("safetensors: CopyInto: two tensors named %q", t.Name))
 		}
 		want[t.Name] = i
 	}
@@ -154,9 +154,9 @@ func CopyInto(dst []Tensor, f *File) error {
 	switch len(problems) {
 	case 0:
 	case 1:
-		return fmt.Errorf("checkpoint: %s", problems[0])
+		return fmt.Errorf("safetensors: %s", problems[0])
 	default:
-		return fmt.Errorf("checkpoint: %s (and %d more mismatched tensors)", problems[0], len(problems)-1)
+		return fmt.Errorf("safetensors: %s (and %d more mismatched tensors)", problems[0], len(problems)-1)
 	}
 	for _, t := range dst {
 		copy(t.Data, f.Tensors[have[t.Name]].Data)
@@ -193,18 +193,18 @@ func checkTensor(t Tensor) {
 	n := 1
 	for _, d := range t.Shape {
 		if d < 0 {
-			panic(fmt.Sprintf("checkpoint: tensor %q has negative dimension in shape %v", t.Name, t.Shape))
+			panic(fmt.Sprintf("safetensors: tensor %q has negative dimension in shape %v", t.Name, t.Shape))
 		}
 		if d != 0 && n > math.MaxInt/d {
-			panic(fmt.Sprintf("checkpoint: tensor %q: shape %v overflows int", t.Name, t.Shape))
+			panic(fmt.Sprintf("safetensors: tensor %q: shape %v overflows int", t.Name, t.Shape))
 		}
 		n *= d
 	}
 	if t.isInt() && t.Data != nil {
-		panic(fmt.Sprintf("checkpoint: tensor %q has both Data and Ints", t.Name))
+		panic(fmt.Sprintf("safetensors: tensor %q has both Data and Ints", t.Name))
 	}
 	if t.values() != n {
-		panic(fmt.Sprintf("checkpoint: tensor %q has %d values, shape %v wants %d", t.Name, t.values(), t.Shape, n))
+		panic(fmt.Sprintf("safetensors: tensor %q has %d values, shape %v wants %d", t.Name, t.values(), t.Shape, n))
 	}
 }
 

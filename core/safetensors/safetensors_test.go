@@ -1,4 +1,4 @@
-package checkpoint
+package safetensors
 
 import (
 	"bytes"
@@ -54,7 +54,7 @@ func sameBits(a, b []float32) bool {
 	return true
 }
 
-// mustPanic runs f and fails unless it panics with a "checkpoint: " message
+// mustPanic runs f and fails unless it panics with a "safetensors: " message
 // containing want.
 func mustPanic(t *testing.T, want string, f func()) {
 	t.Helper()
@@ -65,8 +65,8 @@ func mustPanic(t *testing.T, want string, f func()) {
 			t.Fatalf("no panic, want one containing %q", want)
 		}
 		msg, ok := r.(string)
-		if !ok || !strings.HasPrefix(msg, "checkpoint: ") || !strings.Contains(msg, want) {
-			t.Fatalf("panic %v, want a \"checkpoint: \" message containing %q", r, want)
+		if !ok || !strings.HasPrefix(msg, "safetensors: ") || !strings.Contains(msg, want) {
+			t.Fatalf("panic %v, want a \"safetensors: \" message containing %q", r, want)
 		}
 	}()
 	f()
@@ -91,7 +91,7 @@ func TestParseDType(t *testing.T) {
 		if got != tc.want || (err == nil) != tc.ok {
 			t.Errorf("ParseDType(%q) = %q, %v; want %q, ok=%v", tc.in, got, err, tc.want, tc.ok)
 		}
-		if err != nil && (!strings.HasPrefix(err.Error(), "checkpoint: ") || !strings.Contains(err.Error(), tc.in)) {
+		if err != nil && (!strings.HasPrefix(err.Error(), "safetensors: ") || !strings.Contains(err.Error(), tc.in)) {
 			t.Errorf("ParseDType(%q) error %q does not name the input", tc.in, err)
 		}
 	}
@@ -368,7 +368,7 @@ func TestWriteMatchesEncode(t *testing.T) {
 		}
 		for _, n := range []int{0, len(want) / 2} {
 			err := Write(&failWriter{n: n}, ts, nil, dtype)
-			if err == nil || !strings.Contains(err.Error(), "disk full") || !strings.HasPrefix(err.Error(), "checkpoint: ") {
+			if err == nil || !strings.Contains(err.Error(), "disk full") || !strings.HasPrefix(err.Error(), "safetensors: ") {
 				t.Errorf("%s: Write to a writer failing after %d bytes: error %v", dtype, n, err)
 			}
 		}
@@ -401,7 +401,7 @@ func TestEncodePanics(t *testing.T) {
 
 func TestEncodeBadMetadata(t *testing.T) {
 	for _, meta := range []map[string]string{{"k": "\xff"}, {"\xc3": "v"}} {
-		if _, err := Encode(nil, meta, F32); err == nil || !strings.HasPrefix(err.Error(), "checkpoint: ") {
+		if _, err := Encode(nil, meta, F32); err == nil || !strings.HasPrefix(err.Error(), "safetensors: ") {
 			t.Errorf("Encode with metadata %q: error %v, want a checkpoint error", meta, err)
 		}
 		if err := Write(&bytes.Buffer{}, nil, meta, F32); err == nil {
@@ -522,7 +522,7 @@ func TestCopyIntoMismatch(t *testing.T) {
 	}{
 		{"missing", file(m[0], m[2]), `encoder.0.bias: missing from file`},
 		{"unexpected", file(append(full(), Tensor{Name: "extra", Shape: []int{1}, Data: []float32{1}})...), "extra: in file (shape [1]) but not in model"},
-		{"mis-shaped", file(Tensor{Name: "encoder.0.weight", Shape: []int{2, 3}, Data: make([]float32, 6)}, m[1], m[2]), "checkpoint: encoder.0.weight: shape [2 3] in file, model wants [3 2]"},
+		{"mis-shaped", file(Tensor{Name: "encoder.0.weight", Shape: []int{2, 3}, Data: make([]float32, 6)}, m[1], m[2]), "safetensors: encoder.0.weight: shape [2 3] in file, model wants [3 2]"},
 		{"renamed", file(Tensor{Name: "enc.0.weight", Shape: []int{3, 2}, Data: make([]float32, 6)}, m[1], m[2]), "encoder.0.weight: missing from file"},
 		{"several", file(m[2]), "(and 1 more mismatched tensors)"},
 		{"empty file", file(), "encoder.0.weight: missing"},
@@ -533,7 +533,7 @@ func TestCopyIntoMismatch(t *testing.T) {
 			dst := modelTensors()
 			before := cloneTensors(dst)
 			err := CopyInto(dst, tc.f)
-			if err == nil || !strings.HasPrefix(err.Error(), "checkpoint: ") || !strings.Contains(err.Error(), tc.want) {
+			if err == nil || !strings.HasPrefix(err.Error(), "safetensors: ") || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("CopyInto error %v, want one containing %q", err, tc.want)
 			}
 			for i := range dst {

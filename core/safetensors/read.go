@@ -1,4 +1,4 @@
-package checkpoint
+package safetensors
 
 import (
 	"cmp"
@@ -34,10 +34,10 @@ func Read(r io.Reader) (*File, error) {
 func readLimited(r io.Reader, limit int64) (*File, error) {
 	b, err := io.ReadAll(io.LimitReader(r, limit+1))
 	if err != nil {
-		return nil, fmt.Errorf("checkpoint: reading file: %w", err)
+		return nil, fmt.Errorf("safetensors: reading file: %w", err)
 	}
 	if int64(len(b)) > limit {
-		return nil, fmt.Errorf("checkpoint: file is larger than the %d-byte limit", limit)
+		return nil, fmt.Errorf("safetensors: file is larger than the %d-byte limit", limit)
 	}
 	return Decode(b)
 }
@@ -56,14 +56,14 @@ func readLimited(r io.Reader, limit int64) (*File, error) {
 // that are not strings. A file without "__metadata__" is fine.
 func Decode(b []byte) (*File, error) {
 	if len(b) < 8 {
-		return nil, fmt.Errorf("checkpoint: file is %d bytes, too short for the 8-byte header length", len(b))
+		return nil, fmt.Errorf("safetensors: file is %d bytes, too short for the 8-byte header length", len(b))
 	}
 	n := binary.LittleEndian.Uint64(b)
 	if n > uint64(len(b)-8) {
-		return nil, fmt.Errorf("checkpoint: header length %d runs past the end of the %d-byte file", n, len(b))
+		return nil, fmt.Errorf("safetensors: header length %d runs past the end of the %d-byte file", n, len(b))
 	}
 	if n > maxHeaderSize {
-		return nil, fmt.Errorf("checkpoint: header length %d exceeds the %d-byte limit", n, maxHeaderSize)
+		return nil, fmt.Errorf("safetensors: header length %d exceeds the %d-byte limit", n, maxHeaderSize)
 	}
 	h, data := b[8:8+n], b[8+n:]
 	meta, entries, err := parseHeader(h, uint64(len(data)))
@@ -81,10 +81,10 @@ func Decode(b []byte) (*File, error) {
 	for i, e := range entries {
 		switch {
 		case e.begin > pos:
-			return nil, fmt.Errorf("checkpoint: tensor %q: data_offsets [%d %d] leave bytes %d to %d of the data section unused", e.name, e.begin, e.end, pos, e.begin)
+			return nil, fmt.Errorf("safetensors: tensor %q: data_offsets [%d %d] leave bytes %d to %d of the data section unused", e.name, e.begin, e.end, pos, e.begin)
 		case e.begin < pos:
 			p := entries[i-1]
-			return nil, fmt.Errorf("checkpoint: tensor %q: data_offsets [%d %d] overlap those of tensor %q, [%d %d]", e.name, e.begin, e.end, p.name, p.begin, p.end)
+			return nil, fmt.Errorf("safetensors: tensor %q: data_offsets [%d %d] overlap those of tensor %q, [%d %d]", e.name, e.begin, e.end, p.name, p.begin, p.end)
 		}
 		pos = e.end
 		if e.dtype == I64 {
@@ -94,7 +94,7 @@ func Decode(b []byte) (*File, error) {
 		}
 	}
 	if pos != uint64(len(data)) {
-		return nil, fmt.Errorf("checkpoint: %d trailing bytes after the last tensor (tensors cover %d of the %d bytes after the header)", uint64(len(data))-pos, pos, len(data))
+		return nil, fmt.Errorf("safetensors: %d trailing bytes after the last tensor (tensors cover %d of the %d bytes after the header)", uint64(len(data))-pos, pos, len(data))
 	}
 
 	f := &File{Meta: meta, Tensors: make([]Tensor, len(entries))}
@@ -147,6 +147,6 @@ func getValues(dst []float32, src []byte, dtype DType) {
 			dst[i] = float16.Frombits(binary.LittleEndian.Uint16(src[2*i:])).Float32()
 		}
 	default:
-		panic(fmt.Sprintf("checkpoint: unsupported dtype %q", string(dtype)))
+		panic(fmt.Sprintf("safetensors: unsupported dtype %q", string(dtype)))
 	}
 }

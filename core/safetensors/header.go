@@ -1,4 +1,4 @@
-package checkpoint
+package safetensors
 
 import (
 	"bytes"
@@ -32,18 +32,18 @@ type entry struct {
 // reflection, no intermediate maps or copies of the text.
 func parseHeader(h []byte, dataLen uint64) (map[string]string, []entry, error) {
 	if !utf8.Valid(h) {
-		return nil, nil, errors.New("checkpoint: header is not valid UTF-8")
+		return nil, nil, errors.New("safetensors: header is not valid UTF-8")
 	}
 	if len(h) == 0 || h[0] != '{' {
-		return nil, nil, errors.New("checkpoint: header does not start with '{'")
+		return nil, nil, errors.New("safetensors: header does not start with '{'")
 	}
 	if !json.Valid(h) {
 		var serr *json.SyntaxError
 		err := json.Unmarshal(h, new(struct{})) // for the message and offset
 		if errors.As(err, &serr) {
-			return nil, nil, fmt.Errorf("checkpoint: header is not valid JSON: %v, at byte %d of %d", serr, serr.Offset, len(h))
+			return nil, nil, fmt.Errorf("safetensors: header is not valid JSON: %v, at byte %d of %d", serr, serr.Offset, len(h))
 		}
-		return nil, nil, fmt.Errorf("checkpoint: header is not valid JSON: %v", err)
+		return nil, nil, fmt.Errorf("safetensors: header is not valid JSON: %v", err)
 	}
 	s := &scanner{b: h}
 	s.next() // '{'
@@ -55,7 +55,7 @@ func parseHeader(h []byte, dataLen uint64) (map[string]string, []entry, error) {
 		s.next() // ':'
 		if name == metadataKey {
 			if sawMeta {
-				return nil, nil, fmt.Errorf("checkpoint: header has two entries named %q", name)
+				return nil, nil, fmt.Errorf("safetensors: header has two entries named %q", name)
 			}
 			sawMeta = true
 			if err := parseMeta(meta, s); err != nil {
@@ -82,7 +82,7 @@ func parseHeader(h []byte, dataLen uint64) (map[string]string, []entry, error) {
 	slices.SortFunc(byName, func(a, b *entry) int { return strings.Compare(a.name, b.name) })
 	for i := 1; i < len(byName); i++ {
 		if byName[i].name == byName[i-1].name {
-			return nil, nil, fmt.Errorf("checkpoint: header has two entries named %q", byName[i].name)
+			return nil, nil, fmt.Errorf("safetensors: header has two entries named %q", byName[i].name)
 		}
 	}
 	return meta, entries, nil
@@ -97,17 +97,17 @@ func parseMeta(meta map[string]string, s *scanner) error {
 		return nil
 	case '{':
 	default:
-		return fmt.Errorf("checkpoint: %s must be an object of string values, not %s", metadataKey, clip(s.value()))
+		return fmt.Errorf("safetensors: %s must be an object of string values, not %s", metadataKey, clip(s.value()))
 	}
 	s.next()
 	for s.peek() != '}' {
 		k := s.str()
 		s.next() // ':'
 		if s.peek() != '"' {
-			return fmt.Errorf("checkpoint: %s must be an object of string values: %q is %s", metadataKey, k, clip(s.value()))
+			return fmt.Errorf("safetensors: %s must be an object of string values: %q is %s", metadataKey, k, clip(s.value()))
 		}
 		if _, dup := meta[k]; dup {
-			return fmt.Errorf("checkpoint: %s has the key %q twice", metadataKey, k)
+			return fmt.Errorf("safetensors: %s has the key %q twice", metadataKey, k)
 		}
 		meta[k] = s.str()
 		if s.peek() == ',' {
@@ -122,7 +122,7 @@ func parseMeta(meta map[string]string, s *scanner) error {
 func parseEntry(s *scanner, name string, dataLen uint64) (entry, error) {
 	e := entry{name: name}
 	fail := func(format string, args ...any) (entry, error) {
-		return entry{}, fmt.Errorf("checkpoint: tensor %q: "+format, append([]any{name}, args...)...)
+		return entry{}, fmt.Errorf("safetensors: tensor %q: "+format, append([]any{name}, args...)...)
 	}
 	if s.peek() != '{' {
 		return fail("entry %s is not a JSON object", clip(s.value()))

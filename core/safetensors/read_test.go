@@ -1,4 +1,4 @@
-package checkpoint
+package safetensors
 
 import (
 	"encoding/binary"
@@ -91,7 +91,7 @@ func TestDecodeMalformed(t *testing.T) {
 			if err == nil {
 				t.Fatalf("Decode accepted it: %+v", f)
 			}
-			if !strings.HasPrefix(err.Error(), "checkpoint: ") || !strings.Contains(err.Error(), tc.want) {
+			if !strings.HasPrefix(err.Error(), "safetensors: ") || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("error %q, want one containing %q", err, tc.want)
 			}
 		})

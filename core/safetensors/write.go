@@ -1,4 +1,4 @@
-package checkpoint
+package safetensors
 
 import (
 	"encoding/binary"
@@ -58,7 +58,7 @@ func Write(w io.Writer, tensors []Tensor, meta map[string]string, dtype DType) e
 	binary.LittleEndian.PutUint64(buf, uint64(len(h)))
 	copy(buf[8:], h)
 	if _, err := w.Write(buf[:8+len(h)]); err != nil {
-		return fmt.Errorf("checkpoint: writing header: %w", err)
+		return fmt.Errorf("safetensors: writing header: %w", err)
 	}
 	per := chunk / dtype.size()
 	for _, t := range tensors {
@@ -66,7 +66,7 @@ func Write(w io.Writer, tensors []Tensor, meta map[string]string, dtype DType) e
 			m := min(len(x), chunk/8)
 			k := putInts(buf, x[:m])
 			if _, err := w.Write(buf[:k]); err != nil {
-				return fmt.Errorf("checkpoint: writing tensor %q: %w", t.Name, err)
+				return fmt.Errorf("safetensors: writing tensor %q: %w", t.Name, err)
 			}
 			x = x[m:]
 		}
@@ -74,7 +74,7 @@ func Write(w io.Writer, tensors []Tensor, meta map[string]string, dtype DType) e
 			m := min(len(x), per)
 			k := putValues(buf, x[:m], dtype)
 			if _, err := w.Write(buf[:k]); err != nil {
-				return fmt.Errorf("checkpoint: writing tensor %q: %w", t.Name, err)
+				return fmt.Errorf("safetensors: writing tensor %q: %w", t.Name, err)
 			}
 			x = x[m:]
 		}
@@ -99,7 +99,7 @@ func putValues(dst []byte, x []float32, dtype DType) int {
 		}
 		return 2 * len(x)
 	}
-	panic(fmt.Sprintf("checkpoint: unsupported dtype %q", string(dtype)))
+	panic(fmt.Sprintf("safetensors: unsupported dtype %q", string(dtype)))
 }
 
 // putInts stores x in dst as little-endian int64 values and returns the
@@ -116,25 +116,25 @@ func putInts(dst []byte, x []int64) int {
 // integer tensors as I64, padded with spaces to a multiple of 8 bytes.
 func header(tensors []Tensor, meta map[string]string, dtype DType) ([]byte, error) {
 	if !dtype.isFloat() {
-		panic(fmt.Sprintf("checkpoint: unsupported dtype %q (want F32 or F16)", string(dtype)))
+		panic(fmt.Sprintf("safetensors: unsupported dtype %q (want F32 or F16)", string(dtype)))
 	}
 	seen := make(map[string]bool, len(tensors))
 	for _, t := range tensors {
 		checkTensor(t)
 		switch {
 		case t.Name == metadataKey:
-			panic("checkpoint: a tensor cannot be named " + metadataKey)
+			panic("safetensors: a tensor cannot be named " + metadataKey)
 		case !utf8.ValidString(t.Name):
-			panic(fmt.Sprintf("checkpoint: tensor name %q is not valid UTF-8", t.Name))
+			panic(fmt.Sprintf("safetensors: tensor name %q is not valid UTF-8", t.Name))
 		case seen[t.Name]:
-			panic(fmt.Sprintf("checkpoint: two tensors named %q", t.Name))
+			panic(fmt.Sprintf("safetensors: two tensors named %q", t.Name))
 		}
 		seen[t.Name] = true
 	}
 	keys := make([]string, 0, len(meta))
 	for k, v := range meta {
 		if !utf8.ValidString(k) || !utf8.ValidString(v) {
-			return nil, fmt.Errorf("checkpoint: metadata %q: key or value is not valid UTF-8", k)
+			return nil, fmt.Errorf("safetensors: metadata %q: key or value is not valid UTF-8", k)
 		}
 		keys = append(keys, k)
 	}

@@ -1,6 +1,8 @@
-// Package checkpoint reads and writes model weights as .safetensors files
+// Package safetensors reads and writes model weights as .safetensors files
 // with F32 or F16 tensors, and I64 tensors for integer state (PyTorch's
-// num_batches_tracked of a batch norm).
+// num_batches_tracked of a batch norm). It is the codec only: a training
+// checkpoint (weights, optimizer moments, random streams, batch order) is
+// such a file, which core/train writes and reads.
 //
 // The layout, as the Hugging Face safetensors library writes and checks it:
 //
@@ -26,7 +28,7 @@
 //     exactly (no gap, no overlap, no trailing byte), and each must hold
 //     exactly product(shape) × dtype-size bytes. Other dtypes are refused.
 //   - Everything that reads bytes (Decode, Read) returns an error prefixed
-//     "checkpoint: " naming the tensor or field at fault, never panics, and
+//     "safetensors: " naming the tensor or field at fault, never panics, and
 //     allocates in proportion to its input, whatever the header claims: 4
 //     bytes per decoded float and 8 per integer (at most twice the data
 //     section, for F16), plus a small multiple of the header (under 10× on
@@ -36,4 +38,4 @@
 //
 // Tensor names for nn.Linear-style layers follow PyTorch: "<prefix>.<i>.weight"
 // of shape (out, in) and "<prefix>.<i>.bias" of shape (out).
-package checkpoint
+package safetensors

@@ -1,4 +1,4 @@
-package checkpoint
+package safetensors
 
 import (
 	"bytes"
@@ -164,8 +164,8 @@ func TestCopyIntoI64(t *testing.T) {
 		f    *File
 		want string
 	}{
-		{"float for int", file(w, Tensor{Name: "n", Shape: []int{}, Data: []float32{3}}), "checkpoint: n: floats in file, model wants integers (I64)"},
-		{"int for float", file(Tensor{Name: "w", Shape: []int{2}, Ints: []int64{1, 2}}, Tensor{Name: "n", Shape: []int{}, Ints: []int64{3}}), "checkpoint: w: integers (I64) in file, model wants floats"},
+		{"float for int", file(w, Tensor{Name: "n", Shape: []int{}, Data: []float32{3}}), "safetensors: n: floats in file, model wants integers (I64)"},
+		{"int for float", file(Tensor{Name: "w", Shape: []int{2}, Ints: []int64{1, 2}}, Tensor{Name: "n", Shape: []int{}, Ints: []int64{3}}), "safetensors: w: integers (I64) in file, model wants floats"},
 		{"int count in hand-built file", &File{Tensors: []Tensor{w, {Name: "n", Shape: []int{}, Ints: []int64{1, 2}}}}, "n: 2 values in file"},
 	} {
 		dst := model()
