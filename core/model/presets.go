@@ -72,13 +72,13 @@ var variants = map[string]func(*Config){
 	// Semi-supervised AAE (paper §6): 100 labels (the paper's headline
 	// row), 10 classes, 20-D style under N(0, I), of the scale of the
 	// one-hot y beside it; batch norm in the encoder and decoder,
-	// Gaussian noise σ = 0.5 on the encoder's input, and, as the
+	// Gaussian noise σ = 0.4 on the encoder's input, and, as the
 	// clustering's, the logits of y batch-normalised (scale 3) and the
 	// regularisation at half the reconstruction's rate (core/semisup says
 	// why).
 	"semisupervised": func(c *Config) {
 		c.Model, c.Labels, c.Classes, c.Latent, c.PriorStd, c.BatchNorm = "semisupervised", 100, 10, 20, 1, true
-		c.InputNoise, c.LogitNorm, c.LRReg = 0.5, 3, 5e-4
+		c.InputNoise, c.LogitNorm, c.LRReg = 0.4, 3, 5e-4
 	},
 	// Unsupervised clustering (paper §7): 16 clusters, no labels, 5-D style
 	// under N(0, I), batch norm, the logits of y batch-normalised (scale
