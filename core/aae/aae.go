@@ -342,17 +342,8 @@ func (m *Model) encoderBackward(dz []float32, n int) {
 // withNoise returns the encoder input [x, η] of n rows in m.xin; eta nil
 // means η = 0.
 func (m *Model) withNoise(x, eta []float32, n int) []float32 {
-	w := model.Pixels + m.eta
-	for i := range n {
-		row := m.xin[i*w : (i+1)*w]
-		copy(row, x[i*model.Pixels:(i+1)*model.Pixels])
-		if eta != nil {
-			copy(row[model.Pixels:], eta[i*m.eta:(i+1)*m.eta])
-		} else {
-			clear(row[model.Pixels:])
-		}
-	}
-	return m.xin[:n*w]
+	nn.JoinCols(m.xin, x, eta, n, model.Pixels, m.eta)
+	return m.xin[:n*(model.Pixels+m.eta)]
 }
 
 // reconstructionPhase updates the encoder and decoder to lower the

@@ -117,25 +117,8 @@ func (m *BiGAN) forwardPairs(x []float32, n int) {
 	z := m.z[:n*lat]
 	fake := generate(m.Gen, m.fake, z, n)
 	codes := m.Enc.Forward(x, n)
-	joinRows(m.encPair, x, codes, n, model.Pixels, lat)
-	joinRows(m.genPair, fake, z, n, model.Pixels, lat)
-}
-
-// joinRows stores [a_i, b_i] in row i of dst (n, da+db), a (n, da), b
-// (n, db).
-func joinRows(dst, a, b []float32, n, da, db int) {
-	w := da + db
-	for i := range n {
-		copy(dst[i*w:i*w+da], a[i*da:(i+1)*da])
-		copy(dst[i*w+da:(i+1)*w], b[i*db:(i+1)*db])
-	}
-}
-
-// splitRows stores the columns [lo, lo+k) of src (n, w) in dst (n, k).
-func splitRows(dst, src []float32, n, w, lo, k int) {
-	for i := range n {
-		copy(dst[i*k:(i+1)*k], src[i*w+lo:i*w+lo+k])
-	}
+	nn.JoinCols(m.encPair, x, codes, n, model.Pixels, lat)
+	nn.JoinCols(m.genPair, fake, z, n, model.Pixels, lat)
 }
 
 // discPhase updates the discriminator alone, with the reference's flipped
@@ -178,10 +161,10 @@ func (m *BiGAN) genGrad(n int) float64 {
 	m.Enc.ZeroGrad()
 	m.Gen.ZeroGrad()
 	lossE, dpair := m.disc.fool(m.encPair[:n*w], n, 0, 0.5)
-	splitRows(m.dcode, dpair, n, w, model.Pixels, lat)
+	nn.SplitCols(nil, m.dcode, dpair, n, model.Pixels, lat)
 	m.Enc.BackwardParams(m.dcode[:n*lat], n)
 	lossG, dpair := m.disc.fool(m.genPair[:n*w], n, 1, 0.5)
-	splitRows(m.dfake, dpair, n, w, 0, model.Pixels)
+	nn.SplitCols(m.dfake, nil, dpair, n, model.Pixels, lat)
 	generateBackward(m.Gen, m.dlogits, m.dfake, m.fake, n)
 	return 0.5 * (lossE + lossG)
 }

@@ -92,24 +92,3 @@ func TestClassificationGradients(t *testing.T) {
 		t.Errorf("cross-entropy %v, −log of Classify's probabilities %v", got, want)
 	}
 }
-
-// TestSplitJoin: join inverts split.
-func TestSplitJoin(t *testing.T) {
-	r := rand.New(rand.NewPCG(6, 6))
-	n, a, b := 3, 4, 2
-	h := make([]float32, n*(a+b))
-	for i := range h {
-		h[i] = float32(r.NormFloat64())
-	}
-	ha, hb, back := make([]float32, n*a), make([]float32, n*b), make([]float32, len(h))
-	split(ha, hb, h, n, a, b)
-	if ha[a] != h[a+b] || hb[0] != h[a] || hb[b*n-1] != h[len(h)-1] {
-		t.Fatalf("split %v into %v and %v", h, ha, hb)
-	}
-	join(back, ha, hb, n, a, b)
-	for i := range h {
-		if back[i] != h[i] {
-			t.Fatalf("join(split(h)) differs at %d", i)
-		}
-	}
-}

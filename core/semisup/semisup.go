@@ -379,7 +379,7 @@ func (m *Model) noisy(x []float32, n int) []float32 {
 // and stores the softmax y and the style z of its output in m.y and m.z.
 func (m *Model) encode(x []float32, n int) {
 	h := m.Enc.Forward(m.noisy(x, n), n)
-	split(m.y, m.z, h, n, m.k, m.lat)
+	nn.SplitCols(m.y, m.z, h, n, m.k, m.lat)
 	m.normForward(m.y[:n*m.k], n)
 	nn.SoftmaxForward(m.y[:n*m.k], m.y[:n*m.k], m.k)
 }
@@ -415,7 +415,7 @@ func (m *Model) backEncoder(dz []float32, n int) {
 	ny := n * m.k
 	nn.SoftmaxBackward(m.dy[:ny], m.dy[:ny], m.y[:ny], m.k)
 	m.normBackward(m.dy[:ny], n)
-	join(m.dh, m.dy, dz, n, m.k, m.lat)
+	nn.JoinCols(m.dh, m.dy, dz, n, m.k, m.lat)
 	m.Enc.ZeroGrad()
 	m.Enc.BackwardParams(m.dh[:n*(m.k+m.lat)], n)
 }
@@ -434,13 +434,13 @@ func (m *Model) reconstructionPhase(x []float32, n int) float64 {
 func (m *Model) reconstructionGrads(x []float32, n int) float64 {
 	m.encode(x, n)
 	u := m.u[:n*(m.k+m.lat)]
-	join(u, m.y, m.z, n, m.k, m.lat)
+	nn.JoinCols(u, m.y, m.z, n, m.k, m.lat)
 	m.Dec.ZeroGrad()
 	logits := m.Dec.Forward(u, n)
 	dl := m.dlogits[:len(logits)]
 	loss := nn.BCEWithLogits(dl, logits, x, n)
 	du := m.Dec.Backward(dl, n)
-	split(m.dy, m.dz, du, n, m.k, m.lat)
+	nn.SplitCols(m.dy, m.dz, du, n, m.k, m.lat)
 	m.backEncoder(m.dz, n)
 	return loss
 }
@@ -513,35 +513,15 @@ func (m *Model) classificationPhase(x []float32, labels []uint8, n int) float64 
 func (m *Model) classificationGrads(x []float32, labels []uint8, n int) float64 {
 	h := m.Enc.Forward(m.noisy(x, n), n)
 	logits, dl := m.y[:n*m.k], m.dy[:n*m.k]
-	split(logits, m.z, h, n, m.k, m.lat)
+	nn.SplitCols(logits, m.z, h, n, m.k, m.lat)
 	m.normForward(logits, n)
 	loss := nn.SoftmaxCrossEntropy(dl, logits, labels[:n], n)
 	m.normBackward(dl, n)
 	clear(m.dz[:n*m.lat])
-	join(m.dh, dl, m.dz, n, m.k, m.lat)
+	nn.JoinCols(m.dh, dl, m.dz, n, m.k, m.lat)
 	m.Enc.ZeroGrad()
 	m.Enc.BackwardParams(m.dh[:n*(m.k+m.lat)], n)
 	return loss
-}
-
-// split stores the first a and the last b values of each of the n rows of
-// h (n, a+b) in ha (n, a) and hb (n, b).
-func split(ha, hb, h []float32, n, a, b int) {
-	for i := range n {
-		row := h[i*(a+b) : (i+1)*(a+b)]
-		copy(ha[i*a:(i+1)*a], row[:a])
-		copy(hb[i*b:(i+1)*b], row[a:])
-	}
-}
-
-// join is the inverse of split: row i of h (n, a+b) is row i of ha (n, a)
-// then row i of hb (n, b).
-func join(h, ha, hb []float32, n, a, b int) {
-	for i := range n {
-		row := h[i*(a+b) : (i+1)*(a+b)]
-		copy(row[:a], ha[i*a:(i+1)*a])
-		copy(row[a:], hb[i*b:(i+1)*b])
-	}
 }
 
 // Classes returns the number of categories of y.
@@ -550,14 +530,14 @@ func (m *Model) Classes() int { return m.k }
 // Classify stores the softmax y of x in p (n, Classes).
 func (m *Model) Classify(p, x []float32, n int) {
 	h := m.Enc.Infer(x, n)
-	split(p, m.z, h, n, m.k, m.lat)
+	nn.SplitCols(p, m.z, h, n, m.k, m.lat)
 	m.normInfer(p[:n*m.k], n)
 	nn.SoftmaxForward(p[:n*m.k], p[:n*m.k], m.k)
 }
 
 // Encode stores the style z of x in z (n, Latent).
 func (m *Model) Encode(z, x []float32, n int) {
-	split(m.y, z, m.Enc.Infer(x, n), n, m.k, m.lat)
+	nn.SplitCols(m.y, z, m.Enc.Infer(x, n), n, m.k, m.lat)
 }
 
 // Decode stores in x the pixel probabilities decoded from the style z,
@@ -584,7 +564,7 @@ func (m *Model) DecodeLabels(x, z []float32, labels []uint8, n int) {
 // decode decodes [m.y, z] into pixel probabilities in x.
 func (m *Model) decode(x, z []float32, n int) {
 	u := m.u[:n*(m.k+m.lat)]
-	join(u, m.y, z, n, m.k, m.lat)
+	nn.JoinCols(u, m.y, z, n, m.k, m.lat)
 	nn.SigmoidForward(x[:n*model.Pixels], m.Dec.Infer(u, n))
 }
 
@@ -592,14 +572,14 @@ func (m *Model) decode(x, z []float32, n int) {
 // encoder's softmax y and style z of x, and stores the styles in z unless
 // z is nil.
 func (m *Model) ReconLoss(z, x []float32, n int) float64 {
-	split(m.y, m.z, m.Enc.Infer(x, n), n, m.k, m.lat)
+	nn.SplitCols(m.y, m.z, m.Enc.Infer(x, n), n, m.k, m.lat)
 	m.normInfer(m.y[:n*m.k], n)
 	nn.SoftmaxForward(m.y[:n*m.k], m.y[:n*m.k], m.k)
 	if z != nil {
 		copy(z[:n*m.lat], m.z)
 	}
 	u := m.u[:n*(m.k+m.lat)]
-	join(u, m.y, m.z, n, m.k, m.lat)
+	nn.JoinCols(u, m.y, m.z, n, m.k, m.lat)
 	return nn.BCEWithLogits(nil, m.Dec.Infer(u, n), x, n) * float64(n)
 }
 
@@ -607,7 +587,7 @@ func (m *Model) ReconLoss(z, x []float32, n int) float64 {
 // class probabilities y and style z (model.Reconstructor): Decode alone
 // would draw the class of its row.
 func (m *Model) Reconstruct(xhat, x []float32, n int) {
-	split(m.y, m.z, m.Enc.Infer(x, n), n, m.k, m.lat)
+	nn.SplitCols(m.y, m.z, m.Enc.Infer(x, n), n, m.k, m.lat)
 	m.normInfer(m.y[:n*m.k], n)
 	nn.SoftmaxForward(m.y[:n*m.k], m.y[:n*m.k], m.k)
 	m.decode(xhat, m.z, n)

@@ -191,10 +191,7 @@ func (m *Model) reconstructionGrads(x []float32, labels []uint8, n int) float64 
 	dl := m.dlogits[:len(logits)]
 	loss := nn.BCEWithLogits(dl, logits, x, n)
 	du := m.Dec.Backward(dl, n)
-	w := m.lat + Digits
-	for i := range n {
-		copy(m.dz[i*m.lat:(i+1)*m.lat], du[i*w:i*w+m.lat])
-	}
+	nn.SplitCols(m.dz, nil, du, n, m.lat, Digits)
 	m.Enc.BackwardParams(m.dz[:n*m.lat], n)
 	return loss
 }
