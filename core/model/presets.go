@@ -76,10 +76,7 @@ var variants = map[string]func(*Config){
 	// clustering's, the logits of y batch-normalised (scale 3) and the
 	// regularisation at half the reconstruction's rate (core/semisup says
 	// why).
-	"semisupervised": func(c *Config) {
-		c.Model, c.Labels, c.Classes, c.Latent, c.PriorStd, c.BatchNorm = "semisupervised", 100, 10, 20, 1, true
-		c.InputNoise, c.LogitNorm, c.LRReg = 0.4, 3, 5e-4
-	},
+	"semisupervised": func(c *Config) { semisupRecipe(c, 100) },
 	// Unsupervised clustering (paper §7): 16 clusters, no labels, 5-D style
 	// under N(0, I), batch norm, the logits of y batch-normalised (scale
 	// 3), dropout 0.2 on the encoder's input, and the regularisation at
@@ -136,12 +133,10 @@ var variants = map[string]func(*Config){
 		c.Latent, c.Posterior, c.Dropout, c.LRSchedule = 8, "gaussian", 0.2, "exp:0.95"
 	},
 	// Semi-supervised (§6) with 100, 1000 and all labels, drawn balanced
-	// from the training digits outside the validation split. The paper
-	// does not give the style's size, its prior or the rates in the text
-	// we have: the style is 10-D under N(0, I) (the scale of the one-hot
-	// y beside it), batch norm in the encoder and decoder, the input
-	// noise, logit norm and rates of the "semisupervised" preset, whose
-	// shorter runs they come from (core/semisup says why), the rates
+	// from the training digits outside the validation split: the
+	// "semisupervised" preset's recipe (the paper does not give the
+	// style's size, its prior or the rates in the text we have; core/semisup
+	// says how they were found), its networks the paper's, the rates
 	// decaying by 0.95 an epoch.
 	"paper-semisup-100":  func(c *Config) { paperSemisup(c, 100) },
 	"paper-semisup-1000": func(c *Config) { paperSemisup(c, 1000) },
@@ -164,8 +159,15 @@ func paperNets(c *Config) {
 
 func paperSemisup(c *Config, labels int) {
 	paperNets(c)
-	c.Model, c.Labels, c.Classes, c.Latent, c.PriorStd, c.BatchNorm = "semisupervised", labels, 10, 10, 1, true
-	c.InputNoise, c.LogitNorm, c.LRReg, c.LRSchedule = 0.5, 3, 5e-4, "exp:0.95"
+	semisupRecipe(c, labels)
+	c.LRSchedule = "exp:0.95"
+}
+
+// semisupRecipe makes c the semi-supervised AAE with labels labelled
+// digits the "semisupervised" preset and the paper's rows share.
+func semisupRecipe(c *Config, labels int) {
+	c.Model, c.Labels, c.Classes, c.Latent, c.PriorStd, c.BatchNorm = "semisupervised", labels, 10, 20, 1, true
+	c.InputNoise, c.LogitNorm, c.LRReg = 0.4, 3, 5e-4
 }
 
 func paperCluster(c *Config, k int) {
