@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from . import optim
+from . import draws, optim, safetensors
 
 PIXELS = 784
 LABEL_SLOTS = 11  # one-hot digit 0-9 and "unlabelled", beside an AAE's code
@@ -723,3 +723,34 @@ def tensors(model):
 def file_meta(cfg_json, step):
     """The metadata of a Latent Lab weights file (model.FileMeta)."""
     return {"format": "latentlab/1", "model": json.loads(cfg_json)["model"], "config": cfg_json, "step": str(step)}
+
+
+def read_model(path):
+    """The config (dict and its JSON), step and tensors of a Latent Lab file."""
+    meta, tensors = safetensors.load(path)
+    if meta.get("format", "latentlab/1") != "latentlab/1":
+        raise ValueError("%s: format %r; this reads latentlab/1" % (path, meta.get("format")))
+    if "config" not in meta:
+        raise ValueError("%s: no config in the metadata; was it written by Latent Lab?" % path)
+    cfg_json = meta["config"]
+    try:
+        cfg = json.loads(cfg_json)
+        step = int(meta.get("step", "0"))
+    except ValueError as e:
+        raise ValueError("%s: the metadata's config or step is not valid: %s" % (path, e))
+    if not isinstance(cfg, dict):
+        raise ValueError("%s: the metadata's config is not a JSON object" % path)
+    return cfg, cfg_json, step, tensors
+
+
+def from_file(path):
+    """The model a Latent Lab weights file (or checkpoint) holds, in eval
+    mode (batch norm on its running statistics, no dropout), with its config
+    and step: a download from the page, used in PyTorch. The networks are
+    the file's names (model.encoder, model.decoder, ...; a decoder gives
+    pixel logits, torch.sigmoid of which are the pixel probabilities)."""
+    cfg, _, step, tensors = read_model(path)
+    model = build(cfg, draws.Sampler(cfg.get("seed", 1)))
+    load_tensors(model, tensors)
+    model.eval()
+    return model, cfg, step

@@ -57,24 +57,6 @@ def parse(argv):
     return a
 
 
-def read_model(path):
-    """The config (dict and its JSON), step and tensors of a Latent Lab file."""
-    meta, tensors = safetensors.load(path)
-    if meta.get("format", "latentlab/1") != "latentlab/1":
-        raise ValueError("%s: format %r; this reads latentlab/1" % (path, meta.get("format")))
-    if "config" not in meta:
-        raise ValueError("%s: no config in the metadata; was it written by Latent Lab?" % path)
-    cfg_json = meta["config"]
-    try:
-        cfg = json.loads(cfg_json)
-        step = int(meta.get("step", "0"))
-    except ValueError as e:
-        raise ValueError("%s: the metadata's config or step is not valid: %s" % (path, e))
-    if not isinstance(cfg, dict):
-        raise ValueError("%s: the metadata's config is not a JSON object" % path)
-    return cfg, cfg_json, step, tensors
-
-
 def load_optimizers(model, tensors):
     """Puts a Go checkpoint's optimizer state (training.optim.NAME.SLOT and
     .step) into the model's optimizers; returns whether the file had it."""
@@ -157,7 +139,7 @@ def run(a):
         if lead:
             print("latentlab_torch: " + msg, file=sys.stderr, flush=True)
 
-    cfg, cfg_json, done, tensors = read_model(a.init)
+    cfg, cfg_json, done, tensors = kinds.read_model(a.init)
     seed = cfg["seed"] if a.seed is None else a.seed
     run_cfg = dict(cfg, seed=seed)
     sampler = drawmod.Sampler(seed, rank)

@@ -20,7 +20,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.dirname(HERE))
 
-from latentlab_torch import kinds, replay, safetensors  # noqa: E402
+from latentlab_torch import kinds, mnist, replay, safetensors  # noqa: E402
 from latentlab_torch.draws import Sampler  # noqa: E402
 
 CLI = os.environ.get("LATENTLAB", os.path.join(ROOT, "bin", "latentlab"))
@@ -167,6 +167,21 @@ class Files(unittest.TestCase):
                     b = f.read()
                 meta, ts = safetensors.loads(b)
                 self.assertEqual(safetensors.dumps(list(ts.items()), meta, dtype.upper()), b, dtype)
+
+    def test_from_file_is_the_model_go_evaluates(self):
+        """kinds.from_file of a file the Go CLI wrote (with batch norm)
+        reconstructs the test digits to the loss latentlab eval prints."""
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "m.safetensors")
+            go("train", "--steps", "20", "--batchnorm", "true", "--data", MNIST, "--out", path, *SMALL)
+            want = json.loads(go("eval", "--weights", path, "--samples", "0", "--data", MNIST).stdout)["test_recon"]
+            model, cfg, step = kinds.from_file(path)
+            self.assertEqual((cfg["model"], step, model.training), ("aae", 20, False))
+            pix, _ = mnist.load(MNIST, "test")
+            x = torch.from_numpy(mnist.floats(pix))
+            with torch.no_grad():
+                got = kinds.bce(model.decoder(model.encoder(x)), x).item()
+            self.assertLess(abs(got - want), 1e-4 * want, (got, want))
 
     def test_a_bad_file_is_a_message(self):
         """train refuses a file that is not a Latent Lab model with one
