@@ -33,6 +33,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 
+	"latentlab/core/adversarial"
 	"latentlab/core/model"
 	"latentlab/core/nn"
 	"latentlab/core/optim"
@@ -101,8 +102,10 @@ type Model struct {
 	Disc     *nn.MLP // discriminator z (or [z, label]) → logit of "prior sample"; nil for "ae"
 
 	// Separate optimizers, as in the reference implementations: the encoder has one for the
-	// reconstruction phase and one for the generator phase.
-	optEnc, optDec, optGen, optDisc optim.Optimizer
+	// reconstruction phase and one for the generator phase; the
+	// discriminator's is its critic's.
+	optEnc, optDec, optGen optim.Optimizer
+	critic                 *adversarial.Critic // Disc under the non-saturating loss; nil for "ae"
 
 	prior    *prior.Prior
 	noise    *rand.Rand // prior samples drawn during training
@@ -118,7 +121,6 @@ type Model struct {
 
 	dlogits []float32 // (batch, Pixels) gradient of the reconstruction loss
 	zPrior  []float32 // (batch, Latent) prior samples
-	dd      []float32 // (batch, 1) gradient of a discriminator loss
 
 	// The encoder's last training forward pass, for its backward pass.
 	encOut []float32 // its output (n, Latent or 2·Latent)
@@ -181,9 +183,8 @@ func New(c model.Config) *Model {
 		m.Disc = m.MLP(c, "discriminator", nn.Identity)
 		m.Disc.Init(init)
 		m.optGen = m.Optimizer("generator", c, m.Enc, lrReg)
-		m.optDisc = m.Optimizer("discriminator", c, m.Disc, lrReg)
+		m.critic = adversarial.New(m.Disc, m.Optimizer("discriminator", c, m.Disc, lrReg), adversarial.NonSaturating, c.Batch)
 		m.zPrior = make([]float32, c.Batch*c.Latent)
-		m.dd = make([]float32, c.Batch)
 		if m.labelled {
 			m.inPrior = make([]float32, c.Batch*(c.Latent+LabelSlots))
 			m.inFake = make([]float32, c.Batch*(c.Latent+LabelSlots))
@@ -386,13 +387,7 @@ func (m *Model) discriminatorPhase(x []float32, labels []uint8, n, lo, batchN in
 	m.Record("noise", m.zPrior[:batchN*lat])
 	m.fake = m.discInput(m.inFake, m.encodeTrain(x, n, lo), labels, n, lo)
 	priorIn := m.discInput(m.inPrior, m.zPrior[lo*lat:(lo+n)*lat], labels, n, lo)
-	dd := m.dd[:n]
-	m.Disc.ZeroGrad()
-	loss := nn.BCEWithLogitsConst(dd, m.Disc.Forward(priorIn, n), 1, n)
-	m.Disc.BackwardParams(dd, n)
-	loss += nn.BCEWithLogitsConst(dd, m.Disc.Forward(m.fake, n), 0, n)
-	m.Disc.BackwardParams(dd, n)
-	m.update(m.optDisc, m.Disc)
+	loss, _, _ := m.critic.Step(priorIn, m.fake, n, 1, m.update)
 	return loss
 }
 
@@ -427,9 +422,7 @@ func (m *Model) generatorPhase(n int) float64 {
 // generatorGrad sets the encoder's gradients to those of the generator
 // loss of the codes discriminatorPhase made, and returns the loss.
 func (m *Model) generatorGrad(n int) float64 {
-	dd := m.dd[:n]
-	loss := nn.BCEWithLogitsConst(dd, m.Disc.Forward(m.fake, n), 1, n)
-	dz := m.Disc.Backward(dd, n) // also fills the discriminator's gradients, cleared before its next update
+	loss, dz := m.critic.Fool(m.fake, n, 0, 1) // also fills the discriminator's gradients, cleared before its next update
 	if m.labelled {
 		lat, w := m.lat, m.lat+LabelSlots
 		for i := range n {

@@ -3,6 +3,7 @@ package gan
 import (
 	"math/rand/v2"
 
+	"latentlab/core/adversarial"
 	"latentlab/core/model"
 	"latentlab/core/nn"
 	"latentlab/core/optim"
@@ -23,8 +24,8 @@ type AEGAN struct {
 	coder
 	model.Training // optimizers and random streams, for checkpoints
 	cfg            model.Config
-	Enc, Dec       *nn.MLP // encoder x → z, decoder z → pixel logits
-	disc           critic  // discriminator pixels → logit of "real"
+	Enc, Dec       *nn.MLP             // encoder x → z, decoder z → pixel logits
+	disc           *adversarial.Critic // discriminator pixels → logit of "real"
 	optEnc, optDec optim.Optimizer
 	adv            float32    // Config.AdvWeight
 	noise          *rand.Rand // prior samples drawn during training
@@ -62,7 +63,7 @@ func NewAEGAN(c model.Config) *AEGAN {
 func (m *AEGAN) Config() model.Config { return m.cfg }
 
 // Disc returns the discriminator network.
-func (m *AEGAN) Disc() *nn.MLP { return m.disc.net }
+func (m *AEGAN) Disc() *nn.MLP { return m.disc.Net }
 
 // LossNames: "recon", BCE(x, σ(dec(enc(x)))) in nats per image; "disc",
 // "d_real", "d_fake" as for the GAN (Model.LossNames), the fakes being
@@ -98,7 +99,7 @@ func (m *AEGAN) generate(n int) []float32 {
 // LossNames slots.
 func (m *AEGAN) discPhase(x []float32, n int) model.Losses {
 	var l model.Losses
-	l[1], l[3], l[4] = m.disc.step(x, m.generate(n), n)
+	l[1], l[3], l[4] = m.disc.Step(x, m.generate(n), n, 0.5, nil)
 	return l
 }
 
@@ -129,7 +130,7 @@ func (m *AEGAN) genGrad(x, fake []float32, n int) (recon, gen float64) {
 	m.Dec.ZeroGrad()
 	// The adversarial term first, while the decoder's last forward pass
 	// is that on the prior samples.
-	gen, dfake := m.disc.fool(fake, n, 0, m.adv)
+	gen, dfake := m.disc.Fool(fake, n, 0, m.adv)
 	generateBackward(m.Dec, m.dlogits, dfake, fake, n)
 	dl := m.dlogits[:n*model.Pixels]
 	logits := m.Dec.Forward(m.Enc.Forward(x, n), n)
@@ -142,5 +143,5 @@ func (m *AEGAN) genGrad(x, fake []float32, n int) (recon, gen float64) {
 // PyTorch names them in nn.Sequential modules.
 func (m *AEGAN) Tensors() []safetensors.Tensor {
 	ts := append(model.SequentialTensors("encoder", m.Enc), model.SequentialTensors("decoder", m.Dec)...)
-	return append(ts, model.SequentialTensors("discriminator", m.disc.net)...)
+	return append(ts, model.SequentialTensors("discriminator", m.disc.Net)...)
 }

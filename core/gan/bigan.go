@@ -3,6 +3,7 @@ package gan
 import (
 	"math/rand/v2"
 
+	"latentlab/core/adversarial"
 	"latentlab/core/data"
 	"latentlab/core/model"
 	"latentlab/core/nn"
@@ -31,8 +32,8 @@ type BiGAN struct {
 	coder
 	model.Training // optimizers and random streams, for checkpoints
 	cfg            model.Config
-	Enc, Gen       *nn.MLP // encoder x → z, generator z → pixel logits
-	disc           critic  // discriminator [x, z] → logit of "a generator's pair"
+	Enc, Gen       *nn.MLP             // encoder x → z, generator z → pixel logits
+	disc           *adversarial.Critic // discriminator [x, z] → logit of "a generator's pair"
 	optEnc, optGen optim.Optimizer
 	noise          *rand.Rand // the generator's noise during training
 
@@ -77,7 +78,7 @@ func NewBiGAN(c model.Config) *BiGAN {
 func (m *BiGAN) Config() model.Config { return m.cfg }
 
 // Disc returns the discriminator network.
-func (m *BiGAN) Disc() *nn.MLP { return m.disc.net }
+func (m *BiGAN) Disc() *nn.MLP { return m.disc.Net }
 
 // LossNames: "disc", the discriminator's loss; "gen", the encoder's and
 // generator's (see the package comment); "d_real" and "d_fake", the mean
@@ -129,8 +130,8 @@ func (m *BiGAN) discPhase(x []float32, n int) model.Losses {
 	m.pairs(x, n)
 	w := n * (model.Pixels + m.cfg.Latent)
 	var l model.Losses
-	// critic.step calls its first argument real (1): the generator's pairs.
-	loss, genMean, encMean := m.disc.step(m.genPair[:w], m.encPair[:w], n)
+	// Critic.Step calls its first argument real (1): the generator's pairs.
+	loss, genMean, encMean := m.disc.Step(m.genPair[:w], m.encPair[:w], n, 0.5, nil)
 	l[0], l[2], l[3] = loss, 1-encMean, 1-genMean
 	return l
 }
@@ -139,7 +140,7 @@ func (m *BiGAN) discPhase(x []float32, n int) model.Losses {
 //
 //	½·Gen(D(x, E(x)); t = 0) + ½·Gen(D(G(z), z); t = 1)
 //
-// (see Loss.Gen; minimax gives the reference's −½·(BCE(·, 0) + BCE(·, 1))) on
+// (see adversarial.Loss.Gen; minimax gives the reference's −½·(BCE(·, 0) + BCE(·, 1))) on
 // the pairs of the discriminator phase if reuse, on fresh ones otherwise.
 // It returns gen in its slot.
 func (m *BiGAN) genPhase(x []float32, n int, reuse bool) model.Losses {
@@ -160,10 +161,10 @@ func (m *BiGAN) genGrad(n int) float64 {
 	w := model.Pixels + lat
 	m.Enc.ZeroGrad()
 	m.Gen.ZeroGrad()
-	lossE, dpair := m.disc.fool(m.encPair[:n*w], n, 0, 0.5)
+	lossE, dpair := m.disc.Fool(m.encPair[:n*w], n, 0, 0.5)
 	nn.SplitCols(nil, m.dcode, dpair, n, model.Pixels, lat)
 	m.Enc.BackwardParams(m.dcode[:n*lat], n)
-	lossG, dpair := m.disc.fool(m.genPair[:n*w], n, 1, 0.5)
+	lossG, dpair := m.disc.Fool(m.genPair[:n*w], n, 1, 0.5)
 	nn.SplitCols(m.dfake, nil, dpair, n, model.Pixels, lat)
 	generateBackward(m.Gen, m.dlogits, m.dfake, m.fake, n)
 	return 0.5 * (lossE + lossG)
@@ -230,5 +231,5 @@ func encodeSet(e model.Encoder, lat, batch int, s *data.Set) []float32 {
 // PyTorch names them in nn.Sequential modules.
 func (m *BiGAN) Tensors() []safetensors.Tensor {
 	ts := append(model.SequentialTensors("encoder", m.Enc), model.SequentialTensors("generator", m.Gen)...)
-	return append(ts, model.SequentialTensors("discriminator", m.disc.net)...)
+	return append(ts, model.SequentialTensors("discriminator", m.disc.Net)...)
 }

@@ -7,8 +7,8 @@
 //     784 pixel probabilities σ(logits)) and discriminator D (784 →
 //     Config.Discriminator → 1 logit). D is trained with BCE, real digits
 //     → 1 and G's digits → 0 (LSGAN: squared error on its raw output),
-//     the two halves averaged as in the seed; G minimises the loss
-//     Config.GANLoss names (see Loss). Config.DiscSteps = k discriminator
+//     the two halves averaged as in the reference; G minimises the loss
+//     Config.GANLoss names (see adversarial.Loss). Config.DiscSteps = k discriminator
 //     steps per generator step, Goodfellow et al. (2014), Algorithm 1: the
 //     step's batch is split into k consecutive slices of about n/k digits,
 //     one per discriminator step (each against as many fresh samples of
@@ -32,7 +32,7 @@
 //     nonsaturating (the default) ½·(BCE(D(x, E(x)), 1) + BCE(D(G(z), z), 0)),
 //     each pair trained toward the other label, which is the bigger
 //     gradient the reference's text asks the flip for; ml and lsgan follow
-//     Loss.Gen.
+//     adversarial.Loss.Gen.
 //
 // Every kind trains in two phases per step, "disc" then "gen" (the page
 // can run either alone, model.PhaseStepper). Within a Step the generator
@@ -53,6 +53,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 
+	"latentlab/core/adversarial"
 	"latentlab/core/model"
 	"latentlab/core/nn"
 	"latentlab/core/optim"
@@ -90,8 +91,8 @@ type Model struct {
 	sampler
 	model.Training // optimizers and random streams, for checkpoints
 	cfg            model.Config
-	Gen            *nn.MLP // generator z → pixel logits
-	disc           critic  // discriminator pixels → logit of "real"
+	Gen            *nn.MLP             // generator z → pixel logits
+	disc           *adversarial.Critic // discriminator pixels → logit of "real"
 	optGen         optim.Optimizer
 	noise          *rand.Rand // the generator's noise during training
 
@@ -124,11 +125,11 @@ func New(c model.Config) *Model {
 func (m *Model) Config() model.Config { return m.cfg }
 
 // Disc returns the discriminator network.
-func (m *Model) Disc() *nn.MLP { return m.disc.net }
+func (m *Model) Disc() *nn.MLP { return m.disc.Net }
 
 // LossNames: "disc", the discriminator's loss ½·(on real + on generated
 // digits), averaged over its k steps; "gen", the generator's loss (see
-// Loss.Gen); "d_real" and "d_fake", the mean probability the
+// adversarial.Loss.Gen); "d_real" and "d_fake", the mean probability the
 // discriminator gives "real" on the step's real digits and on the
 // generator's, before its update (under LSGAN its mean raw output, which
 // it regresses onto 1 and 0).
@@ -159,7 +160,7 @@ func (m *Model) discPhase(x []float32, n int) model.Losses {
 		lo, hi := i*n/k, (i+1)*n/k
 		rows := hi - lo
 		fake := m.generate(rows)
-		loss, real, faked := m.disc.step(x[lo*model.Pixels:hi*model.Pixels], fake, rows)
+		loss, real, faked := m.disc.Step(x[lo*model.Pixels:hi*model.Pixels], fake, rows, 0.5, nil)
 		w := float64(rows) / float64(n)
 		l[0] += w * loss
 		l[2] += w * real
@@ -195,7 +196,7 @@ func (m *Model) genPhase(_ []float32, n int, reuse bool) model.Losses {
 // genGrad sets the generator's gradients to those of its loss on its
 // samples fake (n rows, of its last generate) and returns the loss.
 func (m *Model) genGrad(fake []float32, n int) float64 {
-	loss, dfake := m.disc.fool(fake, n, 0, 1)
+	loss, dfake := m.disc.Fool(fake, n, 0, 1)
 	m.Gen.ZeroGrad()
 	generateBackward(m.Gen, m.dlogits, dfake, fake, n)
 	return loss
@@ -204,7 +205,7 @@ func (m *Model) genGrad(fake []float32, n int) float64 {
 // Tensors returns generator.* and discriminator.* tensors as PyTorch names
 // them in nn.Sequential modules.
 func (m *Model) Tensors() []safetensors.Tensor {
-	return append(model.SequentialTensors("generator", m.Gen), model.SequentialTensors("discriminator", m.disc.net)...)
+	return append(model.SequentialTensors("generator", m.Gen), model.SequentialTensors("discriminator", m.disc.Net)...)
 }
 
 // The kinds this package trains, for model.New.

@@ -6,76 +6,11 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"latentlab/core/adversarial"
 	"latentlab/core/gradcheck"
 	"latentlab/core/model"
 	"latentlab/core/nn"
 )
-
-// TestLossGradients checks every loss's gradient with respect to the
-// discriminator's output against central finite differences, for both
-// targets, and its value against the formula it stands for.
-func TestLossGradients(t *testing.T) {
-	y := []float32{-3.5, -1, -0.2, 0, 0.3, 1.2, 2.5, 4}
-	n := len(y)
-	sig := func(v float64) float64 { return 1 / (1 + math.Exp(-v)) }
-	// Per-example values, before the mean over the examples.
-	formula := map[string]func(v, t float64) float64{
-		"disc":          func(v, t float64) float64 { return -t*math.Log(sig(v)) - (1-t)*math.Log(1-sig(v)) },
-		"disc lsgan":    func(v, t float64) float64 { return (v - t) * (v - t) },
-		"minimax":       func(v, t float64) float64 { return t*math.Log(sig(v)) + (1-t)*math.Log(1-sig(v)) },
-		"nonsaturating": func(v, t float64) float64 { return -(1-t)*math.Log(sig(v)) - t*math.Log(1-sig(v)) },
-		"ml":            func(v, t float64) float64 { return -0.5 * math.Exp((1-2*t)*v) },
-		"lsgan":         func(v, t float64) float64 { return (v - (1 - t)) * (v - (1 - t)) },
-	}
-	for _, k := range []Loss{Minimax, NonSaturating, ML, LSGAN} {
-		for _, target := range []float32{0, 1} {
-			for _, which := range []string{"disc", "gen"} {
-				f := func(dy, y []float32) float64 {
-					if which == "disc" {
-						return k.Disc(dy, y, target, n)
-					}
-					return k.Gen(dy, y, target, n)
-				}
-				name := k.String()
-				if which == "disc" {
-					name = "disc"
-					if k == LSGAN {
-						name = "disc lsgan"
-					}
-				}
-				var want float64
-				for _, v := range y {
-					want += formula[name](float64(v), float64(target)) / float64(n)
-				}
-				dy := make([]float32, n)
-				got := f(dy, y)
-				if math.Abs(got-want) > 1e-5*max(1, math.Abs(want)) {
-					t.Errorf("%s %s, target %v: loss %.7g, formula %.7g", k, which, target, got, want)
-				}
-				if nilGot := f(nil, y); nilGot != got {
-					t.Errorf("%s %s: loss %v with dy, %v without", k, which, got, nilGot)
-				}
-				yy := append([]float32(nil), y...)
-				gradcheck.Check(t, gradcheck.Case{Name: fmt.Sprintf("%s %s, target %v: ∂L/∂y", k, which, target), Params: yy, Analytic: dy,
-					Loss: func() float64 { return f(nil, yy) }, Step: 1e-3, Tol: 5e-4, Floor: 1e-2})
-			}
-		}
-	}
-}
-
-// TestParseLoss: every name parses to the loss that prints as it; others
-// are an error.
-func TestParseLoss(t *testing.T) {
-	for _, name := range lossNames {
-		k, err := ParseLoss(name)
-		if err != nil || k.String() != name {
-			t.Errorf("%s: %v, %v", name, k, err)
-		}
-	}
-	if _, err := ParseLoss("wasserstein"); err == nil {
-		t.Error("an unknown loss parsed")
-	}
-}
 
 // gradCase is a network whose gradients a finite-difference check
 // compares: the loss f recomputes them.
@@ -184,10 +119,10 @@ func gradConfig(kind, loss string) model.Config {
 func TestGeneratorGradients(t *testing.T) {
 	const n = 8
 	x := gradcheck.Inputs(rand.New(rand.NewPCG(3, 4)), n*model.Pixels)
-	for _, loss := range lossNames {
+	for _, loss := range adversarial.LossNames() {
 		t.Run("gan/"+loss, func(t *testing.T) {
 			m := New(gradConfig("gan", loss))
-			scaleParams(m.disc.net, 3)
+			scaleParams(m.disc.Net, 3)
 			scaleFirst(m.Gen, 3)
 			m.prior.Sample(m.z[:n*3], n, m.noise)
 			f := func() float64 { return m.genGrad(generate(m.Gen, m.fake, m.z[:n*3], n), n) }
@@ -195,7 +130,7 @@ func TestGeneratorGradients(t *testing.T) {
 		})
 		t.Run("bigan/"+loss, func(t *testing.T) {
 			m := NewBiGAN(gradConfig("bigan", loss))
-			scaleParams(m.disc.net, 3)
+			scaleParams(m.disc.Net, 3)
 			scaleFirst(m.Enc, 3)
 			scaleFirst(m.Gen, 3)
 			m.prior.Sample(m.z[:n*3], n, m.noise)
@@ -208,7 +143,7 @@ func TestGeneratorGradients(t *testing.T) {
 			c := gradConfig("aegan", "nonsaturating")
 			c.AdvWeight = adv
 			m := NewAEGAN(c)
-			scaleParams(m.disc.net, 3)
+			scaleParams(m.disc.Net, 3)
 			scaleFirst(m.Enc, 3)
 			scaleFirst(m.Dec, 3)
 			m.prior.Sample(m.z[:n*3], n, m.noise)

@@ -151,6 +151,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 
+	"latentlab/core/adversarial"
 	"latentlab/core/model"
 	"latentlab/core/nn"
 	"latentlab/core/optim"
@@ -204,7 +205,8 @@ type Model struct {
 
 	// One optimizer per network and phase: the encoder has one for each of
 	// the reconstruction, generator and classification phases.
-	optEnc, optDec, optGen, optCls, optDY, optDZ optim.Optimizer
+	optEnc, optDec, optGen, optCls optim.Optimizer
+	critY, critZ                   *adversarial.Critic // DiscY and DiscZ with their optimizers, under the non-saturating loss
 
 	prior   *prior.Prior
 	noise   *rand.Rand // prior samples drawn during training
@@ -219,7 +221,6 @@ type Model struct {
 	dy, dz  []float32 // (batch, K), (batch, L) gradients with respect to y and z
 	yPrior  []float32 // (batch, K) one-hot categorical samples
 	zPrior  []float32 // (batch, L) prior samples
-	dd      []float32 // (batch, 1) gradient of a discriminator loss
 	dlogits []float32 // (batch, Pixels) gradient of the reconstruction loss
 }
 
@@ -246,7 +247,6 @@ func New(c model.Config) *Model {
 		dz:      make([]float32, b*lat),
 		yPrior:  make([]float32, b*k),
 		zPrior:  make([]float32, b*lat),
-		dd:      make([]float32, b),
 		dlogits: make([]float32, b*model.Pixels),
 	}
 	m.Enc = m.MLP(c, "encoder", nn.Identity)
@@ -280,8 +280,8 @@ func New(c model.Config) *Model {
 	m.optDec = m.Optimizer("decoder", c, m.Dec, lrRecon)
 	m.optGen = m.Optimizer("generator", c, m.Enc, lrReg)
 	m.optCls = m.Optimizer("classifier", c, m.Enc, lrRecon)
-	m.optDY = m.Optimizer("discriminator_y", c, m.DiscY, lrReg)
-	m.optDZ = m.Optimizer("discriminator_z", c, m.DiscZ, lrReg)
+	m.critY = adversarial.New(m.DiscY, m.Optimizer("discriminator_y", c, m.DiscY, lrReg), adversarial.NonSaturating, b)
+	m.critZ = adversarial.New(m.DiscZ, m.Optimizer("discriminator_z", c, m.DiscZ, lrReg), adversarial.NonSaturating, b)
 	return m
 }
 
@@ -459,22 +459,9 @@ func (m *Model) discriminatorPhase(x []float32, n int) (lossY, lossZ float64) {
 	m.Record("noise", yPrior)
 	m.prior.Sample(m.zPrior, n, m.noise)
 	m.Record("noise", m.zPrior[:n*m.lat])
-	lossY = m.discriminate(m.DiscY, m.optDY, yPrior, m.y[:n*m.k], n)
-	lossZ = m.discriminate(m.DiscZ, m.optDZ, m.zPrior[:n*m.lat], m.z[:n*m.lat], n)
+	lossY, _, _ = m.critY.Step(yPrior, m.y[:n*m.k], n, 1, nil)
+	lossZ, _, _ = m.critZ.Step(m.zPrior[:n*m.lat], m.z[:n*m.lat], n, 1, nil)
 	return lossY, lossZ
-}
-
-// discriminate takes one step of discriminator d on real (1) and fake (0)
-// inputs and returns the sum of its two BCE losses.
-func (m *Model) discriminate(d *nn.MLP, o optim.Optimizer, real, fake []float32, n int) float64 {
-	dd := m.dd[:n]
-	d.ZeroGrad()
-	loss := nn.BCEWithLogitsConst(dd, d.Forward(real, n), 1, n)
-	d.BackwardParams(dd, n)
-	loss += nn.BCEWithLogitsConst(dd, d.Forward(fake, n), 0, n)
-	d.BackwardParams(dd, n)
-	o.Step(d.Params, d.Grads)
-	return loss
 }
 
 // generatorPhase updates the encoder alone so that the (updated)
@@ -491,11 +478,10 @@ func (m *Model) generatorPhase(n int) (lossY, lossZ float64) {
 // stores the gradient of their sum in the encoder's Grads. It also fills
 // the discriminators' Grads, which their next update clears first.
 func (m *Model) generatorGrads(n int) (lossY, lossZ float64) {
-	dd := m.dd[:n]
-	lossY = nn.BCEWithLogitsConst(dd, m.DiscY.Forward(m.y[:n*m.k], n), 1, n)
-	copy(m.dy, m.DiscY.Backward(dd, n))
-	lossZ = nn.BCEWithLogitsConst(dd, m.DiscZ.Forward(m.z[:n*m.lat], n), 1, n)
-	m.backEncoder(m.DiscZ.Backward(dd, n), n)
+	lossY, dy := m.critY.Fool(m.y[:n*m.k], n, 0, 1)
+	copy(m.dy, dy)
+	lossZ, dz := m.critZ.Fool(m.z[:n*m.lat], n, 0, 1)
+	m.backEncoder(dz, n)
 	return lossY, lossZ
 }
 

@@ -49,6 +49,7 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"latentlab/core/adversarial"
 	"latentlab/core/data"
 	"latentlab/core/model"
 	"latentlab/core/nn"
@@ -96,7 +97,8 @@ type Model struct {
 
 	// One optimizer per network and phase: the encoder has one for the
 	// reconstruction and one for the generator phase.
-	optEnc, optDec, optGen, optDisc optim.Optimizer
+	optEnc, optDec, optGen optim.Optimizer
+	critic                 *adversarial.Critic // Disc under the non-saturating loss
 
 	prior *prior.Prior
 	noise *rand.Rand // prior samples drawn during training
@@ -105,7 +107,6 @@ type Model struct {
 	u       []float32 // (batch, Latent+Digits) the decoder's input [z, one-hot]
 	dz      []float32 // (batch, Latent) ∂recon/∂z, out of the decoder's input gradient
 	zPrior  []float32 // (batch, Latent) prior samples
-	dd      []float32 // (batch, 1) gradient of a discriminator loss
 	dlogits []float32 // (batch, Pixels) ∂recon/∂logits
 }
 
@@ -123,7 +124,6 @@ func New(c model.Config) *Model {
 		u:       make([]float32, b*(lat+Digits)),
 		dz:      make([]float32, b*lat),
 		zPrior:  make([]float32, b*lat),
-		dd:      make([]float32, b),
 		dlogits: make([]float32, b*model.Pixels),
 	}
 	m.Enc = m.MLP(c, "encoder", nn.Identity)
@@ -138,7 +138,7 @@ func New(c model.Config) *Model {
 	m.optEnc = m.Optimizer("encoder", c, m.Enc, lrRecon)
 	m.optDec = m.Optimizer("decoder", c, m.Dec, lrRecon)
 	m.optGen = m.Optimizer("generator", c, m.Enc, lrReg)
-	m.optDisc = m.Optimizer("discriminator", c, m.Disc, lrReg)
+	m.critic = adversarial.New(m.Disc, m.Optimizer("discriminator", c, m.Disc, lrReg), adversarial.NonSaturating, c.Batch)
 	return m
 }
 
@@ -205,13 +205,7 @@ func (m *Model) discriminatorPhase(x []float32, n int) float64 {
 	zp := m.zPrior[:n*m.lat]
 	m.prior.Sample(zp, n, m.noise)
 	m.Record("noise", zp)
-	dd := m.dd[:n]
-	m.Disc.ZeroGrad()
-	loss := nn.BCEWithLogitsConst(dd, m.Disc.Forward(zp, n), 1, n)
-	m.Disc.BackwardParams(dd, n)
-	loss += nn.BCEWithLogitsConst(dd, m.Disc.Forward(z, n), 0, n)
-	m.Disc.BackwardParams(dd, n)
-	m.optDisc.Step(m.Disc.Params, m.Disc.Grads)
+	loss, _, _ := m.critic.Step(zp, z, n, 1, nil)
 	return loss
 }
 
@@ -220,9 +214,7 @@ func (m *Model) discriminatorPhase(x []float32, n int) float64 {
 // (updated) discriminator, and returns that loss. It also fills the
 // discriminator's gradients, which its next update clears first.
 func (m *Model) generatorGrads(n int) float64 {
-	dd := m.dd[:n]
-	loss := nn.BCEWithLogitsConst(dd, m.Disc.Forward(m.z, n), 1, n)
-	dz := m.Disc.Backward(dd, n)
+	loss, dz := m.critic.Fool(m.z, n, 0, 1)
 	m.Enc.ZeroGrad()
 	m.Enc.BackwardParams(dz, n)
 	return loss

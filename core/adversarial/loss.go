@@ -1,4 +1,4 @@
-package gan
+package adversarial
 
 import (
 	"fmt"
@@ -37,6 +37,9 @@ const (
 
 var lossNames = [...]string{"minimax", "nonsaturating", "ml", "lsgan"}
 
+// LossNames returns the names of the losses, as configs spell them.
+func LossNames() []string { return append([]string(nil), lossNames[:]...) }
+
 // String returns the loss's name as configs spell it.
 func (k Loss) String() string {
 	if k < 0 || int(k) >= len(lossNames) {
@@ -52,7 +55,7 @@ func ParseLoss(s string) (Loss, error) {
 			return Loss(i), nil
 		}
 	}
-	return 0, fmt.Errorf("gan: unknown loss %q (want minimax, nonsaturating, ml or lsgan)", s)
+	return 0, fmt.Errorf("unknown GAN loss %q (want minimax, nonsaturating, ml or lsgan)", s)
 }
 
 // Disc returns the discriminator's loss on its outputs y (n, 1) for
@@ -102,7 +105,7 @@ func (k Loss) Gen(dy, y []float32, t float32, n int) float64 {
 	case LSGAN:
 		return squaredConst(dy, y, 1-t, n)
 	}
-	panic("gan: bad loss")
+	panic("adversarial: bad loss")
 }
 
 // squaredConst is nn.MSE with every target t: (1/n) Σ (y − t)², and

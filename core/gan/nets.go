@@ -4,82 +4,26 @@ import (
 	"fmt"
 	"math/rand/v2"
 
+	"latentlab/core/adversarial"
 	"latentlab/core/model"
 	"latentlab/core/nn"
-	"latentlab/core/optim"
 	"latentlab/core/prior"
 )
 
-// critic is a discriminator with its optimizer and its adversarial loss.
-// Its network has dropout (Config.Dropout) and never batch normalisation,
-// as the reference discriminators; it reads whatever rows its model feeds
-// it (pixels, or [pixels, code] pairs) and gives one logit per row.
-type critic struct {
-	net  *nn.MLP
-	opt  optim.Optimizer
-	loss Loss
-	dy   []float32 // (batch, 1) ∂L/∂output
-}
-
 // newCritic builds c's "discriminator" network, its parameters drawn from
-// init, and its optimizer at the regularisation rate, recorded in t.
-func newCritic(t *model.Training, c model.Config, init *rand.Rand) critic {
-	loss, err := ParseLoss(c.GANLoss)
+// init, and its optimizer at the regularisation rate, recorded in t: the
+// adversarial critic under Config.GANLoss. Its network has dropout
+// (Config.Dropout) and never batch normalisation, as the reference
+// discriminators.
+func newCritic(t *model.Training, c model.Config, init *rand.Rand) *adversarial.Critic {
+	loss, err := adversarial.ParseLoss(c.GANLoss)
 	if err != nil {
-		panic(err.Error())
+		panic("gan: " + err.Error())
 	}
 	net := t.MLPOpts(c, "discriminator", nn.Identity, nn.LayerOpts{Dropout: c.Dropout})
 	net.Init(init)
 	_, lrReg := c.LR()
-	return critic{net: net, opt: t.Optimizer("discriminator", c, net, lrReg), loss: loss, dy: make([]float32, c.Batch)}
-}
-
-// learn adds to the discriminator's gradients those of w·Disc of its
-// outputs on in (n rows) for target t (1 real, 0 fake), and returns
-// w·Disc and the mean of what it says of the rows (see meanOutput).
-func (d *critic) learn(in []float32, n int, t, w float32) (loss, mean float64) {
-	y := d.net.Forward(in, n)
-	mean = d.loss.meanOutput(y)
-	dy := d.dy[:n]
-	loss = d.loss.Disc(dy, y, t, n)
-	scale(dy, w)
-	d.net.BackwardParams(dy, n)
-	return float64(w) * loss, mean
-}
-
-// fool runs the discriminator on in (n rows it is trained to call t) and
-// returns Gen, the generator's loss, and the gradient of w·Gen with
-// respect to in, a view of the discriminator's buffer that its next Backward
-// overwrites. It leaves gradients in the discriminator's Grads, which
-// update clears before the discriminator's next step.
-func (d *critic) fool(in []float32, n int, t, w float32) (float64, []float32) {
-	y := d.net.Forward(in, n)
-	dy := d.dy[:n]
-	loss := d.loss.Gen(dy, y, t, n)
-	scale(dy, w)
-	return loss, d.net.Backward(dy, n)
-}
-
-// scale multiplies x by w.
-func scale(x []float32, w float32) {
-	if w == 1 {
-		return
-	}
-	for i := range x {
-		x[i] *= w
-	}
-}
-
-// step is the discriminator's update on a real batch x and a fake one
-// (each n rows): BCE (or LSGAN's squares) toward 1 on x and 0 on fake,
-// the two halves weighted ½ as in the reference implementations (d_loss = (real + fake)/2).
-// It returns the loss and the mean outputs on x and on fake.
-func (d *critic) step(x, fake []float32, n int) (loss, real, faked float64) {
-	d.net.ZeroGrad()
-	lr, real := d.learn(x, n, 1, 0.5)
-	lf, faked := d.learn(fake, n, 0, 0.5)
-	d.opt.Step(d.net.Params, d.net.Grads)
-	return lr + lf, real, faked
+	return adversarial.New(net, t.Optimizer("discriminator", c, net, lrReg), loss, c.Batch)
 }
 
 // checkNoise reports a prior that cannot be the noise of c's generator.
