@@ -117,6 +117,7 @@ func reproduceCmd(args []string, stdout, stderr io.Writer) error {
 	epochs := fs.Float64("epochs", 0, "total epochs (default the row's budget)")
 	chunk := fs.Float64("chunk", 0, "epochs between evaluations (default the row's)")
 	dataDir := fs.String("data", "assets/mnist", "`dir`ectory holding the MNIST idx files (make data)")
+	seed := fs.Uint64("seed", 0, "train a fresh run with this seed instead of the preset's (a row's second seed, in its own --dir); 0: the preset's")
 	ship := fs.String("ship", "", "train nothing: choose the measured chunk whose held-out figure is best (the later on a tie), write its weights as F16 to `dir`/PRESET.safetensors and list it, with its figure, in dir/index.json (assets/models for the page)")
 	var name string
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
@@ -176,6 +177,9 @@ func reproduceCmd(args []string, stdout, stderr io.Writer) error {
 			args = append(args, "--resume", ckpt)
 		} else {
 			args = append(args, r.start...)
+			if *seed != 0 {
+				args = append(args, "--seed", strconv.FormatUint(*seed, 10))
+			}
 		}
 		fmt.Fprintf(log, "latentlab: reproduce %s: training to epoch %v\n", name, target)
 		var trained bytes.Buffer
@@ -191,6 +195,9 @@ func reproduceCmd(args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("reproduce %s: eval printed %q: %v", name, evaluated.String(), err)
 		}
 		line := map[string]any{"row": name, "epochs": target, "step": figures["step"], "weights": out, "elapsed_s": time.Since(start).Seconds()}
+		if cfg, ok := figures["config"].(map[string]any); ok {
+			line["seed"] = cfg["seed"]
+		}
 		for _, k := range r.report {
 			line[k] = figures[k]
 		}

@@ -221,11 +221,19 @@ func TestReproduce(t *testing.T) {
 		if _, ok := r["parzen_ll"].(float64); !ok {
 			t.Errorf("line %s has no parzen_ll", line)
 		}
+		if r["seed"] != 1.0 {
+			t.Errorf("line %s: seed %v, want the preset's 1", line, r["seed"])
+		}
 		steps = append(steps, r["step"].(float64))
 	}
 	// 1500 digits trained on, 20 a batch: 75 steps an epoch.
 	if want := []float64{7, 15, 22}; !reflect.DeepEqual(steps, want) {
 		t.Errorf("steps %v, want %v", steps, want)
+	}
+	// --seed starts a fresh run with another seed, in its own directory.
+	other := t.TempDir()
+	if code, stdout, stderr := cli(t, "reproduce", "tiny", "--data", testdata, "--dir", other, "--epochs", "0.1", "--seed", "7"); code != 0 || !strings.Contains(stdout, `"seed":7`) {
+		t.Errorf("--seed 7: exit %d, stdout %q\n%s", code, stdout, clip(stderr))
 	}
 	// The learning curve is drawn after every chunk, and again from the results alone.
 	for _, args := range [][]string{nil, {"--plot-only", "--plot", filepath.Join(dir, "again.png")}} {
