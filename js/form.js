@@ -19,21 +19,17 @@ export function createForm({core, model, onPreset}) {
   const params = new URLSearchParams(location.search);
   // How each config field is shown, and for which kinds of model (show(kind,
   // config), kind being {name, doc, nets, caps} from the Go core; no show: every
-  // kind). Capabilities decide where they can; the fields particular to one
-  // family of models name it. Fields the Go core adds later without an entry
+  // kind). Capabilities decide where they can; the fields only some kinds
+  // use name them in the Go core's option table (Option.Kinds). Fields the Go core adds later without an entry
   // here still appear (labelled by their key, typed by their default value).
   const hasNet = (k, re) => !k || !k.nets || k.nets.some(n => re.test(n));
   const cap = (k, name) => !k || !k.caps || !!k.caps[name];
   const phase = (k, re) => !k || !k.caps || (k.caps.phases || []).some(p => re.test(p));
-  // The kinds whose encoder the posterior field chooses (the autoencoders
-  // with a prior on their codes); capabilities cannot tell them from a GAN's.
-  const POSTERIOR_KINDS = ['aae', 'ae', 'vae', 'supervised', 'semisupervised', 'cluster'];
-  // The kind that weighs an adversarial loss beside reconstruction (a BiGAN
-  // has the same capabilities but no such weight).
-  const ADV_WEIGHT_KINDS = ['aegan'];
   // Which form fields a kind uses, and how they are laid out. What each
-  // field is (label, doc, allowed values, bounds) is the Go core's option
-  // table (model.Options), from the workers' start reply: see field().
+  // field is (label, doc, allowed values, bounds, and the kinds it is for
+  // where only some use it: posterior, noise, adv_weight, input_noise, ...)
+  // is the Go core's option table (model.Options), from the workers' start
+  // reply: see field().
   const LAYOUT = {
     model: {full: true},
     latent: {show: k => cap(k, 'encoder') || cap(k, 'generator')},
@@ -41,14 +37,12 @@ export function createForm({core, model, onPreset}) {
     discriminator: {full: true, show: k => hasNet(k, /disc/)},
     prior: {show: k => cap(k, 'generator')},
     prior_std: {show: k => cap(k, 'generator')},
-    posterior: {show: k => !k || POSTERIOR_KINDS.includes(k.name)},
-    noise: {show: (k, c) => (!k || POSTERIOR_KINDS.includes(k.name)) && c.posterior === 'universal'},
+    noise: {show: (k, c) => c.posterior === 'universal'},
     classes: {show: k => cap(k, 'classifier')},
     dropout: {show: k => !cap(k, 'sampler') || cap(k, 'generator')},
     batchnorm: {show: k => !cap(k, 'sampler') || cap(k, 'generator')},
     gan_loss: {show: k => phase(k, /^disc/)},
     disc_steps: {show: k => phase(k, /^disc/) && !cap(k, 'encoder')},
-    adv_weight: {show: k => !k || ADV_WEIGHT_KINDS.includes(k.name)},
     levels: {show: k => cap(k, 'density') || cap(k, 'sampler')},
     lr_reg: {show: k => hasNet(k, /disc/)},
     lr_schedule: {full: true},
@@ -178,14 +172,24 @@ export function createForm({core, model, onPreset}) {
     return {value: raw};
   }
 
-  /** readForm returns the config the form describes, or throws an Error naming the bad fields. */
+  /**
+   * readForm returns the config the form describes, or throws an Error naming
+   * the bad fields. A field the Go core gives other kinds (Option.Kinds),
+   * hidden for this one, reads as its default: the Go core refuses it set.
+   */
   function readForm() {
     const config = {};
     const bad = [];
+    const kindName = $('cfg-model') ? $('cfg-model').value : core().defaults.model;
     for (const key of Object.keys(core().defaults)) {
       const input = $(`cfg-${key}`);
       const meta = field(key);
       const def = core().defaults[key];
+      const o = core().optionTable.find(x => x.key === key);
+      if (o && o.kinds && !o.kinds.includes(kindName)) {
+        config[key] = def;
+        continue;
+      }
       const {value, wrong} = parseValue(def, input.value);
       if (wrong) bad.push(`${meta.label}: ${wrong}`);
       config[key] = value;
@@ -214,10 +218,11 @@ export function createForm({core, model, onPreset}) {
     const kindName = $('cfg-model') ? $('cfg-model').value : core().defaults.model;
     const kind = core().kinds[kindName];
     const form = {optimizer: $('cfg-optimizer') ? $('cfg-optimizer').value : '', posterior: $('cfg-posterior') ? $('cfg-posterior').value : ''};
-    for (const [key, meta] of Object.entries(LAYOUT)) {
+    for (const key of Object.keys(core().defaults)) {
       const input = $(`cfg-${key}`);
+      const {show} = field(key);
       if (!input) continue;
-      input.parentElement.hidden = !!meta.show && !meta.show(kind, form);
+      input.parentElement.hidden = !!show && !show(kind, form);
     }
     if ($('cfg-encoder')) {
       const enc = kind && kind.caps && kind.caps.encoder;

@@ -3,6 +3,8 @@ package kinds_test
 import (
 	"math"
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
 
 	_ "latentlab/core/kinds"
@@ -30,6 +32,36 @@ func TestEveryPresetRegistered(t *testing.T) {
 		kind, _ := model.KindOf(k)
 		if kind.Doc == "" {
 			t.Errorf("kind %q has no Doc", k)
+		}
+	}
+}
+
+// TestFieldsOfSomeKinds: a field the option table gives some kinds
+// (Option.Kinds) is refused, set off its default, for every other kind,
+// and accepted for its own.
+func TestFieldsOfSomeKinds(t *testing.T) {
+	for _, o := range model.Options() {
+		if o.Kinds == nil {
+			continue
+		}
+		for _, kind := range model.Kinds() {
+			c := model.Presets()[kind]
+			if _, ok := model.Presets()[kind]; !ok {
+				c = model.Defaults()
+				c.Model = kind
+			}
+			off := map[string]string{"posterior": `"gaussian"`, "noise": "3", "adv_weight": "0.25", "input_noise": "0.1", "input_dropout": "0.1", "logit_norm": "2"}[o.Key]
+			if off == "" {
+				t.Fatalf("no off-default value to try for %s", o.Key)
+			}
+			_, err := model.ParseConfigOver(c, []byte(`{"`+o.Key+`": `+off+`}`))
+			own := slices.Contains(o.Kinds, kind)
+			if !own && (err == nil || !strings.Contains(err.Error(), o.Key+" is for the ")) {
+				t.Errorf("%s %s on %q: %v, want it refused", o.Key, off, kind, err)
+			}
+			if own && err != nil && strings.Contains(err.Error(), o.Key+" is for the ") {
+				t.Errorf("%s %s on its own kind %q: %v", o.Key, off, kind, err)
+			}
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 )
@@ -208,14 +209,10 @@ func (c Config) Validate() error {
 	case c.Levels < 2 || c.Levels > 256:
 		return bad("levels %d is outside 2..256", c.Levels)
 	}
-	// Fields only some kinds read are refused, not ignored, elsewhere.
-	for _, f := range []struct {
-		key string
-		set bool
-	}{{"input_noise", c.InputNoise > 0}, {"input_dropout", c.InputDropout > 0}, {"logit_norm", c.LogitNorm > 0}} {
-		if f.set && !appliesTo(f.key, c.Model) {
-			return bad("%s is for the %s kinds, not %q", f.key, strings.Join(kindsOf(f.key), ", "), c.Model)
-		}
+	// A field the option table gives kinds (Option.Kinds) is refused, set
+	// off its default, for the others.
+	if err := checkKinds(c); err != nil {
+		return bad("%v", err)
 	}
 	if kind.Check != nil {
 		if err := kind.Check(c); err != nil {
@@ -325,4 +322,20 @@ func Retune(c, asked Config) (changed []string, err error) {
 			strings.Join(refused, ", "), strings.Join(Tunable, ", "))}
 	}
 	return changed, nil
+}
+
+// checkKinds returns an error naming the first field c sets off its
+// default that its option gives kinds (Option.Kinds) other than c.Model.
+func checkKinds(c Config) error {
+	var have, def map[string]any
+	if json.Unmarshal([]byte(c.JSON()), &have) != nil || json.Unmarshal([]byte(Defaults().JSON()), &def) != nil {
+		return nil
+	}
+	for _, o := range options {
+		if o.Kinds == nil || slices.Contains(o.Kinds, c.Model) || reflect.DeepEqual(have[o.Key], def[o.Key]) {
+			continue
+		}
+		return fmt.Errorf("%s is for the %s kinds, not %q", o.Key, strings.Join(o.Kinds, ", "), c.Model)
+	}
+	return nil
 }

@@ -98,6 +98,7 @@ func TestParseConfigErrors(t *testing.T) {
 		{`{"seed": 9007199254740993}`, "seed"},
 		{`{"seed": -1}`, "seed"},
 		{`{"encoder": [4096, 4096, 4096, 4096]}`, "parameters"},
+		{`{"model": "ae", "adv_weight": 2}`, `adv_weight is for the aegan kinds, not "ae"`},
 	} {
 		_, err := model.ParseConfig([]byte(tc.json))
 		if err == nil {
@@ -118,7 +119,7 @@ func TestConfigJSONRoundTrip(t *testing.T) {
 		Activation: "leakyrelu", PriorStd: 0.25, Batch: 17, Optimizer: "sgd",
 		LRRecon: 0.0123, LRReg: 3e-5, Beta1: 0.9, Beta2: 0.99, Momentum: 0.5,
 		Seed: 1<<53 - 1, Prior: "swissroll", Posterior: "universal", Noise: 3, Labels: 77,
-		Classes: 16, Dropout: 0.25, BatchNorm: true, GANLoss: "lsgan", DiscSteps: 3, AdvWeight: 0.5, Levels: 8,
+		Classes: 16, Dropout: 0.25, BatchNorm: true, GANLoss: "lsgan", DiscSteps: 3, AdvWeight: 1, Levels: 8,
 	}
 	configs := map[string]model.Config{"odd": odd}
 	for name, c := range model.Presets() {

@@ -48,6 +48,11 @@ func choices(pairs ...string) []Choice {
 	return cs
 }
 
+// posteriorKinds are the kinds whose encoder the posterior field chooses
+// (the autoencoders with a prior on their codes; a GAN's or BiGAN's
+// capabilities cannot tell them apart).
+var posteriorKinds = []string{"aae", "ae", "vae", "supervised", "semisupervised", "cluster"}
+
 // options is the table, in the form's order.
 var options = []Option{
 	{Key: "model", Label: "Model", Doc: "The kind of model (see the kinds' descriptions)."},
@@ -60,8 +65,8 @@ var options = []Option{
 		Choices: choices("gaussian", "Gaussian", "mixture", "10 Gaussians", "swissroll", "Swiss roll", "uniform", "Uniform")},
 	{Key: "prior_std", Label: "Prior scale", Doc: "Scale of the prior: σ of the Gaussian, the others scaled alike.", Min: atLeast(0)},
 	{Key: "posterior", Label: "Posterior", Doc: "Encoder q(z|x): deterministic, Gaussian, or fed noise η beside x (universal approximator).",
-		Choices: choices("deterministic", "Deterministic", "gaussian", "Gaussian", "universal", "Universal approx.")},
-	{Key: "noise", Label: "Noise η size", Doc: "Size of the noise fed with x to a universal-approximator encoder.", Min: atLeast(0), Integer: true},
+		Choices: choices("deterministic", "Deterministic", "gaussian", "Gaussian", "universal", "Universal approx."), Kinds: posteriorKinds},
+	{Key: "noise", Label: "Noise η size", Doc: "Size of the noise fed with x to a universal-approximator encoder.", Min: atLeast(0), Integer: true, Kinds: posteriorKinds},
 	{Key: "labels", Label: "Labelled digits", Doc: "Training digits whose labels training may use (0: none).", Min: atLeast(0), Integer: true},
 	{Key: "valid", Label: "Held-out digits", Doc: "The last N training digits, never trained on: validation (the Parzen window chooses its width on them).", Min: atLeast(0), Integer: true},
 	{Key: "classes", Label: "Classes", Doc: "Categories of y: 10 digits, or K clusters.", Min: atLeast(2), Integer: true},
@@ -73,7 +78,7 @@ var options = []Option{
 	{Key: "gan_loss", Label: "GAN loss", Doc: "The generator's adversarial loss.",
 		Choices: choices("nonsaturating", "Non-saturating", "minimax", "Minimax", "ml", "Max. likelihood", "lsgan", "Least squares")},
 	{Key: "disc_steps", Label: "Disc. steps (k)", Doc: "Discriminator steps per generator step, on slices of the batch.", Min: atLeast(1), Integer: true},
-	{Key: "adv_weight", Label: "Adversarial weight", Doc: "Weight of the adversarial loss beside reconstruction.", Min: atLeast(0)},
+	{Key: "adv_weight", Label: "Adversarial weight", Doc: "Weight of the adversarial loss beside reconstruction.", Min: atLeast(0), Kinds: []string{"aegan"}},
 	{Key: "levels", Label: "Intensity levels", Doc: "Intensity levels of each pixel of an autoregressive model.", Min: atLeast(2), Integer: true},
 	{Key: "batch", Label: "Batch size", Doc: "Images per training step.", Min: atLeast(1), Integer: true},
 	{Key: "optimizer", Label: "Optimizer", Doc: "Update rule for every phase.", Choices: choices("adam", "Adam", "sgd", "SGD + momentum")},
@@ -97,19 +102,6 @@ func OptionOf(key string) (Option, bool) {
 		return Option{}, false
 	}
 	return options[i], true
-}
-
-// kindsOf returns the kinds the field key applies to (Option.Kinds; nil:
-// every kind).
-func kindsOf(key string) []string {
-	o, _ := OptionOf(key)
-	return o.Kinds
-}
-
-// appliesTo reports whether the field key applies to kind.
-func appliesTo(key, kind string) bool {
-	ks := kindsOf(key)
-	return ks == nil || slices.Contains(ks, kind)
 }
 
 // checkChoice returns an error unless v is one of the option's choices.
