@@ -184,6 +184,10 @@ func reproduceCmd(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(log, "latentlab: reproduce %s: training to epoch %v\n", name, target)
 		var trained bytes.Buffer
 		if err := trainCmd(args, &trained, log); err != nil {
+			// A chunk stopped early (a signal, --max-time) wrote weights
+			// short of its epoch under the chunk's name; the checkpoint
+			// holds where it stopped, and the next run writes them whole.
+			os.Remove(out)
 			return fmt.Errorf("reproduce %s: %w", name, err)
 		}
 		var evaluated bytes.Buffer
