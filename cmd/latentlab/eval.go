@@ -106,16 +106,14 @@ func evalCmd(args []string, stdout, stderr io.Writer) error {
 }
 
 // allFinite returns an error naming every figure of out that is not a
-// finite number (NaN, ±Inf, or the nil that finite makes of them), and the model's largest weight, which is what overflows
-// when every weight is finite (model.Decode refuses NaN and ±Inf).
+// finite number, and the model's largest weight: model.Decode refuses
+// NaN and ±Inf weights, so a figure that is not finite comes of finite
+// weights whose products overflow.
 func allFinite(out map[string]any, m model.Model) error {
 	var bad []string
 	for k, v := range out {
 		if f, ok := v.(float64); ok && (math.IsNaN(f) || math.IsInf(f, 0)) {
 			bad = append(bad, fmt.Sprintf("%s is %v", k, f))
-		}
-		if v == nil { // a score's finite() of a non-finite figure
-			bad = append(bad, k+" is not a finite number")
 		}
 	}
 	if len(bad) == 0 {
@@ -128,5 +126,5 @@ func allFinite(out map[string]any, m model.Model) error {
 			big = max(big, math.Abs(float64(v)))
 		}
 	}
-	return fmt.Errorf("%s: the model's computation overflows float32 on the test digits (its largest weight is %.3g in magnitude); these weights cannot be evaluated", strings.Join(bad, ", "), big)
+	return fmt.Errorf("%s: the model's computation overflows float32 (its largest weight is %.3g in magnitude); these weights cannot be evaluated", strings.Join(bad, ", "), big)
 }

@@ -54,9 +54,9 @@ func sampleScores(m model.Model, test *data.Set, clfPath string, explicit bool, 
 	fmt.Fprintf(stderr, "latentlab: scored %d samples in %v\n", n, time.Since(start).Round(time.Millisecond))
 	return map[string]any{
 		"samples":           r.N,
-		"sample_confidence": finite(r.Confidence),
-		"sample_entropy":    finite(r.Entropy),
-		"sample_frechet":    finite(r.Frechet),
+		"sample_confidence": r.Confidence,
+		"sample_entropy":    r.Entropy,
+		"sample_frechet":    r.Frechet,
 		"sample_classes":    r.Classes,
 	}, nil
 }
@@ -101,10 +101,10 @@ func parzenScores(s *train.Session, n, nvalid int, stderr io.Writer) (map[string
 	fmt.Fprintf(stderr, "latentlab: Parzen window over %d samples: σ %.4f (validation %.2f on %d training digits), test %.2f ± %.2f nats in %v\n",
 		n, r.Sigma, r.Valid, nvalid, r.Test, r.TestSE, time.Since(start).Round(time.Millisecond))
 	return map[string]any{
-		"parzen_ll":             finite(r.Test),
-		"parzen_se":             finite(r.TestSE),
+		"parzen_ll":             r.Test,
+		"parzen_se":             r.TestSE,
 		"parzen_sigma":          r.Sigma,
-		"parzen_valid_ll":       finite(r.Valid),
+		"parzen_valid_ll":       r.Valid,
 		"parzen_samples":        n,
 		"parzen_valid_digits":   nvalid,
 		"parzen_valid_held_out": heldOut,

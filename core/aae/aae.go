@@ -184,6 +184,7 @@ func New(c model.Config) *Model {
 		m.Disc.Init(init)
 		m.optGen = m.Optimizer("generator", c, m.Enc, lrReg)
 		m.critic = adversarial.New(m.Disc, m.Optimizer("discriminator", c, m.Disc, lrReg), adversarial.NonSaturating, c.Batch)
+		m.critic.Update = m.update // a replica sums the discriminator's gradients too
 		m.zPrior = make([]float32, c.Batch*c.Latent)
 		if m.labelled {
 			m.inPrior = make([]float32, c.Batch*(c.Latent+LabelSlots))
@@ -387,7 +388,7 @@ func (m *Model) discriminatorPhase(x []float32, labels []uint8, n, lo, batchN in
 	m.Record("noise", m.zPrior[:batchN*lat])
 	m.fake = m.discInput(m.inFake, m.encodeTrain(x, n, lo), labels, n, lo)
 	priorIn := m.discInput(m.inPrior, m.zPrior[lo*lat:(lo+n)*lat], labels, n, lo)
-	loss, _, _ := m.critic.Step(priorIn, m.fake, n, 1, m.update)
+	loss, _, _ := m.critic.Step(priorIn, m.fake, n, 1)
 	return loss
 }
 
@@ -424,11 +425,9 @@ func (m *Model) generatorPhase(n int) float64 {
 func (m *Model) generatorGrad(n int) float64 {
 	loss, dz := m.critic.Fool(m.fake, n, 0, 1) // also fills the discriminator's gradients, cleared before its next update
 	if m.labelled {
-		lat, w := m.lat, m.lat+LabelSlots
-		for i := range n {
-			copy(m.dz[i*lat:(i+1)*lat], dz[i*w:i*w+lat])
-		}
-		dz = m.dz[:n*lat]
+		// the codes' half of the discriminator's [z, label]
+		nn.SplitCols(m.dz, nil, dz, n, m.lat, LabelSlots)
+		dz = m.dz[:n*m.lat]
 	}
 	m.Enc.ZeroGrad()
 	m.encoderBackward(dz, n)

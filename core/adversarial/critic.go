@@ -16,7 +16,10 @@ type Critic struct {
 	Net  *nn.MLP
 	Opt  optim.Optimizer
 	Loss Loss
-	dy   []float32 // (batch, 1) ∂L/∂output
+	// Update applies the network's gradients in Step; nil: Opt.Step. A
+	// model whose replicas sum their gradients first sets its own.
+	Update func(o optim.Optimizer, net *nn.MLP)
+	dy     []float32 // (batch, 1) ∂L/∂output
 }
 
 // New returns the critic of net, updated by opt, scored by loss, for
@@ -25,24 +28,20 @@ func New(net *nn.MLP, opt optim.Optimizer, loss Loss, batch int) *Critic {
 	return &Critic{Net: net, Opt: opt, Loss: loss, dy: make([]float32, batch)}
 }
 
-// Update applies a critic's gradients: opt.Step, or, for a model whose
-// replicas sum their gradients first, the model's own update.
-type Update func(o optim.Optimizer, net *nn.MLP)
-
 // Step is the discriminator's update on a batch it must call real and one
 // it must call fake (each n rows): w·Disc(real, 1) + w·Disc(fake, 0), its
-// gradients cleared first and applied by update (opt.Step when nil). An
+// gradients cleared first and applied by Update (Opt.Step when nil). An
 // AAE weighs the halves 1, a GAN ½ (d_loss = (real + fake)/2, as the
 // reference implementations). It returns the weighted loss and the mean
 // of what the critic says of each batch (see Loss.meanOutput).
-func (d *Critic) Step(real, fake []float32, n int, w float32, update Update) (loss, onReal, onFake float64) {
+func (d *Critic) Step(real, fake []float32, n int, w float32) (loss, onReal, onFake float64) {
 	d.Net.ZeroGrad()
 	lr, onReal := d.Learn(real, n, 1, w)
 	lf, onFake := d.Learn(fake, n, 0, w)
-	if update == nil {
+	if d.Update == nil {
 		d.Opt.Step(d.Net.Params, d.Net.Grads)
 	} else {
-		update(d.Opt, d.Net)
+		d.Update(d.Opt, d.Net)
 	}
 	return lr + lf, onReal, onFake
 }

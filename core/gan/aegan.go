@@ -99,7 +99,7 @@ func (m *AEGAN) generate(n int) []float32 {
 // LossNames slots.
 func (m *AEGAN) discPhase(x []float32, n int) model.Losses {
 	var l model.Losses
-	l[1], l[3], l[4] = m.disc.Step(x, m.generate(n), n, 0.5, nil)
+	l[1], l[3], l[4] = m.disc.Step(x, m.generate(n), n, 0.5)
 	return l
 }
 

@@ -131,7 +131,7 @@ func (m *BiGAN) discPhase(x []float32, n int) model.Losses {
 	w := n * (model.Pixels + m.cfg.Latent)
 	var l model.Losses
 	// Critic.Step calls its first argument real (1): the generator's pairs.
-	loss, genMean, encMean := m.disc.Step(m.genPair[:w], m.encPair[:w], n, 0.5, nil)
+	loss, genMean, encMean := m.disc.Step(m.genPair[:w], m.encPair[:w], n, 0.5)
 	l[0], l[2], l[3] = loss, 1-encMean, 1-genMean
 	return l
 }

@@ -160,7 +160,7 @@ func (m *Model) discPhase(x []float32, n int) model.Losses {
 		lo, hi := i*n/k, (i+1)*n/k
 		rows := hi - lo
 		fake := m.generate(rows)
-		loss, real, faked := m.disc.Step(x[lo*model.Pixels:hi*model.Pixels], fake, rows, 0.5, nil)
+		loss, real, faked := m.disc.Step(x[lo*model.Pixels:hi*model.Pixels], fake, rows, 0.5)
 		w := float64(rows) / float64(n)
 		l[0] += w * loss
 		l[2] += w * real

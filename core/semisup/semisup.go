@@ -459,8 +459,8 @@ func (m *Model) discriminatorPhase(x []float32, n int) (lossY, lossZ float64) {
 	m.Record("noise", yPrior)
 	m.prior.Sample(m.zPrior, n, m.noise)
 	m.Record("noise", m.zPrior[:n*m.lat])
-	lossY, _, _ = m.critY.Step(yPrior, m.y[:n*m.k], n, 1, nil)
-	lossZ, _, _ = m.critZ.Step(m.zPrior[:n*m.lat], m.z[:n*m.lat], n, 1, nil)
+	lossY, _, _ = m.critY.Step(yPrior, m.y[:n*m.k], n, 1)
+	lossZ, _, _ = m.critZ.Step(m.zPrior[:n*m.lat], m.z[:n*m.lat], n, 1)
 	return lossY, lossZ
 }
 

@@ -205,7 +205,7 @@ func (m *Model) discriminatorPhase(x []float32, n int) float64 {
 	zp := m.zPrior[:n*m.lat]
 	m.prior.Sample(zp, n, m.noise)
 	m.Record("noise", zp)
-	loss, _, _ := m.critic.Step(zp, z, n, 1, nil)
+	loss, _, _ := m.critic.Step(zp, z, n, 1)
 	return loss
 }
 
