@@ -6,7 +6,7 @@
 // are decoded into #interp-canvas; a digit drawn on #draw-canvas is encoded
 // as it is drawn: its reconstruction in #draw-recon, its code marked on the
 // plot, a classifier's probabilities beside it. The Go core does every
-// computation (wasm/explore.go); this module asks worker 0 for it, at most
+// computation (core/view, explore.go); this module asks worker 0 for it, at most
 // one request of each kind in flight and the latest wanted next, so a
 // decode waits for at most the training round in flight.
 import * as ui from './ui.js';

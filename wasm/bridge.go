@@ -18,16 +18,17 @@ import (
 	"latentlab/core/safetensors"
 	"latentlab/core/score"
 	"latentlab/core/train"
+	"latentlab/core/view"
 )
 
 // bridge holds the state behind the JS functions: the data, the session
-// and what the live views keep between calls (views.go).
+// and the current model's live views (core/view).
 type bridge struct {
 	trainSet, testSet *data.Set
 	s                 *train.Session
 	mean              train.Mean
 
-	views    views         // fixed noise, the plotted test digits, the last plot (views.go)
+	view     *view.Views   // the current model's views; set with s
 	scorer   *score.Scorer // the sample-quality scorer, once setScorer has loaded its classifier
 	scoreRef int           // the test digits it compares with
 
@@ -121,7 +122,7 @@ func probe(c model.Config) (caps map[string]any) {
 	if err != nil {
 		return nil
 	}
-	return capsOf(m)
+	return view.Caps(m)
 }
 
 // setData(trainImages, trainLabels, testImages, testLabels: Uint8Array)
@@ -153,7 +154,6 @@ func (b *bridge) setData(args []js.Value) (any, error) {
 	b.trainSet, b.testSet = tr, te
 	// The views plot digits of the new test set; the model stays and
 	// trains on the new data.
-	b.views.labels = nil
 	b.scorer = nil // its reference statistics are the old test set's
 	if b.s != nil {
 		s, err := train.New(b.s.Model, tr, te, b.s.Steps)
@@ -161,6 +161,7 @@ func (b *bridge) setData(args []js.Value) (any, error) {
 			return nil, err
 		}
 		b.s = s
+		b.view.SetData(s)
 	}
 	return map[string]any{"train": tr.N, "test": te.N}, nil
 }
@@ -198,7 +199,7 @@ func (b *bridge) modelInfo() map[string]any {
 		"epoch":         b.s.Epoch(),
 		"epochProgress": b.s.Progress(),
 		"sharded":       b.sharded,
-		"caps":          capsOf(b.s.Model),
+		"caps":          view.Caps(b.s.Model),
 	}
 }
 
@@ -221,7 +222,8 @@ func (b *bridge) useSession(s *train.Session) error {
 		return err
 	}
 	b.s, b.sharded = s, sharded
-	b.views.reset(s.Model)
+	b.view = view.New(s)
+	b.view.SetReplica(b.replica())
 	return nil
 }
 
@@ -561,6 +563,7 @@ func (b *bridge) setShard(args []js.Value) (any, error) {
 			return nil, err
 		}
 		b.sharded = sharded
+		b.view.SetReplica(b.replica())
 	}
 	return map[string]any{"index": index, "count": max(count, 1)}, nil
 }
@@ -579,6 +582,15 @@ func (b *bridge) applyShard(m model.Model) (bool, error) {
 		return false, sh.SetShard(nil)
 	}
 	return true, sh.SetShard(b.shard)
+}
+
+// replica returns the shard the current model is a replica of, or nil
+// when it trains whole.
+func (b *bridge) replica() *model.Shard {
+	if !b.sharded {
+		return nil
+	}
+	return b.shard
 }
 
 // reduce hands g, where it lies in memory, to the JS reduce function,

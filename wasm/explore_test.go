@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"latentlab/core/model"
+	"latentlab/core/view"
 )
 
 // pixelsOf copies a Uint8Array result field out of r.
@@ -67,7 +68,7 @@ func TestExplore(t *testing.T) {
 	if e != "" {
 		t.Fatal(e)
 	}
-	if px := pixelsOf(in, "pixels"); len(px) != interpFrames*model.Pixels || in.Get("path").Get("length").Int() != 2*interpFrames {
+	if px := pixelsOf(in, "pixels"); len(px) != view.InterpFrames*model.Pixels || in.Get("path").Get("length").Int() != 2*view.InterpFrames {
 		t.Errorf("interpolate: %d bytes, path %v", len(px), in.Get("path"))
 	}
 	for _, args := range [][]any{{0, 30}, {-1, 2}, {0.5, 1}} {

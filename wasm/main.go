@@ -124,7 +124,7 @@ func errorValue(err error) any {
 
 // goPrefixes are the "package: " prefixes the Go core's errors begin with
 // (for a developer, and the CLI's stderr); a visitor reads the rest.
-var goPrefixes = []string{"model: ", "train: ", "safetensors: ", "data: ", "nn: ", "score: ", "prior: ", "project: "}
+var goPrefixes = []string{"model: ", "train: ", "safetensors: ", "data: ", "nn: ", "score: ", "prior: ", "pca: "}
 
 // plain returns message without its leading package prefixes:
 // "model: config: latent size 0 is outside 1..1024" reads "config: latent

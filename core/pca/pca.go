@@ -1,4 +1,4 @@
-// Package project implements principal component analysis (PCA), to draw
+// Package pca implements principal component analysis (PCA), to draw
 // rows of many values on a 2-D plot: the codes of a model whose latent has
 // more than two dimensions, and the raw pixels of test digits beside the
 // 2-D codes of an adversarial autoencoder, the comparison of the AAE
@@ -20,7 +20,7 @@
 // entry of largest magnitude of each component is positive (the first such
 // entry on a tie). Refitting on similar data (the next snapshot's codes)
 // then gives a plot that does not flip.
-package project
+package pca
 
 import (
 	"errors"
@@ -67,16 +67,16 @@ type Projection struct {
 func Fit(x []float32, rows, dim, k int) (*Projection, error) {
 	switch {
 	case dim < 1 || k < 1 || k > dim:
-		return nil, fmt.Errorf("project: %d components of rows of %d values", k, dim)
+		return nil, fmt.Errorf("pca: %d components of rows of %d values", k, dim)
 	case rows < 2:
-		return nil, fmt.Errorf("project: PCA needs at least 2 rows, not %d", rows)
+		return nil, fmt.Errorf("pca: PCA needs at least 2 rows, not %d", rows)
 	case len(x) < rows*dim:
-		return nil, fmt.Errorf("project: %d values for %d rows of %d", len(x), rows, dim)
+		return nil, fmt.Errorf("pca: %d values for %d rows of %d", len(x), rows, dim)
 	}
 	p := &Projection{Dim: dim, K: k, Mean: make([]float64, dim)}
 	for _, v := range x[:rows*dim] {
 		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-			return nil, errors.New("project: the rows hold a NaN or an infinity")
+			return nil, errors.New("pca: the rows hold a NaN or an infinity")
 		}
 	}
 	for i := range rows {
@@ -112,7 +112,7 @@ func Fit(x []float32, rows, dim, k int) (*Projection, error) {
 		vecs, vals, ok = leading(apply, dim, min(dim, k+extraDirs))
 	}
 	if !ok {
-		return nil, errors.New("project: the eigendecomposition of the covariance failed")
+		return nil, errors.New("pca: the eigendecomposition of the covariance failed")
 	}
 	p.Components = make([]float64, k*dim)
 	p.Variance = make([]float64, k)
@@ -283,12 +283,12 @@ func (p *Projection) Project(dst, src []float32, rows int) {
 // it is zero, so coordinates are the values themselves.
 func Axes(x []float32, rows, dim int, axes ...int) (*Projection, error) {
 	if len(axes) < 1 || len(axes) > 2 || (len(axes) == 2 && axes[0] == axes[1]) {
-		return nil, fmt.Errorf("project: axes %v: want one or two different axes", axes)
+		return nil, fmt.Errorf("pca: axes %v: want one or two different axes", axes)
 	}
 	p := &Projection{Dim: dim, K: len(axes), Mean: make([]float64, dim), Components: make([]float64, len(axes)*dim), Variance: make([]float64, len(axes))}
 	for c, a := range axes {
 		if a < 0 || a >= dim {
-			return nil, fmt.Errorf("project: axis %d of rows of %d values", a, dim)
+			return nil, fmt.Errorf("pca: axis %d of rows of %d values", a, dim)
 		}
 		p.Components[c*dim+a] = 1
 	}
