@@ -9,7 +9,7 @@
 //   js/pool.js     the workers and their protocol
 //   js/trainer.js  the training loop, in rounds
 //   js/form.js     the config form, presets, the remembered config, the address
-//   js/views.js    the presenters, named from the Go core's model.Figures
+//   js/views.js    the presenters, named from the Go core's figures.All
 //   js/latent.js   the latent plot and exploring it (hover, grid, drawing,
 //                  interpolation)
 //   js/stepper.js  step-through, phase by phase, and slow motion

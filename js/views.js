@@ -1,6 +1,6 @@
 // The views: which cards a model shows, and the presenters that draw a
 // snapshot, the loss curves, an evaluation's measures and a sample score.
-// Every loss and measure is named from the Go core's table (model.Figures,
+// Every loss and measure is named from the Go core's table (figures.All,
 // in the workers' start reply): a label, a unit, how to show it and what
 // good looks like. The latent plot is js/latent.js's.
 import * as ui from './ui.js';
@@ -10,7 +10,7 @@ const $ = id => document.getElementById(id);
 const LOSS_COLORS = ['#4f46e5', '#d97706', '#059669', '#db2777', '#0891b2', '#65a30d', '#7c3aed', '#b91c1c'];
 let figures = {};  // key → model.Figure
 
-/** setFigures takes the Go core's table of figures (model.Figures). */
+/** setFigures takes the Go core's table of figures (figures.All). */
 export function setFigures(list) {
   figures = Object.fromEntries((list || []).map(f => [f.key, f]));
 }

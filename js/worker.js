@@ -19,7 +19,7 @@
 //   decodeAt {x, y}, traverse {n, range}, interpolate {i, j}, encodeDigit {pixels},
 //   setScorer {bytes}, score; see each function's comment in wasm/). The worker's own:
 //     start {module}                run the Go core (a compiled WebAssembly.Module) → {defaults, presets, options,
-//                                   figures (model.Figures: every loss's and measure's label), kinds, features,
+//                                   figures (figures.All: every loss's and measure's label), kinds, features,
 //                                   requests (every request's name: the Go core's and these),
 //                                   reducer (the reducer buffer's layout: headerBytes, ctlGen, ctlAbort)}
 //     data {data}                   the four MNIST idx files (Uint8Arrays); waits for start → {train, test}

@@ -14,7 +14,9 @@ import (
 	"unsafe"
 
 	"latentlab/core/data"
+	"latentlab/core/figures"
 	"latentlab/core/model"
+	"latentlab/core/parallel"
 	"latentlab/core/safetensors"
 	"latentlab/core/score"
 	"latentlab/core/train"
@@ -32,7 +34,7 @@ type bridge struct {
 	scorer   *score.Scorer // the sample-quality scorer, once setScorer has loaded its classifier
 	scoreRef int           // the test digits it compares with
 
-	shard   *model.Shard     // set by setShard; applied to every model this bridge makes that can take it
+	shard   *parallel.Shard  // set by setShard; applied to every model this bridge makes that can take it
 	sharded bool             // the current model is a replica (false: it trains whole in this worker)
 	bounds  map[int]js.Value // n bytes → Int32Array of every replica's part's start in bytes, and n (gather)
 }
@@ -50,10 +52,10 @@ func (b *bridge) options(args []js.Value) (any, error) {
 }
 
 // figures() → JSON [{key, label, short, unit, percent, digits, group,
-// good}]: model.Figures, what each loss and measure is, for the page's
+// good}]: figures.All, what each loss and measure is, for the page's
 // labels.
 func (b *bridge) figures(args []js.Value) (any, error) {
-	out, err := json.Marshal(model.Figures)
+	out, err := json.Marshal(figures.All)
 	return string(out), err
 }
 
@@ -168,7 +170,7 @@ func (b *bridge) setData(args []js.Value) (any, error) {
 
 // init(configJSON) → {config, params, step, sharded, caps} (see modelInfo
 // and capsOf): a fresh model. On error the current model stays. A model
-// that cannot be a data-parallel replica (no model.Sharder) is built whole
+// that cannot be a data-parallel replica (no parallel.Sharder) is built whole
 // even when setShard made this worker a replica; sharded says which.
 func (b *bridge) init(args []js.Value) (any, error) {
 	if len(args) != 1 || args[0].Type() != js.TypeString {
@@ -521,7 +523,7 @@ func finite(v float64) any {
 // setShard(index, count, reduce, gather) makes this worker replica index
 // of count data-parallel replicas, for the current model and every later
 // one; setShard(0, 1) makes it whole again. The two functions carry
-// model.Shard's Reduce and Gather on the Go core's own memory (the
+// parallel.Shard's Reduce and Gather on the Go core's own memory (the
 // instance's exported memory, "mem"), the numbers as little-endian float32
 // bytes and the parts as byte offsets, so that nothing is copied on the way:
 // reduce(addr, n, lo, hi) finds a network's gradient in memory bytes
@@ -530,7 +532,7 @@ func finite(v float64) any {
 // gather(addr, n, lo, hi, bounds) finds this replica's part of the
 // parameters in [addr+lo, addr+hi) and must leave in [addr, addr+n) every
 // replica's part: replica k's part is bytes [bounds[k], bounds[k+1]) from
-// addr (model.Shard.Part; the page restates no formula). The memory does
+// addr (parallel.Shard.Part; the page restates no formula). The memory does
 // not move or grow during a call. Replicas must run the same number of
 // steps.
 func (b *bridge) setShard(args []js.Value) (any, error) {
@@ -538,13 +540,13 @@ func (b *bridge) setShard(args []js.Value) (any, error) {
 		return nil, errors.New("setShard wants (index, count, reduce, gather)")
 	}
 	index, count := args[0].Int(), args[1].Int()
-	var sh *model.Shard
+	var sh *parallel.Shard
 	if count > 1 {
 		if len(args) != 4 || args[2].Type() != js.TypeFunction || args[3].Type() != js.TypeFunction {
 			return nil, errors.New("setShard wants reduce and gather functions for more than one replica")
 		}
 		reduce, gather := args[2], args[3]
-		sh = &model.Shard{
+		sh = &parallel.Shard{
 			Index:  index,
 			Count:  count,
 			Reduce: func(g []float32, lo, hi int) { b.reduce(reduce, g, lo, hi) },
@@ -569,10 +571,10 @@ func (b *bridge) setShard(args []js.Value) (any, error) {
 }
 
 // applyShard makes m a replica as setShard asked, or whole, and reports
-// whether it is a replica: a model that is no model.Sharder, or whose
+// whether it is a replica: a model that is no parallel.Sharder, or whose
 // config no replica can train, stays whole.
 func (b *bridge) applyShard(m model.Model) (bool, error) {
-	sh, ok := m.(model.Sharder)
+	sh, ok := m.(parallel.Sharder)
 	if !ok {
 		return false, nil
 	}
@@ -586,7 +588,7 @@ func (b *bridge) applyShard(m model.Model) (bool, error) {
 
 // replica returns the shard the current model is a replica of, or nil
 // when it trains whole.
-func (b *bridge) replica() *model.Shard {
+func (b *bridge) replica() *parallel.Shard {
 	if !b.sharded {
 		return nil
 	}
@@ -621,14 +623,14 @@ func addrOf(f []float32) int { return int(uintptr(unsafe.Pointer(&f[0]))) }
 
 // boundsFor returns, as an Int32Array made once per size, the byte offset
 // at which each of count replicas' parts of n float32s starts, then 4n:
-// replica k's part is [bounds[k], bounds[k+1]) (model.Shard.Part).
+// replica k's part is [bounds[k], bounds[k+1]) (parallel.Shard.Part).
 func (b *bridge) boundsFor(n, count int) js.Value {
 	if v, ok := b.bounds[n]; ok && v.Length() == count+1 {
 		return v
 	}
 	v := js.Global().Get("Int32Array").New(count + 1)
 	for k := range count {
-		lo, _ := (&model.Shard{Index: k, Count: count}).Part(n)
+		lo, _ := (&parallel.Shard{Index: k, Count: count}).Part(n)
 		v.SetIndex(k, 4*lo)
 	}
 	v.SetIndex(count, 4*n)

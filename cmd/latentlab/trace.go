@@ -11,6 +11,7 @@ import (
 	"latentlab/core/fileio"
 	"latentlab/core/model"
 	"latentlab/core/safetensors"
+	"latentlab/core/state"
 	"latentlab/core/train"
 )
 
@@ -85,7 +86,7 @@ func traceCmd(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	r, ok := m.(model.Resumable)
+	r, ok := m.(state.Resumable)
 	if !ok {
 		return fmt.Errorf("trace: a %s model does not record its draws", m.Config().Model)
 	}
@@ -93,7 +94,7 @@ func traceCmd(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	var tape model.Tape
+	var tape state.Tape
 	r.TrainState().SetTape(&tape)
 
 	ts := snapshot("init.", m)

@@ -37,8 +37,10 @@ import (
 	"latentlab/core/model"
 	"latentlab/core/nn"
 	"latentlab/core/optim"
+	"latentlab/core/parallel"
 	"latentlab/core/prior"
 	"latentlab/core/safetensors"
+	"latentlab/core/state"
 )
 
 // LabelSlots is the width of the one-hot label the discriminator reads
@@ -95,7 +97,7 @@ func Check(c model.Config) error {
 // Model is an autoencoder whose code is pushed toward a prior by a
 // discriminator on codes (unless its kind is "ae").
 type Model struct {
-	model.Training // optimizers and random streams, for checkpoints
+	state.Training // optimizers and random streams, for checkpoints
 
 	cfg      model.Config
 	Enc, Dec *nn.MLP // encoder x → z (or [x, η] → z, or x → [μ, log σ²]), decoder z → pixel logits
@@ -112,8 +114,8 @@ type Model struct {
 	encNoise *rand.Rand // ε of a Gaussian posterior, η of a universal one
 	inNoise  *rand.Rand // the encoder's input noise (Config.InputNoise > 0); nil without
 
-	shard *model.Shard // nil unless a data-parallel replica
-	share float32      // this replica's fraction of each batch (1 unsharded)
+	shard *parallel.Shard // nil unless a data-parallel replica
+	share float32         // this replica's fraction of each batch (1 unsharded)
 
 	lat, eta int  // code size, noise size (0 unless universal)
 	gaussian bool // Gaussian posterior
@@ -198,9 +200,9 @@ func New(c model.Config) *Model {
 // Config returns the model's config.
 func (m *Model) Config() model.Config { return m.cfg }
 
-// SetShard makes the model a data-parallel replica (see model.Shard), or
+// SetShard makes the model a data-parallel replica (see parallel.Shard), or
 // whole again with nil.
-func (m *Model) SetShard(s *model.Shard) error { return model.SetShard(&m.shard, s, m.cfg) }
+func (m *Model) SetShard(s *parallel.Shard) error { return parallel.Set(&m.shard, s, m.cfg) }
 
 // LossNames: "recon" in nats per image; for "aae" also "disc", the
 // discriminator's BCE on prior samples plus that on codes, and "gen", the

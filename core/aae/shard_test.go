@@ -7,8 +7,8 @@ import (
 
 	"latentlab/core/data"
 	"latentlab/core/model"
-	"latentlab/core/model/replicas"
 	"latentlab/core/modeltest"
+	"latentlab/core/parallel"
 	"latentlab/core/train"
 )
 
@@ -38,13 +38,13 @@ func shardsMatchOneModel(t *testing.T, c model.Config, tr, te *data.Set) {
 	}
 
 	const k = 3
-	shards := replicas.Group(k)
+	shards := parallel.Group(k)
 	sessions := make([]*train.Session, k)
 	losses := make([]model.Losses, k)
 	var wg sync.WaitGroup
 	for r := range k {
 		sessions[r] = modeltest.Session(t, c, tr, te)
-		err := sessions[r].Model.(model.Sharder).SetShard(shards[r])
+		err := sessions[r].Model.(parallel.Sharder).SetShard(shards[r])
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -91,13 +91,13 @@ func shardsMatchOneModel(t *testing.T, c model.Config, tr, te *data.Set) {
 func TestShardCheck(t *testing.T) {
 	tr, te := modeltest.Subset(t)
 	s := modeltest.Session(t, small("aae"), tr, te)
-	for _, sh := range []*model.Shard{
-		{Index: 0, Count: 51, Reduce: replicas.Group(1)[0].Reduce, Gather: replicas.Group(1)[0].Gather},
-		{Index: 2, Count: 2, Reduce: replicas.Group(1)[0].Reduce, Gather: replicas.Group(1)[0].Gather},
+	for _, sh := range []*parallel.Shard{
+		{Index: 0, Count: 51, Reduce: parallel.Group(1)[0].Reduce, Gather: parallel.Group(1)[0].Gather},
+		{Index: 2, Count: 2, Reduce: parallel.Group(1)[0].Reduce, Gather: parallel.Group(1)[0].Gather},
 		{Index: 0, Count: 2},
-		{Index: 0, Count: 2, Reduce: replicas.Group(1)[0].Reduce},
+		{Index: 0, Count: 2, Reduce: parallel.Group(1)[0].Reduce},
 	} {
-		if err := s.Model.(model.Sharder).SetShard(sh); err == nil {
+		if err := s.Model.(parallel.Sharder).SetShard(sh); err == nil {
 			t.Errorf("shard %+v accepted for a batch of 50", *sh)
 		}
 	}

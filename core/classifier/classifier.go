@@ -45,6 +45,7 @@ import (
 	"latentlab/core/nn"
 	"latentlab/core/optim"
 	"latentlab/core/safetensors"
+	"latentlab/core/state"
 )
 
 // Net is the name of the classifier's network and the prefix of its
@@ -72,7 +73,7 @@ func Check(c model.Config) error {
 
 // Model is the digit classifier.
 type Model struct {
-	model.Training // optimizers and random streams, for checkpoints
+	state.Training // optimizers and random streams, for checkpoints
 
 	cfg model.Config
 	Net *nn.MLP // x → class logits

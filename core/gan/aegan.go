@@ -8,6 +8,7 @@ import (
 	"latentlab/core/nn"
 	"latentlab/core/optim"
 	"latentlab/core/safetensors"
+	"latentlab/core/state"
 )
 
 // AEGANNets lays out an "aegan" config's networks: encoder Pixels → …
@@ -22,7 +23,7 @@ func AEGANNets(c model.Config) map[string][]int {
 // reads pixels.
 type AEGAN struct {
 	coder
-	model.Training // optimizers and random streams, for checkpoints
+	state.Training // optimizers and random streams, for checkpoints
 	cfg            model.Config
 	Enc, Dec       *nn.MLP             // encoder x → z, decoder z → pixel logits
 	disc           *adversarial.Critic // discriminator pixels → logit of "real"

@@ -9,6 +9,7 @@ import (
 	"latentlab/core/nn"
 	"latentlab/core/optim"
 	"latentlab/core/safetensors"
+	"latentlab/core/state"
 	"latentlab/core/tensor"
 )
 
@@ -30,7 +31,7 @@ const NNTrain = 10000
 // (see the package comment).
 type BiGAN struct {
 	coder
-	model.Training // optimizers and random streams, for checkpoints
+	state.Training // optimizers and random streams, for checkpoints
 	cfg            model.Config
 	Enc, Gen       *nn.MLP             // encoder x → z, generator z → pixel logits
 	disc           *adversarial.Critic // discriminator [x, z] → logit of "a generator's pair"

@@ -58,6 +58,7 @@ import (
 	"latentlab/core/nn"
 	"latentlab/core/optim"
 	"latentlab/core/safetensors"
+	"latentlab/core/state"
 )
 
 // Nets lays out a "gan" config's networks: generator latent → the encoder
@@ -89,7 +90,7 @@ var phases = []string{"disc", "gen"}
 // Model is a GAN: generator and discriminator.
 type Model struct {
 	sampler
-	model.Training // optimizers and random streams, for checkpoints
+	state.Training // optimizers and random streams, for checkpoints
 	cfg            model.Config
 	Gen            *nn.MLP             // generator z → pixel logits
 	disc           *adversarial.Critic // discriminator pixels → logit of "real"

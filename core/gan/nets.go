@@ -8,6 +8,7 @@ import (
 	"latentlab/core/model"
 	"latentlab/core/nn"
 	"latentlab/core/prior"
+	"latentlab/core/state"
 )
 
 // newCritic builds c's "discriminator" network, its parameters drawn from
@@ -15,7 +16,7 @@ import (
 // adversarial critic under Config.GANLoss. Its network has dropout
 // (Config.Dropout) and never batch normalisation, as the reference
 // discriminators.
-func newCritic(t *model.Training, c model.Config, init *rand.Rand) *adversarial.Critic {
+func newCritic(t *state.Training, c model.Config, init *rand.Rand) *adversarial.Critic {
 	loss, err := adversarial.ParseLoss(c.GANLoss)
 	if err != nil {
 		panic("gan: " + err.Error())

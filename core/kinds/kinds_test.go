@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"latentlab/core/figures"
 	_ "latentlab/core/kinds"
 	"latentlab/core/model"
 	"latentlab/core/modeltest"
@@ -68,7 +69,7 @@ func TestFieldsOfSomeKinds(t *testing.T) {
 
 // TestEveryPresetTrains: every preset builds, takes two steps on real
 // digits with finite losses named by LossNames, each loss and measure with
-// its entry in model.Figures, round-trips through a
+// its entry in figures.All, round-trips through a
 // .safetensors file to a model with the same test metrics, and its
 // metrics are finite.
 func TestEveryPresetTrains(t *testing.T) {
@@ -102,15 +103,15 @@ func TestEveryPresetTrains(t *testing.T) {
 					t.Errorf("metric %s = %v", k, v)
 				}
 			}
-			// Every loss and measure has a label for people (model.Figures).
+			// Every loss and measure has a label for people (figures.All).
 			for _, k := range names {
-				if _, ok := model.FigureOf(k); !ok {
-					t.Errorf("loss %q has no entry in model.Figures", k)
+				if _, ok := figures.Of(k); !ok {
+					t.Errorf("loss %q has no entry in figures.All", k)
 				}
 			}
 			for k := range want {
-				if _, ok := model.FigureOf(k); !ok {
-					t.Errorf("metric %q has no entry in model.Figures", k)
+				if _, ok := figures.Of(k); !ok {
+					t.Errorf("metric %q has no entry in figures.All", k)
 				}
 			}
 			b, err := model.Encode(m, s.Steps, safetensors.F32)

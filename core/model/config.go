@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+
+	"latentlab/core/schedule"
 )
 
 // Side is the width and height of an MNIST digit; Pixels its pixel count.
@@ -171,7 +173,7 @@ func (c Config) Validate() error {
 	case !(c.Momentum >= 0 && c.Momentum < 1):
 		return bad("momentum %v must be in [0, 1)", c.Momentum)
 	case !validSchedule(c.LRSchedule):
-		_, err := ParseSchedule(c.LRSchedule)
+		_, err := schedule.Parse(c.LRSchedule)
 		return bad("%v", err)
 	case c.Optimizer != "adam" && c.Optimizer != "sgd":
 		return bad("unknown optimizer %q (want adam or sgd)", c.Optimizer)
@@ -275,7 +277,7 @@ func (c Config) LR() (recon, reg float32) {
 var Tunable = []string{"lr_recon", "lr_reg", "lr_schedule", "beta1", "beta2", "momentum", "disc_steps"}
 
 func validSchedule(s string) bool {
-	_, err := ParseSchedule(s)
+	_, err := schedule.Parse(s)
 	return err == nil
 }
 

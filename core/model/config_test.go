@@ -65,6 +65,7 @@ func TestParseConfigErrors(t *testing.T) {
 		{`{"labels": 70000, "prior": "mixture"}`, "labels 70000: MNIST has 60000 training digits"},
 		{`{"noise": -2}`, "noise size -2"},
 		{`{"adv_weight": -1}`, "adv_weight -1"},
+		{`{"lr_schedule": "step:3,2:0.5"}`, "lr_schedule"},
 		{`{"latent": 3} {}`, "trailing"},
 		{`{"latent": 3}}`, "trailing"},
 		{`{"latent": 3} x`, "trailing"},

@@ -9,9 +9,9 @@ import (
 	"latentlab/core/safetensors"
 )
 
-// maxStep is the largest step count a file may give: far beyond any
+// MaxStep is the largest step count a file may give: far beyond any
 // training (2^40 steps), far from overflowing the counters that add to it.
-const maxStep = 1 << 40
+const MaxStep = 1 << 40
 
 // FileFormat is the value of the "format" metadata key of Latent Lab files.
 const FileFormat = "latentlab/1"
@@ -74,7 +74,7 @@ func FromFile(f *safetensors.File, retune func(Config) (Config, error)) (Model, 
 	}
 	step := 0
 	if s, ok := f.Meta["step"]; ok {
-		if step, err = strconv.Atoi(s); err != nil || step < 0 || step > maxStep {
+		if step, err = strconv.Atoi(s); err != nil || step < 0 || step > MaxStep {
 			return nil, 0, fmt.Errorf("model: the file's step %q is not a count", s)
 		}
 	}

@@ -113,19 +113,19 @@ func New(c Config) (Model, error) {
 // NewRand returns the generator of one of a model's random streams (stream
 // 0 initialises parameters, 1 samples noise, ...), derived from c.Seed so
 // that the same seed gives the same run on every platform. A stream that
-// training draws from is made by Training.Rand instead, so that a
+// training draws from is made by state.Training.Rand instead, so that a
 // checkpoint carries its position.
-func NewRand(c Config, stream uint64) *rand.Rand { return rand.New(newPCG(c, stream)) }
+func NewRand(c Config, stream uint64) *rand.Rand { return rand.New(NewPCG(c, stream)) }
 
-func newPCG(c Config, stream uint64) *rand.PCG { return rand.NewPCG(c.Seed, 0x4c4c4142+stream) }
+func NewPCG(c Config, stream uint64) *rand.PCG { return rand.NewPCG(c.Seed, 0x4c4c4142+stream) }
 
 // NewMLPOpts builds one of c's networks (see Nets) with c's hidden
 // activation, the given output activation, buffers for c.Batch examples,
 // and the optional layers opts: c's batch normalisation and dropout in
-// every hidden layer (Training.MLP), or the ones a kind chooses for this
+// every hidden layer (state.Training.MLP), or the ones a kind chooses for this
 // network, e.g. batch normalisation in a GAN's generator but not in its
 // discriminator. A network with dropout needs opts.Rand: kinds get theirs
-// from Training.MLPOpts, which makes and records DropoutRand(c, name).
+// from state.Training.MLPOpts, which makes and records DropoutRand(c, name).
 func NewMLPOpts(c Config, name string, output nn.Activation, opts nn.LayerOpts) *nn.MLP {
 	hidden, err := nn.ParseActivation(c.Activation)
 	if err != nil {
@@ -145,9 +145,9 @@ func NewMLPOpts(c Config, name string, output nn.Activation, opts nn.LayerOpts) 
 // called name: a stream of its own, derived from c.Seed and the name, so
 // that each network's masks depend neither on the others nor on the order
 // in which they are built.
-func DropoutRand(c Config, name string) *rand.Rand { return NewRand(c, dropoutStream(name)) }
+func DropoutRand(c Config, name string) *rand.Rand { return NewRand(c, DropoutStream(name)) }
 
-func dropoutStream(name string) uint64 {
+func DropoutStream(name string) uint64 {
 	h := fnv.New32a()
 	h.Write([]byte(name))
 	return 1<<32 | uint64(h.Sum32())

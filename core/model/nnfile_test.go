@@ -10,6 +10,7 @@ import (
 	"latentlab/core/modeltest"
 	"latentlab/core/nn"
 	"latentlab/core/safetensors"
+	"latentlab/core/state"
 )
 
 // layered returns tiny's config with batch norm and dropout as asked.
@@ -87,16 +88,16 @@ func TestSequentialNames(t *testing.T) {
 // training state records.
 func TestNewMLPOpts(t *testing.T) {
 	c := layered(t, true, 0.3)
-	var tr model.Training
+	var tr state.Training
 	enc := tr.MLP(c, "encoder", nn.Identity)
 	if len(enc.BN) != 2 || enc.Opts.Dropout != 0.3 || enc.Opts.Rand == nil {
-		t.Errorf("Training.MLP did not apply the config's batch norm and dropout: %+v", enc.Opts)
+		t.Errorf("state.Training.MLP did not apply the config's batch norm and dropout: %+v", enc.Opts)
 	}
 	if st := tr.State(); len(st) != 1 || st[0].Name != "rand.dropout.encoder" {
 		t.Errorf("the training state of one network with dropout is %v", st)
 	}
 	if enc.Opts.Rand.Uint64() != model.DropoutRand(c, "encoder").Uint64() {
-		t.Error("Training.MLP's dropout stream is not DropoutRand's")
+		t.Error("state.Training.MLP's dropout stream is not DropoutRand's")
 	}
 	disc := tr.MLPOpts(c, "discriminator", nn.Identity, nn.LayerOpts{})
 	if disc.BN != nil || disc.Opts.Dropout != 0 {

@@ -18,7 +18,7 @@ import (
 
 	"latentlab/core/data"
 	"latentlab/core/model"
-	"latentlab/core/model/replicas"
+	"latentlab/core/parallel"
 	"latentlab/core/safetensors"
 	"latentlab/core/train"
 )
@@ -119,7 +119,7 @@ func Conformance(t *testing.T, c model.Config, o Options) {
 	})
 	t.Run("checkpoint resumes exactly", func(t *testing.T) { Resume(t, c, tr, te) })
 	if m, err := model.New(c); err == nil {
-		if sh, ok := m.(model.Sharder); ok && sh.SetShard(replicas.Group(2)[0]) == nil {
+		if sh, ok := m.(parallel.Sharder); ok && sh.SetShard(parallel.Group(2)[0]) == nil {
 			t.Run("two shards make the whole step", func(t *testing.T) { Shards(t, c, tr, te) })
 		}
 	}
@@ -270,7 +270,7 @@ func Resume(t *testing.T, c model.Config, tr, te *data.Set) {
 }
 
 // Shards: two replicas of c, each on its half of every batch, with their
-// gradients summed through replicas.Group, stay bit-identical to each
+// gradients summed through parallel.Group, stay bit-identical to each
 // other and follow one model on the whole batch: their losses add up to
 // its losses, their weights stay within 1e-3 of its.
 func Shards(t *testing.T, c model.Config, tr, te *data.Set) {
@@ -284,8 +284,8 @@ func Shards(t *testing.T, c model.Config, tr, te *data.Set) {
 	reps := []*train.Session{Session(t, c, tr, te), Session(t, c, tr, te)}
 	losses := make([]model.Losses, 2)
 	var wg sync.WaitGroup
-	for r, sh := range replicas.Group(2) {
-		if err := reps[r].Model.(model.Sharder).SetShard(sh); err != nil {
+	for r, sh := range parallel.Group(2) {
+		if err := reps[r].Model.(parallel.Sharder).SetShard(sh); err != nil {
 			t.Fatal(err)
 		}
 		wg.Go(func() {

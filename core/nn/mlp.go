@@ -56,7 +56,7 @@ type LayerOpts struct {
 	// generator state gives the same masks.
 	Rand *rand.Rand
 	// Record, when set, is called with each dropout mask just drawn (a
-	// training recording its draws; see model.Tape).
+	// training recording its draws; see state.Tape).
 	Record func(mask []float32)
 }
 

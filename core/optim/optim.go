@@ -15,7 +15,7 @@ type Optimizer interface {
 	// StepPart is one step that updates params[lo:hi] only, from
 	// grads[lo:hi], exactly as Step would: a data-parallel replica updates
 	// its part of the parameters and the replicas exchange the parts
-	// (model.Shard). The state of the other parameters does not move.
+	// (parallel.Shard). The state of the other parameters does not move.
 	StepPart(params, grads []float32, lo, hi int)
 	// SetLR changes the learning rate.
 	SetLR(lr float32)

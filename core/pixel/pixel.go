@@ -66,7 +66,9 @@ import (
 	"latentlab/core/model"
 	"latentlab/core/nn"
 	"latentlab/core/optim"
+	"latentlab/core/parallel"
 	"latentlab/core/safetensors"
+	"latentlab/core/state"
 )
 
 // Nets returns the one network of a pixel model, "made": Pixels → hidden
@@ -90,7 +92,7 @@ func check(c model.Config) error {
 // logits for image i, pixel j, level q are at [i, j·K+q] of the network's
 // output: PyTorch's view (n, 784, K).
 type Model struct {
-	model.Training // optimizers and random streams, for checkpoints
+	state.Training // optimizers and random streams, for checkpoints
 
 	cfg model.Config
 	K   int     // intensity levels, Config.Levels
@@ -101,7 +103,7 @@ type Model struct {
 	deg  [][]int32 // per hidden layer, per unit: its degree
 	conn [][]int32 // per layer of Net, per row: how many leading inputs it connects to
 
-	shard *model.Shard // nil unless a data-parallel replica
+	shard *parallel.Shard // nil unless a data-parallel replica
 
 	xq      []float32 // (batch, Pixels) the batch quantised: Value of each level
 	levels  []uint8   // (batch, Pixels) the batch's levels
@@ -192,9 +194,9 @@ func (m *Model) mask(w [][]float32) {
 // Config returns the model's config.
 func (m *Model) Config() model.Config { return m.cfg }
 
-// SetShard makes the model a data-parallel replica (see model.Shard), or
+// SetShard makes the model a data-parallel replica (see parallel.Shard), or
 // whole again with nil.
-func (m *Model) SetShard(s *model.Shard) error { return model.SetShard(&m.shard, s, m.cfg) }
+func (m *Model) SetShard(s *parallel.Shard) error { return parallel.Set(&m.shard, s, m.cfg) }
 
 // LossNames: "nll", the negative log-likelihood of the batch's quantised
 // digits in nats per image (see NLL).

@@ -11,8 +11,8 @@ import (
 	"latentlab/core/data"
 	"latentlab/core/gradcheck"
 	"latentlab/core/model"
-	"latentlab/core/model/replicas"
 	"latentlab/core/modeltest"
+	"latentlab/core/parallel"
 	"latentlab/core/train"
 )
 
@@ -545,8 +545,8 @@ func TestShards(t *testing.T) {
 	c := small()
 	whole := modeltest.Session(t, c, tr, te)
 	reps := []*train.Session{modeltest.Session(t, c, tr, te), modeltest.Session(t, c, tr, te)}
-	for i, sh := range replicas.Group(2) {
-		if err := reps[i].Model.(model.Sharder).SetShard(sh); err != nil {
+	for i, sh := range parallel.Group(2) {
+		if err := reps[i].Model.(parallel.Sharder).SetShard(sh); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -133,7 +133,7 @@
 // with the given classes, for style × class grids. ReconLoss decodes the
 // encoder's own (soft) y beside z, as training does; Encode followed by
 // Decode (train.Session.Reconstruct) loses y and so redraws each digit's
-// style in the class of its row. The model is no model.Sharder: its
+// style in the class of its row. The model is no parallel.Sharder: its
 // presets use batch normalisation, whose statistics a replica would take
 // over its own rows only.
 //
@@ -157,6 +157,7 @@ import (
 	"latentlab/core/optim"
 	"latentlab/core/prior"
 	"latentlab/core/safetensors"
+	"latentlab/core/state"
 )
 
 // Nets lays out the networks of c: encoder Pixels→…→Classes+Latent,
@@ -193,7 +194,7 @@ func check(c model.Config) error {
 
 // Model is the semi-supervised (or clustering) adversarial autoencoder.
 type Model struct {
-	model.Training // optimizers and random streams, for checkpoints
+	state.Training // optimizers and random streams, for checkpoints
 
 	cfg    model.Config
 	k, lat int // classes, style size

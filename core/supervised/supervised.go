@@ -56,6 +56,7 @@ import (
 	"latentlab/core/optim"
 	"latentlab/core/prior"
 	"latentlab/core/safetensors"
+	"latentlab/core/state"
 )
 
 // Digits is the width of the one-hot label the decoder reads beside z.
@@ -87,7 +88,7 @@ func Check(c model.Config) error {
 
 // Model is the supervised adversarial autoencoder.
 type Model struct {
-	model.Training // optimizers and random streams, for checkpoints
+	state.Training // optimizers and random streams, for checkpoints
 
 	cfg  model.Config
 	lat  int

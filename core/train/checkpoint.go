@@ -9,6 +9,7 @@ import (
 	"latentlab/core/data"
 	"latentlab/core/model"
 	"latentlab/core/safetensors"
+	"latentlab/core/state"
 )
 
 // Names in a checkpoint of the batch order's state (after
@@ -23,7 +24,7 @@ const (
 // Checkpoint returns the session's whole training state as an F32
 // .safetensors file: the model's tensors and metadata as model.Encode
 // writes them, then, under names beginning with model.StatePrefix, the
-// model's training state (model.Training.State: optimizer moments and step
+// model's training state (state.Training.State: optimizer moments and step
 // counts, random streams) and the batch order's state ("batches.order",
 // "batches.rand", "batches.position", and "labelled.*" for a labelled
 // subset), and in the metadata key "training" the loss curves (JSON
@@ -33,7 +34,7 @@ const (
 // training exactly. A data-parallel replica must call GatherState first
 // on every replica.
 func (s *Session) Checkpoint() ([]byte, error) {
-	r, ok := s.Model.(model.Resumable)
+	r, ok := s.Model.(state.Resumable)
 	if !ok {
 		return nil, fmt.Errorf("train: a %s model cannot save its training state", s.Model.Config().Model)
 	}
@@ -97,7 +98,7 @@ func Resume(f *safetensors.File, train, test *data.Set, retune func(model.Config
 	if err != nil {
 		return nil, err
 	}
-	r, ok := m.(model.Resumable)
+	r, ok := m.(state.Resumable)
 	if !ok {
 		return nil, fmt.Errorf("train: a %s model cannot restore its training state", m.Config().Model)
 	}

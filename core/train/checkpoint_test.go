@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"latentlab/core/model"
-	"latentlab/core/model/replicas"
+	"latentlab/core/parallel"
 	"latentlab/core/safetensors"
 	"latentlab/core/train"
 )
@@ -160,9 +160,9 @@ func slicesDelete(ts []safetensors.Tensor, name string) []safetensors.Tensor {
 func TestGatherState(t *testing.T) {
 	c := small()
 	reps := []*train.Session{session(t, c), session(t, c)}
-	group := replicas.Group(2)
+	group := parallel.Group(2)
 	for r, s := range reps {
-		if err := s.Model.(model.Sharder).SetShard(group[r]); err != nil {
+		if err := s.Model.(parallel.Sharder).SetShard(group[r]); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -192,10 +192,10 @@ func TestGatherState(t *testing.T) {
 func TestShardedResume(t *testing.T) {
 	c := small()
 	tr, te := subset(t)
-	shard := func(ss []*train.Session) []*model.Shard {
-		group := replicas.Group(len(ss))
+	shard := func(ss []*train.Session) []*parallel.Shard {
+		group := parallel.Group(len(ss))
 		for r, sh := range group {
-			if err := ss[r].Model.(model.Sharder).SetShard(sh); err != nil {
+			if err := ss[r].Model.(parallel.Sharder).SetShard(sh); err != nil {
 				t.Fatal(err)
 			}
 		}

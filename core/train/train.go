@@ -11,6 +11,9 @@ import (
 
 	"latentlab/core/data"
 	"latentlab/core/model"
+	"latentlab/core/parallel"
+	"latentlab/core/schedule"
+	"latentlab/core/state"
 )
 
 // Session is a model, its training and test sets and its position in
@@ -24,7 +27,7 @@ type Session struct {
 	Steps  int    // training steps taken, counting those of a loaded file
 	Curves Curves // the losses logged so far, which checkpoints keep
 
-	schedule model.Schedule
+	schedule schedule.Schedule
 	lrEpoch  int // the epoch whose schedule factor the optimizers have; -1 before the first step
 
 	batcher  *data.Batcher
@@ -124,7 +127,7 @@ func New(m model.Model, train, test *data.Set, steps int) (*Session, error) {
 	}
 	s.batcher = data.NewBatcher(batchSet, c.Batch, c.Seed)
 	var err error
-	if s.schedule, err = model.ParseSchedule(c.LRSchedule); err != nil {
+	if s.schedule, err = schedule.Parse(c.LRSchedule); err != nil {
 		return nil, fmt.Errorf("train: %v", err)
 	}
 	s.lrEpoch = -1
@@ -149,7 +152,7 @@ func (s *Session) Step() model.Losses {
 func (s *Session) applySchedule() {
 	if e := s.batcher.Epoch(); e != s.lrEpoch {
 		s.lrEpoch = e
-		if r, ok := s.Model.(model.Resumable); ok {
+		if r, ok := s.Model.(state.Resumable); ok {
 			r.TrainState().ScaleLR(s.schedule.Factor(e))
 		}
 	}
@@ -181,10 +184,10 @@ func (s *Session) StepPhase(phase string) (model.Losses, error) {
 }
 
 // GatherState makes a data-parallel replica's training state whole (see
-// model.Training.GatherState) before a Checkpoint; every replica must
+// state.Training.GatherState) before a Checkpoint; every replica must
 // call it, as each calls Step. It does nothing for a whole model.
-func (s *Session) GatherState(sh *model.Shard) {
-	if r, ok := s.Model.(model.Resumable); ok {
+func (s *Session) GatherState(sh *parallel.Shard) {
+	if r, ok := s.Model.(state.Resumable); ok {
 		r.TrainState().GatherState(sh)
 	}
 }

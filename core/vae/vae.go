@@ -27,7 +27,7 @@
 // deterministic, and is the reconstruction of the mean code, not the
 // ELBO's expectation over z), Generator (SamplePrior draws N(0, s²I)),
 // Evaluator (the test set's KL and −ELBO, with one fixed draw of ε per
-// digit) and model.Sharder (data-parallel replicas, ε drawn for the whole
+// digit) and parallel.Sharder (data-parallel replicas, ε drawn for the whole
 // batch and sliced, as core/aae does).
 package vae
 
@@ -40,8 +40,10 @@ import (
 	"latentlab/core/model"
 	"latentlab/core/nn"
 	"latentlab/core/optim"
+	"latentlab/core/parallel"
 	"latentlab/core/prior"
 	"latentlab/core/safetensors"
+	"latentlab/core/state"
 )
 
 // Nets lays out a "vae" config's networks: encoder Pixels→…→2·Latent (μ
@@ -71,7 +73,7 @@ func Check(c model.Config) error {
 
 // Model is a variational autoencoder.
 type Model struct {
-	model.Training // optimizers and random streams, for checkpoints
+	state.Training // optimizers and random streams, for checkpoints
 
 	cfg      model.Config
 	Enc, Dec *nn.MLP // encoder x → [μ, log σ²], decoder z → pixel logits
@@ -79,8 +81,8 @@ type Model struct {
 	optEnc, optDec optim.Optimizer
 	eps            *rand.Rand // ε of the training codes
 
-	shard *model.Shard // nil unless a data-parallel replica
-	share float32      // this replica's fraction of each batch (1 unsharded)
+	shard *parallel.Shard // nil unless a data-parallel replica
+	share float32         // this replica's fraction of each batch (1 unsharded)
 
 	lat int
 	s2  float64 // prior variance s²
@@ -122,9 +124,9 @@ func (m *Model) Config() model.Config { return m.cfg }
 // both in nats per digit; their sum is the negative ELBO.
 func (m *Model) LossNames() []string { return []string{"recon", "kl"} }
 
-// SetShard makes the model a data-parallel replica (see model.Shard), or
+// SetShard makes the model a data-parallel replica (see parallel.Shard), or
 // whole again with nil.
-func (m *Model) SetShard(s *model.Shard) error { return model.SetShard(&m.shard, s, m.cfg) }
+func (m *Model) SetShard(s *parallel.Shard) error { return parallel.Set(&m.shard, s, m.cfg) }
 
 // Step takes one gradient step on recon + kl of the batch. A replica
 // trains on its rows and returns its share of the losses; ε is drawn for

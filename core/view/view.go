@@ -20,6 +20,7 @@ import (
 	"strings"
 
 	"latentlab/core/model"
+	"latentlab/core/parallel"
 	"latentlab/core/pca"
 	"latentlab/core/train"
 )
@@ -54,7 +55,7 @@ type RowSampler interface {
 // sample in progress.
 type Views struct {
 	s       *train.Session
-	replica *model.Shard // the model is this replica of several; nil: whole
+	replica *parallel.Shard // the model is this replica of several; nil: whole
 
 	samplesZ []float32 // (Samples, Latent) decoded for the sample grid
 	priorZ   []float32 // (Prior, Latent) plotted under the codes
@@ -104,7 +105,7 @@ func (v *Views) SetData(s *train.Session) {
 // SetReplica says that the model is replica sh of several (nil: it trains
 // whole): the figures over test digits are then split between the
 // replicas (see gather).
-func (v *Views) SetReplica(sh *model.Shard) { v.replica = sh }
+func (v *Views) SetReplica(sh *parallel.Shard) { v.replica = sh }
 
 // testDigits returns the first Codes test digits (fewer if the test set is
 // smaller) and their labels, filled once per data set.
@@ -153,7 +154,7 @@ func Caps(m model.Model) Result {
 	_, rows := m.(RowSampler)
 	_, dens := m.(model.Density)
 	_, ev := m.(model.Evaluator)
-	_, sh := m.(model.Sharder)
+	_, sh := m.(parallel.Sharder)
 	phases := []any{}
 	if p, ok := m.(model.PhaseStepper); ok {
 		for _, name := range p.Phases() {
@@ -278,7 +279,7 @@ func (v *Views) snapshotNLL(r Result, d model.Density) {
 func (v *Views) Lead() bool { return v.replica == nil || v.replica.Index == 0 }
 
 // rows returns the rows [lo, hi) of n view digits whose figures this
-// replica computes: its share (model.Shard.Rows), all n for a whole model.
+// replica computes: its share (parallel.Shard.Rows), all n for a whole model.
 func (v *Views) rows(n int) (lo, hi int) {
 	if v.replica == nil {
 		return 0, n

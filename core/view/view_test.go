@@ -9,8 +9,8 @@ import (
 
 	_ "latentlab/core/kinds"
 	"latentlab/core/model"
-	"latentlab/core/model/replicas"
 	"latentlab/core/modeltest"
+	"latentlab/core/parallel"
 	"latentlab/core/train"
 )
 
@@ -138,9 +138,9 @@ func TestReplicasSnapshot(t *testing.T) {
 			whole := New(session(t, c, 0)).Snapshot(Options{})
 			out := make([]Result, 2)
 			var wg sync.WaitGroup
-			for i, sh := range replicas.Group(2) {
+			for i, sh := range parallel.Group(2) {
 				s := session(t, c, 0)
-				if err := s.Model.(model.Sharder).SetShard(sh); err != nil {
+				if err := s.Model.(parallel.Sharder).SetShard(sh); err != nil {
 					t.Fatal(err)
 				}
 				v := New(s)

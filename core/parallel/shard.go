@@ -1,8 +1,14 @@
-package model
+// Package parallel makes models data-parallel replicas: a Shard says
+// which rows of a batch and which part of each network a replica owns, and
+// how the replicas sum gradients and share parameters; Group connects
+// replicas that run as goroutines of one process (the page's workers
+// connect through a SharedArrayBuffer instead, js/worker.js).
+package parallel
 
 import (
 	"fmt"
 
+	"latentlab/core/model"
 	"latentlab/core/nn"
 	"latentlab/core/optim"
 )
@@ -52,11 +58,11 @@ func (s *Shard) AllReduce(v []float32) {
 func (s *Shard) Check(batch int) error {
 	switch {
 	case s.Count < 1 || s.Index < 0 || s.Index >= s.Count:
-		return fmt.Errorf("model: replica %d of %d", s.Index, s.Count)
+		return fmt.Errorf("parallel: replica %d of %d", s.Index, s.Count)
 	case s.Count > batch:
-		return fmt.Errorf("model: %d replicas for a batch of %d: each needs at least one row", s.Count, batch)
+		return fmt.Errorf("parallel: %d replicas for a batch of %d: each needs at least one row", s.Count, batch)
 	case s.Reduce == nil || s.Gather == nil:
-		return fmt.Errorf("model: a shard needs Reduce and Gather functions")
+		return fmt.Errorf("parallel: a shard needs Reduce and Gather functions")
 	}
 	return nil
 }
@@ -66,15 +72,15 @@ func (s *Shard) Check(batch int) error {
 // (each replica would normalise and keep running statistics over its own
 // rows, and the replicas would drift apart) nor dropout (every replica
 // would draw the same masks for different rows).
-func (s *Shard) CheckConfig(c Config) error {
+func (s *Shard) CheckConfig(c model.Config) error {
 	if err := s.Check(c.Batch); err != nil {
 		return err
 	}
 	switch {
 	case c.BatchNorm:
-		return fmt.Errorf("model: batch normalisation trains in one replica only (its statistics are per replica)")
+		return fmt.Errorf("parallel: batch normalisation trains in one replica only (its statistics are per replica)")
 	case c.Dropout > 0:
-		return fmt.Errorf("model: dropout trains in one replica only (replicas would draw the same masks)")
+		return fmt.Errorf("parallel: dropout trains in one replica only (replicas would draw the same masks)")
 	}
 	return nil
 }
@@ -88,7 +94,7 @@ type Sharder interface {
 // SetShard is a Sharder's SetShard for a model of config c that keeps its
 // shard in *dst: it refuses a shard that c cannot train as (CheckConfig),
 // changing nothing.
-func SetShard(dst **Shard, s *Shard, c Config) error {
+func Set(dst **Shard, s *Shard, c model.Config) error {
 	if s != nil {
 		if err := s.CheckConfig(c); err != nil {
 			return err

@@ -1,4 +1,7 @@
-package model
+// Package state holds what a model's training carries from step to step
+// besides its parameters (Training), and records its random draws for
+// another implementation to replay (Tape).
+package state
 
 import (
 	"encoding/binary"
@@ -6,8 +9,10 @@ import (
 	"math/rand/v2"
 	"slices"
 
+	"latentlab/core/model"
 	"latentlab/core/nn"
 	"latentlab/core/optim"
+	"latentlab/core/parallel"
 	"latentlab/core/safetensors"
 )
 
@@ -78,7 +83,7 @@ func (t *Training) TrainState() *Training { return t }
 
 // Optimizer returns c's optimizer for net at learning rate lr, recorded
 // under name.
-func (t *Training) Optimizer(name string, c Config, net *nn.MLP, lr float32) optim.Optimizer {
+func (t *Training) Optimizer(name string, c model.Config, net *nn.MLP, lr float32) optim.Optimizer {
 	t.claim(name)
 	var o optim.Optimizer
 	if c.Optimizer == "sgd" {
@@ -100,28 +105,28 @@ func (t *Training) ScaleLR(f float64) {
 
 // Rand returns the generator of stream (see NewRand) of c, recorded under
 // name.
-func (t *Training) Rand(name string, c Config, stream uint64) *rand.Rand {
+func (t *Training) Rand(name string, c model.Config, stream uint64) *rand.Rand {
 	t.claim(name)
-	src := newPCG(c, stream)
+	src := model.NewPCG(c, stream)
 	t.rands = append(t.rands, namedRand{name, src})
 	return rand.New(src)
 }
 
 // MLP is NewMLP whose dropout stream, if it has one, is recorded under
 // "dropout." + name.
-func (t *Training) MLP(c Config, name string, output nn.Activation) *nn.MLP {
+func (t *Training) MLP(c model.Config, name string, output nn.Activation) *nn.MLP {
 	return t.MLPOpts(c, name, output, nn.LayerOpts{Dropout: c.Dropout, BatchNorm: c.BatchNorm})
 }
 
 // MLPOpts is NewMLPOpts whose dropout stream, when opts.Rand is nil and
 // the network has dropout, is recorded under "dropout." + name.
-func (t *Training) MLPOpts(c Config, name string, output nn.Activation, opts nn.LayerOpts) *nn.MLP {
+func (t *Training) MLPOpts(c model.Config, name string, output nn.Activation, opts nn.LayerOpts) *nn.MLP {
 	if opts.Dropout > 0 && opts.Rand == nil {
 		stream := "dropout." + name
-		opts.Rand = t.Rand(stream, c, dropoutStream(name))
+		opts.Rand = t.Rand(stream, c, model.DropoutStream(name))
 		opts.Record = func(mask []float32) { t.Record(stream, mask) }
 	}
-	return NewMLPOpts(c, name, output, opts)
+	return model.NewMLPOpts(c, name, output, opts)
 }
 
 func (t *Training) claim(name string) {
@@ -179,8 +184,8 @@ func (t *Training) SetState(f *safetensors.File) error {
 		return err
 	}
 	for _, ts := range dst {
-		if len(ts.Shape) == 0 && (ts.Ints[0] < 0 || ts.Ints[0] > maxStep) {
-			return fmt.Errorf("model: %s = %d is not a step count", ts.Name, ts.Ints[0])
+		if len(ts.Shape) == 0 && (ts.Ints[0] < 0 || ts.Ints[0] > model.MaxStep) {
+			return fmt.Errorf("state: %s = %d is not a step count", ts.Name, ts.Ints[0])
 		}
 	}
 	i := 0
@@ -206,7 +211,7 @@ func (t *Training) SetState(f *safetensors.File) error {
 // whose optimizers keep only its part of each network's parameters
 // (Shard.Update): afterwards every replica holds every part, as a whole
 // model would. A nil s does nothing.
-func (t *Training) GatherState(s *Shard) {
+func (t *Training) GatherState(s *parallel.Shard) {
 	if s == nil {
 		return
 	}

@@ -1,23 +1,18 @@
-// Package replicas connects data-parallel replicas that run as goroutines of
-// one process, for tests: it does what the page's workers do through a
-// SharedArrayBuffer (js/worker.js), with a barrier instead of Atomics.
-package replicas
+package parallel
 
 import (
 	"sync"
-
-	"latentlab/core/model"
 )
 
 // Group returns the shards of k replicas that reach each other in memory;
 // replica r must run on its own goroutine, and all must make the same
-// Reduce and Gather calls in the same order, as model.Shard requires.
-func Group(k int) []*model.Shard {
+// Reduce and Gather calls in the same order, as Shard requires.
+func Group(k int) []*Shard {
 	g := &group{k: k, slots: make([][]float32, k)}
 	g.cond = sync.NewCond(&g.mu)
-	shards := make([]*model.Shard, k)
+	shards := make([]*Shard, k)
 	for r := range shards {
-		s := &model.Shard{Index: r, Count: k}
+		s := &Shard{Index: r, Count: k}
 		s.Reduce = func(v []float32, lo, hi int) { g.reduce(r, v, lo, hi) }
 		s.Gather = func(v []float32, lo, hi int) { g.gather(s, v) }
 		shards[r] = s
@@ -65,12 +60,12 @@ func (g *group) reduce(r int, v []float32, lo, hi int) {
 }
 
 // gather copies every other replica's part of its v into this replica's v.
-func (g *group) gather(s *model.Shard, v []float32) {
+func (g *group) gather(s *Shard, v []float32) {
 	g.slots[s.Index] = v
 	g.barrier()
 	for k, other := range g.slots {
 		if k != s.Index {
-			lo, hi := (&model.Shard{Index: k, Count: s.Count}).Part(len(v))
+			lo, hi := (&Shard{Index: k, Count: s.Count}).Part(len(v))
 			copy(v[lo:hi], other[lo:hi])
 		}
 	}

@@ -1,4 +1,6 @@
-package model
+// Package figures says, for people, what each number the project reports
+// is: its label, unit and what good looks like.
+package figures
 
 // Figure says, for people, what a number the project reports is: a
 // training loss (a kind's LossNames) or a test-set measure
@@ -28,7 +30,7 @@ const (
 
 // Figures lists every figure, losses first, each kind's in its LossNames
 // order, then the measures in the order the page lists them.
-var Figures = []Figure{
+var All = []Figure{
 	// Losses.
 	{Key: "recon", Label: "Reconstruction (BCE)", Short: "Recon", Unit: "nats", Digits: 2, Good: "falls: an untrained model scores about 543 nats per digit (784 ln 2), a good one under 100"},
 	{Key: "disc", Label: "Discriminator (BCE)", Short: "Disc", Good: goodDisc},
@@ -66,9 +68,9 @@ var Figures = []Figure{
 	{Key: "sample_frechet", Label: "Fréchet distance", Digits: 1, Good: "lower is better: samples' features against the test digits'; untrained generators score about 620"},
 }
 
-// FigureOf returns the figure named key.
-func FigureOf(key string) (Figure, bool) {
-	for _, f := range Figures {
+// Of returns the figure named key.
+func Of(key string) (Figure, bool) {
+	for _, f := range All {
 		if f.Key == key {
 			return f, true
 		}

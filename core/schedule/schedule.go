@@ -1,4 +1,4 @@
-package model
+package schedule
 
 import (
 	"fmt"
@@ -7,7 +7,7 @@ import (
 	"strings"
 )
 
-// A learning-rate schedule (Config.LRSchedule) scales every optimizer's
+// A learning-rate schedule (model.Config.LRSchedule) scales every optimizer's
 // learning rate by a factor of the epoch, the number of passes over the
 // training digits completed:
 //
@@ -23,8 +23,8 @@ type Schedule struct {
 	exp    bool
 }
 
-// ParseSchedule reads a schedule; "" is constant.
-func ParseSchedule(s string) (Schedule, error) {
+// Parse reads a schedule; "" is constant.
+func Parse(s string) (Schedule, error) {
 	if s == "" {
 		return Schedule{factor: 1}, nil
 	}

@@ -1,16 +1,17 @@
-package model_test
+package parallel_test
 
 import (
 	"strings"
 	"testing"
 
 	"latentlab/core/model"
+	"latentlab/core/parallel"
 )
 
 // TestShardCheckConfig: a shard must fit the batch, and batch norm or
 // dropout keep a model in one replica.
 func TestShardCheckConfig(t *testing.T) {
-	s := &model.Shard{Index: 1, Count: 2, Reduce: func([]float32, int, int) {}, Gather: func([]float32, int, int) {}}
+	s := &parallel.Shard{Index: 1, Count: 2, Reduce: func([]float32, int, int) {}, Gather: func([]float32, int, int) {}}
 	c := model.Defaults()
 	if err := s.CheckConfig(c); err != nil {
 		t.Errorf("default config: %v", err)
