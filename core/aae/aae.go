@@ -234,12 +234,8 @@ func (m *Model) Step(b *model.Batch) model.Losses {
 // rows returns the rows of the batch this model trains on (a replica's
 // share, or all), their count and the first's index, and sets m.share.
 func (m *Model) rows(b *model.Batch) (xs []float32, ns, lo int) {
-	n := b.N
-	lo, hi := 0, n
-	if m.shard != nil {
-		lo, hi = m.shard.Rows(n)
-	}
-	m.share = float32(hi-lo) / float32(n)
+	var hi int
+	lo, hi, m.share = m.shard.Rows(b.N)
 	return b.X[lo*model.Pixels : hi*model.Pixels], hi - lo, lo
 }
 

@@ -37,14 +37,23 @@ type Shard struct {
 	Gather func(params []float32, lo, hi int)
 }
 
-// Rows returns the replica's rows [lo, hi) of a batch of n.
-func (s *Shard) Rows(n int) (lo, hi int) {
-	return n * s.Index / s.Count, n * (s.Index + 1) / s.Count
+// Rows returns the replica's rows [lo, hi) of a batch of n, and its share
+// of the batch, (hi-lo)/n. A nil s is a whole model: all n rows, share 1.
+// It is the one way a kind takes its rows of a batch.
+func (s *Shard) Rows(n int) (lo, hi int, share float32) {
+	if s == nil || n == 0 {
+		return 0, n, 1
+	}
+	lo, hi = n*s.Index/s.Count, n*(s.Index+1)/s.Count
+	return lo, hi, float32(hi-lo) / float32(n)
 }
 
 // Part returns the replica's part [lo, hi) of n numbers that the replicas
 // share out (a network's parameters): split as Rows splits a batch.
-func (s *Shard) Part(n int) (lo, hi int) { return s.Rows(n) }
+func (s *Shard) Part(n int) (lo, hi int) {
+	lo, hi, _ = s.Rows(n)
+	return lo, hi
+}
 
 // AllReduce replaces v by its sum over the replicas, the same bits on every
 // replica: Reduce, then Gather of the parts of the sum.

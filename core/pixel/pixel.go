@@ -206,12 +206,8 @@ func (m *Model) LossNames() []string { return []string{"nll"} }
 // the mean NLL per image. A replica trains on its rows and returns its
 // share of the loss.
 func (m *Model) Step(b *model.Batch) model.Losses {
-	lo, hi := 0, b.N
-	if m.shard != nil {
-		lo, hi = m.shard.Rows(b.N)
-	}
+	lo, hi, share := m.shard.Rows(b.N)
 	n := hi - lo
-	share := float32(n) / float32(b.N)
 	x := b.X[lo*model.Pixels : hi*model.Pixels]
 	xq, levels := m.xq[:len(x)], m.levels[:len(x)]
 	quantise(xq, levels, x, m.K)

@@ -134,11 +134,8 @@ func (m *Model) SetShard(s *parallel.Shard) error { return parallel.Set(&m.shard
 // model does.
 func (m *Model) Step(b *model.Batch) model.Losses {
 	n := b.N
-	lo, hi := 0, n
-	if m.shard != nil {
-		lo, hi = m.shard.Rows(n)
-	}
-	m.share = float32(hi-lo) / float32(n)
+	var lo, hi int
+	lo, hi, m.share = m.shard.Rows(n)
 	prior.Gaussian(m.noisy, n, m.lat, 1, m.eps)
 	m.Record("posterior", m.noisy[:n*m.lat])
 	ns := hi - lo

@@ -281,10 +281,8 @@ func (v *Views) Lead() bool { return v.replica == nil || v.replica.Index == 0 }
 // rows returns the rows [lo, hi) of n view digits whose figures this
 // replica computes: its share (parallel.Shard.Rows), all n for a whole model.
 func (v *Views) rows(n int) (lo, hi int) {
-	if v.replica == nil {
-		return 0, n
-	}
-	return v.replica.Rows(n)
+	lo, hi, _ = v.replica.Rows(n)
+	return lo, hi
 }
 
 // gather completes on every replica the figures the replicas computed in
