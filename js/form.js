@@ -1,6 +1,6 @@
 // The config form: one field per config field of the Go core's option
 // table (model.Options: label, doc, allowed values, bounds), laid out here
-// (which kinds use a field, how wide it is), the preset menu, the config
+// (how wide a field is, and when it shows), the preset menu, the config
 // remembered across reloads (localStorage) and the address that carries a
 // set-up (?preset=NAME&key=value...). It holds no model: app.js builds what
 // the form describes.
@@ -17,34 +17,17 @@ const STORAGE_KEY = 'latentlab.config.v1';
  */
 export function createForm({core, model, onPreset}) {
   const params = new URLSearchParams(location.search);
-  // How each config field is shown, and for which kinds of model (show(kind,
-  // config), kind being {name, doc, nets, caps} from the Go core; no show: every
-  // kind). Capabilities decide where they can; the fields only some kinds
-  // use name them in the Go core's option table (Option.Kinds). Fields the Go core adds later without an entry
-  // here still appear (labelled by their key, typed by their default value).
-  const hasNet = (k, re) => !k || !k.nets || k.nets.some(n => re.test(n));
-  const cap = (k, name) => !k || !k.caps || !!k.caps[name];
-  const phase = (k, re) => !k || !k.caps || (k.caps.phases || []).some(p => re.test(p));
-  // Which form fields a kind uses, and how they are laid out. What each
-  // field is (label, doc, allowed values, bounds, and the kinds it is for
-  // where only some use it: posterior, noise, adv_weight, input_noise, ...)
-  // is the Go core's option table (model.Options), from the workers' start
-  // reply: see field().
+  // How each config field is laid out, and shown for which configs (show(kind,
+  // config); no show: always). Which kinds a field is for is the Go core's:
+  // each kind lists the fields it reads (Kind.Fields), which the option table
+  // gives as Option.Kinds; this form names no kind. Fields the Go core adds
+  // later without an entry here still appear (labelled by their key, typed by
+  // their default value).
   const LAYOUT = {
     model: {full: true},
-    latent: {show: k => cap(k, 'encoder') || cap(k, 'generator')},
     encoder: {full: true},
-    discriminator: {full: true, show: k => hasNet(k, /disc/)},
-    prior: {show: k => cap(k, 'generator')},
-    prior_std: {show: k => cap(k, 'generator')},
+    discriminator: {full: true},
     noise: {show: (k, c) => c.posterior === 'universal'},
-    classes: {show: k => cap(k, 'classifier')},
-    dropout: {show: k => !cap(k, 'sampler') || cap(k, 'generator')},
-    batchnorm: {show: k => !cap(k, 'sampler') || cap(k, 'generator')},
-    gan_loss: {show: k => phase(k, /^disc/)},
-    disc_steps: {show: k => phase(k, /^disc/) && !cap(k, 'encoder')},
-    levels: {show: k => cap(k, 'density') || cap(k, 'sampler')},
-    lr_reg: {show: k => hasNet(k, /disc/)},
     lr_schedule: {full: true},
     beta1: {show: (k, c) => c.optimizer === 'adam'},
     beta2: {show: (k, c) => c.optimizer === 'adam'},

@@ -79,6 +79,9 @@ func optionUsage(key, def string) string {
 	case o.Min != nil:
 		u += fmt.Sprintf(" At least %v.", *o.Min)
 	}
+	if o.Kinds != nil {
+		u += " Read only by " + o.ReadBy() + "."
+	}
 	if def == "" {
 		def = `""`
 	}

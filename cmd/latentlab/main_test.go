@@ -208,11 +208,11 @@ func TestDTypeF16(t *testing.T) {
 func TestFlagsReachFile(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "m")
 	trainOK(t, []string{"train", "--data", testdata, "--steps", "2", "--out", out,
-		"--lr-recon", "0.01", "--latent", "3", "--encoder", "40,20", "--discriminator", "", "--batch", "20",
-		"--model", "ae", "--activation", "tanh", "--seed", "77"})
+		"--lr-recon", "0.01", "--latent", "3", "--encoder", "40,20", "--discriminator", "", "--batch", "20", "--lr-reg", "0.003",
+		"--model", "aae", "--activation", "tanh", "--seed", "77"})
 	want := model.Defaults()
 	want.LRRecon, want.Latent, want.Encoder, want.Discriminator, want.Batch = 0.01, 3, []int{40, 20}, []int{}, 20
-	want.Model, want.Activation, want.Seed = "ae", "tanh", 77
+	want.Model, want.Activation, want.Seed, want.LRReg = "aae", "tanh", 77, 0.003
 	got, step := fileConfig(t, out)
 	if !reflect.DeepEqual(got, want) || step != "2" {
 		t.Errorf("file has step %s, config\n%s\nwant\n%s", step, got.JSON(), want.JSON())

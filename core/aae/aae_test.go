@@ -11,9 +11,9 @@ import (
 )
 
 func small(kind string) model.Config {
-	c := modeltest.Small(model.Defaults())
+	c := model.Defaults()
 	c.Model = kind
-	return c
+	return modeltest.Small(c)
 }
 
 // variants are the AAE's encoders, priors and labels in the regulariser,
@@ -123,15 +123,16 @@ func TestCheck(t *testing.T) {
 			t.Errorf("preset %s: %v", name, err)
 		}
 	}
-	// A plain autoencoder has no discriminator for labels to reach: they
-	// are allowed, and change nothing in its networks.
+	// A plain autoencoder has no discriminator for labels to reach: it
+	// refuses them, and the discriminator's widths, which it does not read.
 	c := model.Defaults()
 	c.Model, c.Labels = "ae", 100
-	if err := c.Validate(); err != nil {
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), `labels is not read by "ae"`) {
 		t.Errorf("ae with labels: %v", err)
 	}
+	c.Labels = 0
 	if got := aae.Nets(c); fmt.Sprint(got) != fmt.Sprint(model.AutoencoderNets(c)) {
-		t.Errorf("ae with labels has networks %v", got)
+		t.Errorf("ae has networks %v", got)
 	}
 }
 

@@ -210,5 +210,10 @@ var _ model.Classifier = (*Model)(nil)
 // The kinds this package trains, for model.New.
 func init() {
 	model.Register(model.Kind{Name: "classifier", Doc: "digit classifier (MLP with softmax) that scores generated digits",
-		Build: model.Builder(New), Nets: Nets, Check: Check})
+		Build: model.Builder(New), Nets: Nets, Check: Check,
+		Fields: []string{"labels", "batchnorm"},
+		// Adam with the usual β1 = 0.9 for a classifier.
+		Presets: map[string]func(*model.Config){"classifier": func(c *model.Config) {
+			c.Model, c.Encoder, c.Dropout, c.Labels, c.Beta1 = "classifier", []int{512, 256}, 0.2, 60000, 0.9
+		}}})
 }

@@ -77,9 +77,6 @@ func Check(c model.Config) error {
 	if c.DiscSteps > c.Batch {
 		return fmt.Errorf("disc_steps %d splits a batch of %d into empty slices: at most one step per digit", c.DiscSteps, c.Batch)
 	}
-	if c.Model != "gan" && c.DiscSteps != 1 {
-		return fmt.Errorf("disc_steps is the gan kind's; %s takes one discriminator step per step", c.Model)
-	}
 	return nil
 }
 
@@ -212,9 +209,36 @@ func (m *Model) Tensors() []safetensors.Tensor {
 // The kinds this package trains, for model.New.
 func init() {
 	model.Register(model.Kind{Name: "gan", Doc: "GAN: a generator of digits from noise against a discriminator (minimax, nonsaturating, ml or lsgan loss)",
-		Build: model.Builder(New), Nets: Nets, Check: Check})
+		Build: model.Builder(New), Nets: Nets, Check: Check,
+		Fields: []string{"latent", "discriminator", "prior", "prior_std", "gan_loss", "disc_steps", "batchnorm", "lr_reg"},
+		// Generator 100-128-256-512-1024-784 with batch norm (its widths are
+		// the encoder's reversed), discriminator 784-512-256-1 with
+		// LeakyReLU(0.2), Adam 2e-4 with β1 = 0.5, batch 64.
+		Presets: map[string]func(*model.Config){"gan": func(c *model.Config) {
+			c.Model, c.Latent, c.Encoder, c.Discriminator = "gan", 100, []int{1024, 512, 256, 128}, []int{512, 256}
+			c.Activation, c.BatchNorm, c.LRRecon, c.LRReg, c.Batch, c.PriorStd = "leakyrelu", true, 2e-4, 2e-4, 64, 1
+		}}})
 	model.Register(model.Kind{Name: "aegan", Doc: "autoencoder inside a GAN: the decoder, trained to reconstruct, also generates digits from prior samples against a discriminator",
-		Build: model.Builder(NewAEGAN), Nets: AEGANNets, Check: Check})
+		Build: model.Builder(NewAEGAN), Nets: AEGANNets, Check: Check,
+		Fields: []string{"latent", "discriminator", "prior", "prior_std", "gan_loss", "adv_weight", "batchnorm", "lr_reg"},
+		// The decoder doubles as generator.
+		Presets: map[string]func(*model.Config){"aegan": func(c *model.Config) {
+			c.Model, c.Latent, c.PriorStd, c.Discriminator = "aegan", 8, 1, []int{256, 256}
+		}}})
 	model.Register(model.Kind{Name: "bigan", Doc: "BiGAN: encoder and generator against a discriminator on (digit, code) pairs",
-		Build: model.Builder(NewBiGAN), Nets: BiGANNets, Check: Check})
+		Build: model.Builder(NewBiGAN), Nets: BiGANNets, Check: Check,
+		Fields: []string{"latent", "discriminator", "prior", "prior_std", "gan_loss", "batchnorm", "lr_reg"},
+		// z uniform on (−1, 1), LeakyReLU(0.2), β1 = 0.5 as the references;
+		// but one hidden layer of 256 in E, G and D, a 16-D z, Adam 1e-3 and
+		// batch 32. The references' 50-D z, two layers of 1024, Adam 2e-4
+		// and batch 128 collapsed here: after an epoch (469 steps, 9.5 min
+		// natively) every sample was the same blob (class entropy 0, Fréchet
+		// distance 636, as untrained), and so did 256-wide networks at 2e-4
+		// or 1e-3 with batch 64, and batch norm. This preset reaches class
+		// entropy 2.16 of log 10 = 2.30, Fréchet 125 and 1-NN accuracy 0.82
+		// in 1000 steps (under a minute).
+		Presets: map[string]func(*model.Config){"bigan": func(c *model.Config) {
+			c.Model, c.Latent, c.Prior, c.PriorStd, c.Encoder, c.Discriminator = "bigan", 16, "uniform", 1, []int{256}, []int{256}
+			c.LRRecon, c.LRReg, c.Batch, c.Activation = 1e-3, 1e-3, 32, "leakyrelu"
+		}}})
 }

@@ -273,8 +273,8 @@ func TestCheck(t *testing.T) {
 		want string
 	}{
 		{func(c *model.Config) { c.DiscSteps = 11 }, "disc_steps 11"},
-		{func(c *model.Config) { c.Model, c.DiscSteps = "aegan", 2 }, "one discriminator step"},
-		{func(c *model.Config) { c.Model, c.DiscSteps = "bigan", 2 }, "one discriminator step"},
+		{func(c *model.Config) { c.Model, c.DiscSteps = "aegan", 2 }, `disc_steps is not read by "aegan", only by the gan kind`},
+		{func(c *model.Config) { c.Model, c.DiscSteps = "bigan", 2 }, `disc_steps is not read by "bigan"`},
 		{func(c *model.Config) { c.Prior, c.Latent = "mixture", 1 }, "2-D"},
 	} {
 		c := small("gan")

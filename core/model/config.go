@@ -107,9 +107,11 @@ const (
 func ParseConfig(b []byte) (Config, error) { return ParseConfigOver(Defaults(), b) }
 
 // ParseConfigOver reads a config from JSON as ParseConfig does, but fields
-// it leaves out keep base's values rather than the defaults.
+// it leaves out keep base's values rather than the defaults. base is
+// left as it was (its lists are copied before the JSON fills them).
 func ParseConfigOver(base Config, b []byte) (Config, error) {
 	c := base
+	c.Encoder, c.Discriminator = slices.Clone(base.Encoder), slices.Clone(base.Discriminator)
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&c); err != nil {
@@ -211,15 +213,16 @@ func (c Config) Validate() error {
 	case c.Levels < 2 || c.Levels > 256:
 		return bad("levels %d is outside 2..256", c.Levels)
 	}
-	// A field the option table gives kinds (Option.Kinds) is refused, set
-	// off its default, for the others.
-	if err := checkKinds(c); err != nil {
-		return bad("%v", err)
-	}
+	// The kind's own checks first: they say what to do in its terms.
 	if kind.Check != nil {
 		if err := kind.Check(c); err != nil {
 			return bad("%v", err)
 		}
+	}
+	// A field some kinds read (Kind.Fields) is refused, set off its
+	// default, for the others.
+	if err := checkKinds(c); err != nil {
+		return bad("%v", err)
 	}
 	if p := c.ParamCount(); p > MaxParams {
 		return bad("%d parameters, more than the %d a browser tab can train", p, MaxParams)
@@ -327,17 +330,17 @@ func Retune(c, asked Config) (changed []string, err error) {
 }
 
 // checkKinds returns an error naming the first field c sets off its
-// default that its option gives kinds (Option.Kinds) other than c.Model.
+// default that some kinds read (Kind.Fields) but not c.Model.
 func checkKinds(c Config) error {
 	var have, def map[string]any
 	if json.Unmarshal([]byte(c.JSON()), &have) != nil || json.Unmarshal([]byte(Defaults().JSON()), &def) != nil {
 		return nil
 	}
-	for _, o := range options {
+	for _, o := range Options() {
 		if o.Kinds == nil || slices.Contains(o.Kinds, c.Model) || reflect.DeepEqual(have[o.Key], def[o.Key]) {
 			continue
 		}
-		return fmt.Errorf("%s is for the %s kinds, not %q", o.Key, strings.Join(o.Kinds, ", "), c.Model)
+		return fmt.Errorf("%s is not read by %q, only by %s", o.Key, c.Model, o.ReadBy())
 	}
 	return nil
 }

@@ -99,7 +99,7 @@ func TestParseConfigErrors(t *testing.T) {
 		{`{"seed": 9007199254740993}`, "seed"},
 		{`{"seed": -1}`, "seed"},
 		{`{"encoder": [4096, 4096, 4096, 4096]}`, "parameters"},
-		{`{"model": "ae", "adv_weight": 2}`, `adv_weight is for the aegan kinds, not "ae"`},
+		{`{"model": "ae", "discriminator": [8]}`, `discriminator is not read by "ae", only by the aae kind`},
 	} {
 		_, err := model.ParseConfig([]byte(tc.json))
 		if err == nil {
@@ -114,9 +114,26 @@ func TestParseConfigErrors(t *testing.T) {
 
 // TestConfigJSONRoundTrip: JSON gives back the same config through
 // ParseConfig, for every preset and a config changed in every field.
+// TestParseConfigOverKeepsBase: the JSON fills a copy of base's lists,
+// not base's own.
+func TestParseConfigOverKeepsBase(t *testing.T) {
+	base := model.Defaults()
+	base.Encoder = []int{16, 8}
+	c, err := model.ParseConfigOver(base, []byte(`{"encoder": [7, 5], "discriminator": [3]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(base.Encoder, []int{16, 8}) || !slices.Equal(base.Discriminator, model.Defaults().Discriminator) {
+		t.Errorf("base changed to %v, %v", base.Encoder, base.Discriminator)
+	}
+	if !slices.Equal(c.Encoder, []int{7, 5}) || !slices.Equal(c.Discriminator, []int{3}) {
+		t.Errorf("parsed %v, %v", c.Encoder, c.Discriminator)
+	}
+}
+
 func TestConfigJSONRoundTrip(t *testing.T) {
 	odd := model.Config{
-		Model: "ae", Encoder: []int{7, 5, 3}, Discriminator: []int{}, Latent: 4,
+		Model: "aae", Encoder: []int{7, 5, 3}, Discriminator: []int{}, Latent: 4,
 		Activation: "leakyrelu", PriorStd: 0.25, Batch: 17, Optimizer: "sgd",
 		LRRecon: 0.0123, LRReg: 3e-5, Beta1: 0.9, Beta2: 0.99, Momentum: 0.5,
 		Seed: 1<<53 - 1, Prior: "swissroll", Posterior: "universal", Noise: 3, Labels: 77,
@@ -188,7 +205,7 @@ func TestKindAE(t *testing.T) {
 	c.Discriminator = []int{20}
 	c.Latent = 3
 	aae := c
-	c.Model = "ae"
+	c.Model, c.Discriminator = "ae", model.Defaults().Discriminator
 	nets := c.Nets()
 	if _, ok := nets["discriminator"]; ok || len(nets) != 2 {
 		t.Errorf("ae nets %v", nets)

@@ -66,6 +66,15 @@ type Kind struct {
 	// Check reports a problem with a config particular to the kind, after
 	// the checks common to all kinds; nil means none.
 	Check func(Config) error
+	// Fields are the config fields (JSON keys) the kind reads besides
+	// those every kind reads, which are the fields no kind lists. Validate
+	// refuses a field that some kinds list, set off its default, for a
+	// kind that does not; the option table (Option.Kinds), the CLI's help
+	// and the page's form take the lists from here.
+	Fields []string
+	// Presets edit Defaults into the kind's named configs, which Presets
+	// offers with the others. Each says where its numbers come from.
+	Presets map[string]func(*Config)
 }
 
 var registry = map[string]Kind{}
@@ -77,10 +86,21 @@ func Builder[M Model](build func(Config) M) func(Config) Model {
 }
 
 // Register makes a kind of model available to New. It panics if the kind is
-// registered twice or has no Build.
+// registered twice or has no Build, if it lists a field the option table
+// lacks, or if one of its presets has the name of another's.
 func Register(k Kind) {
 	if _, dup := registry[k.Name]; dup || k.Build == nil {
 		panic("model: kind " + k.Name + " registered twice or without Build")
+	}
+	for _, f := range k.Fields {
+		if _, ok := OptionOf(f); !ok {
+			panic("model: kind " + k.Name + " lists field " + f + ", which no option has")
+		}
+	}
+	for name := range k.Presets {
+		if _, dup := Presets()[name]; dup {
+			panic("model: kind " + k.Name + " registers preset " + name + " again")
+		}
 	}
 	registry[k.Name] = k
 }

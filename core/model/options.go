@@ -26,9 +26,10 @@ type Option struct {
 	// Tunable says a model may change the field as it trains on (Tunable:
 	// the page applies it live, the CLI on --resume); OptionsJSON sets it.
 	Tunable bool `json:"tunable,omitempty"`
-	// Kinds, when set, are the only kinds the field applies to: Validate
-	// refuses it set off its default for another, and the page's form
-	// shows it for these alone.
+	// Kinds, when set, are the only kinds the field applies to, those
+	// whose Kind.Fields list it (Options fills it in): Validate refuses it
+	// set off its default for another, and the page's form shows it for
+	// these alone. Unset, every kind reads it.
 	Kinds []string `json:"kinds,omitempty"`
 }
 
@@ -48,11 +49,6 @@ func choices(pairs ...string) []Choice {
 	return cs
 }
 
-// posteriorKinds are the kinds whose encoder the posterior field chooses
-// (the autoencoders with a prior on their codes; a GAN's or BiGAN's
-// capabilities cannot tell them apart).
-var posteriorKinds = []string{"aae", "ae", "vae", "supervised", "semisupervised", "cluster"}
-
 // options is the table, in the form's order.
 var options = []Option{
 	{Key: "model", Label: "Model", Doc: "The kind of model (see the kinds' descriptions)."},
@@ -65,20 +61,20 @@ var options = []Option{
 		Choices: choices("gaussian", "Gaussian", "mixture", "10 Gaussians", "swissroll", "Swiss roll", "uniform", "Uniform")},
 	{Key: "prior_std", Label: "Prior scale", Doc: "Scale of the prior: σ of the Gaussian, the others scaled alike.", Min: atLeast(0)},
 	{Key: "posterior", Label: "Posterior", Doc: "Encoder q(z|x): deterministic, Gaussian, or fed noise η beside x (universal approximator).",
-		Choices: choices("deterministic", "Deterministic", "gaussian", "Gaussian", "universal", "Universal approx."), Kinds: posteriorKinds},
-	{Key: "noise", Label: "Noise η size", Doc: "Size of the noise fed with x to a universal-approximator encoder.", Min: atLeast(0), Integer: true, Kinds: posteriorKinds},
+		Choices: choices("deterministic", "Deterministic", "gaussian", "Gaussian", "universal", "Universal approx.")},
+	{Key: "noise", Label: "Noise η size", Doc: "Size of the noise fed with x to a universal-approximator encoder.", Min: atLeast(0), Integer: true},
 	{Key: "labels", Label: "Labelled digits", Doc: "Training digits whose labels training may use (0: none).", Min: atLeast(0), Integer: true},
 	{Key: "valid", Label: "Held-out digits", Doc: "The last N training digits, never trained on: validation (the Parzen window chooses its width on them).", Min: atLeast(0), Integer: true},
 	{Key: "classes", Label: "Classes", Doc: "Categories of y: 10 digits, or K clusters.", Min: atLeast(2), Integer: true},
 	{Key: "dropout", Label: "Dropout", Doc: "Dropout rate after each hidden activation (0: off).", Min: atLeast(0)},
-	{Key: "input_noise", Label: "Input noise σ", Doc: "Standard deviation of Gaussian noise added to an AAE encoder's input pixels in training, the reconstruction's target staying clean (a denoising autoencoder; 0: off).", Min: atLeast(0), Kinds: []string{"aae", "ae", "semisupervised", "cluster"}},
-	{Key: "input_dropout", Label: "Input dropout", Doc: "Rate at which the encoder's input pixels are dropped (set to 0, the rest scaled by 1/(1−rate)) in training, the reconstruction's target staying whole (0: off).", Min: atLeast(0), Kinds: []string{"semisupervised", "cluster"}},
-	{Key: "logit_norm", Label: "Logit norm", Doc: "Batch-normalise each logit of the categorical y over the batch, then scale it by this factor, before the softmax (0: off). Every category then leads for some digits of every batch, so none dies.", Min: atLeast(0), Kinds: []string{"semisupervised", "cluster"}},
+	{Key: "input_noise", Label: "Input noise σ", Doc: "Standard deviation of Gaussian noise added to an AAE encoder's input pixels in training, the reconstruction's target staying clean (a denoising autoencoder; 0: off).", Min: atLeast(0)},
+	{Key: "input_dropout", Label: "Input dropout", Doc: "Rate at which the encoder's input pixels are dropped (set to 0, the rest scaled by 1/(1−rate)) in training, the reconstruction's target staying whole (0: off).", Min: atLeast(0)},
+	{Key: "logit_norm", Label: "Logit norm", Doc: "Batch-normalise each logit of the categorical y over the batch, then scale it by this factor, before the softmax (0: off). Every category then leads for some digits of every batch, so none dies.", Min: atLeast(0)},
 	{Key: "batchnorm", Label: "Batch norm", Doc: "Batch normalisation before each hidden activation.", Choices: choices("false", "off", "true", "on")},
 	{Key: "gan_loss", Label: "GAN loss", Doc: "The generator's adversarial loss.",
 		Choices: choices("nonsaturating", "Non-saturating", "minimax", "Minimax", "ml", "Max. likelihood", "lsgan", "Least squares")},
 	{Key: "disc_steps", Label: "Disc. steps (k)", Doc: "Discriminator steps per generator step, on slices of the batch.", Min: atLeast(1), Integer: true},
-	{Key: "adv_weight", Label: "Adversarial weight", Doc: "Weight of the adversarial loss beside reconstruction.", Min: atLeast(0), Kinds: []string{"aegan"}},
+	{Key: "adv_weight", Label: "Adversarial weight", Doc: "Weight of the adversarial loss beside reconstruction.", Min: atLeast(0)},
 	{Key: "levels", Label: "Intensity levels", Doc: "Intensity levels of each pixel of an autoregressive model.", Min: atLeast(2), Integer: true},
 	{Key: "batch", Label: "Batch size", Doc: "Images per training step.", Min: atLeast(1), Integer: true},
 	{Key: "optimizer", Label: "Optimizer", Doc: "Update rule for every phase.", Choices: choices("adam", "Adam", "sgd", "SGD + momentum")},
@@ -92,8 +88,15 @@ var options = []Option{
 }
 
 // Options returns the table of config fields, one per JSON key of Config,
-// in the form's order.
-func Options() []Option { return slices.Clone(options) }
+// in the form's order, each with the registered kinds that read it
+// (Option.Kinds; none when every kind does).
+func Options() []Option {
+	out := slices.Clone(options)
+	for i := range out {
+		out[i].Kinds = kindsOf(out[i].Key)
+	}
+	return out
+}
 
 // OptionOf returns the option of the field with that JSON key.
 func OptionOf(key string) (Option, bool) {
@@ -101,7 +104,35 @@ func OptionOf(key string) (Option, bool) {
 	if i < 0 {
 		return Option{}, false
 	}
-	return options[i], true
+	o := options[i]
+	o.Kinds = kindsOf(key)
+	return o, true
+}
+
+// ReadBy names the kinds that read the field, for a sentence: "the pixel
+// kind", "the aae, ae and vae kinds"; "" when every kind does.
+func (o Option) ReadBy() string {
+	switch n := len(o.Kinds); n {
+	case 0:
+		return ""
+	case 1:
+		return "the " + o.Kinds[0] + " kind"
+	default:
+		return "the " + strings.Join(o.Kinds[:n-1], ", ") + " and " + o.Kinds[n-1] + " kinds"
+	}
+}
+
+// kindsOf returns the registered kinds whose Fields list key, sorted, or
+// nil when none does: every kind reads it.
+func kindsOf(key string) []string {
+	var out []string
+	for name, k := range registry {
+		if slices.Contains(k.Fields, key) {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // checkChoice returns an error unless v is one of the option's choices.
@@ -122,7 +153,7 @@ func checkChoice(key, v string) error {
 
 // OptionsJSON is Options as JSON, for the page.
 func OptionsJSON() string {
-	out := slices.Clone(options)
+	out := Options()
 	for i := range out {
 		out[i].Tunable = slices.Contains(Tunable, out[i].Key)
 	}

@@ -26,7 +26,10 @@ import (
 // Small returns c on a small network, quick to train in a test: encoder
 // 64-32, discriminator 32-32, batch 50.
 func Small(c model.Config) model.Config {
-	c.Encoder, c.Discriminator, c.Batch = []int{64, 32}, []int{32, 32}, 50
+	c.Encoder, c.Batch = []int{64, 32}, 50
+	if k, _ := model.KindOf(c.Model); slices.Contains(k.Fields, "discriminator") {
+		c.Discriminator = []int{32, 32}
+	}
 	return c
 }
 

@@ -60,7 +60,6 @@
 package pixel
 
 import (
-	"errors"
 	"fmt"
 
 	"latentlab/core/model"
@@ -81,12 +80,6 @@ func Nets(c model.Config) map[string][]int {
 // not apply. Dropout (c.Dropout, after each hidden activation) is allowed:
 // it masks units, not connections, so the model stays autoregressive, and
 // the sampler runs in evaluation mode, where dropout is off.
-func check(c model.Config) error {
-	if c.BatchNorm {
-		return errors.New("the pixel model has no batch normalisation (batchnorm must be false)")
-	}
-	return nil
-}
 
 // Model is a MADE over the 784 pixels with a K-way softmax per pixel. Its
 // logits for image i, pixel j, level q are at [i, j·K+q] of the network's
@@ -255,5 +248,13 @@ func (m *Model) checkBatch(n int) {
 // The kinds this package trains, for model.New.
 func init() {
 	model.Register(model.Kind{Name: "pixel", Doc: "autoregressive pixel model (MADE): each pixel's intensity level from the pixels before it",
-		Build: model.Builder(New), Nets: Nets, Check: check})
+		Build: model.Builder(New), Nets: Nets,
+		Fields: []string{"levels"},
+		// 4 intensity levels (the reference's 1-of-N), a MADE 784-256-3136
+		// (MADE used 500 units; 256 take half the time a step, so the page's
+		// samples take shape within its first minute), Adam 3e-3 with β1 =
+		// 0.9: 277 nats per test digit after 200 steps.
+		Presets: map[string]func(*model.Config){"pixel": func(c *model.Config) {
+			c.Model, c.Levels, c.Encoder, c.LRRecon, c.Beta1 = "pixel", 4, []int{256}, 3e-3, 0.9
+		}}})
 }

@@ -455,11 +455,6 @@ func TestFileRoundTrip(t *testing.T) {
 
 func TestConfigChecks(t *testing.T) {
 	c := small()
-	c.BatchNorm = true
-	if _, err := model.New(c); err == nil {
-		t.Error("batchnorm accepted")
-	}
-	c = small()
 	c.Levels, c.Encoder = 256, []int{4096}
 	if _, err := model.New(c); err == nil || !strings.Contains(err.Error(), "parameters") {
 		t.Errorf("784·256 outputs from 4096 units: %v", err)

@@ -79,8 +79,6 @@ func Check(c model.Config) error {
 	case c.Labels == 0:
 		return errors.New(`"supervised" decodes every digit with its label and trains on labelled digits only: ` +
 			"set labels 60000 for every training digit (the preset does)")
-	case c.Posterior != "deterministic":
-		return errors.New(`"supervised" has a deterministic encoder: set posterior deterministic`)
 	}
 	_, err := prior.New(c.Prior, c.Latent, c.PriorStd)
 	return err
@@ -399,5 +397,11 @@ func (m *Model) Tensors() []safetensors.Tensor {
 // The kinds this package trains, for model.New.
 func init() {
 	model.Register(model.Kind{Name: "supervised", Doc: "supervised AAE: the label goes to the decoder, the code z holds the style",
-		Build: model.Builder(New), Nets: Nets, Check: Check})
+		Build: model.Builder(New), Nets: Nets, Check: Check,
+		Fields: []string{"latent", "discriminator", "prior", "prior_std", "labels", "batchnorm", "lr_reg"},
+		// Paper §5: every label, a 2-D style so a person can pick it on the
+		// plot.
+		Presets: map[string]func(*model.Config){
+			"supervised": func(c *model.Config) { c.Model, c.Labels = "supervised", 60000 },
+		}})
 }

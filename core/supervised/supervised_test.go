@@ -136,7 +136,6 @@ func TestCheck(t *testing.T) {
 		want string
 	}{
 		{func(c *model.Config) { c.Labels = 0 }, "set labels 60000"},
-		{func(c *model.Config) { c.Posterior = "gaussian" }, "set posterior deterministic"},
 		{func(c *model.Config) { c.Prior, c.Latent = "mixture", 1 }, "mixture"},
 	} {
 		c := small()

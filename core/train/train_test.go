@@ -157,6 +157,9 @@ func TestUntrainedLoss(t *testing.T) {
 	for _, kind := range []string{"aae", "ae"} {
 		c := small()
 		c.Model = kind
+		if kind == "ae" {
+			c.Discriminator = model.Defaults().Discriminator // an ae has none
+		}
 		s := session(t, c)
 		got := s.MeanTestLoss()
 		t.Logf("%s: untrained test loss %.2f nats per image; 784·ln 2 = %.2f", kind, got, 784*math.Ln2)

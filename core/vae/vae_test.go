@@ -94,7 +94,6 @@ func TestCheck(t *testing.T) {
 	}{
 		{func(c *model.Config) { c.Prior = "mixture" }, "prior must be gaussian, not mixture"},
 		{func(c *model.Config) { c.Posterior = "deterministic" }, "set posterior gaussian"},
-		{func(c *model.Config) { c.Noise = 3 }, "set noise 0"},
 	} {
 		c := small()
 		tc.edit(&c)

@@ -21,9 +21,9 @@ func small(t *testing.T, name string) model.Config {
 	if !ok {
 		t.Fatalf("no preset %q", name)
 	}
-	c.Encoder, c.Discriminator, c.Batch = []int{16}, []int{8}, 20
-	if c.Model == "pixel" {
-		c.Encoder = []int{16}
+	c.Encoder, c.Batch = []int{16}, 20
+	if k, _ := model.KindOf(c.Model); slices.Contains(k.Fields, "discriminator") {
+		c.Discriminator = []int{8}
 	}
 	return c
 }
