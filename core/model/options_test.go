@@ -81,4 +81,3 @@ func TestREADMEOptions(t *testing.T) {
 		}
 	}
 }
-
