@@ -3,7 +3,9 @@ package kinds_test
 import (
 	"encoding/json"
 	"math"
+	"os"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -33,6 +35,51 @@ func TestEveryPresetRegistered(t *testing.T) {
 		}
 		if !kinds[k] {
 			t.Errorf("kind %q has no preset", k)
+		}
+	}
+}
+
+// TestDocsKinds: docs/models.md's table of kinds has a row for every
+// kind, listing the fields it reads (Kind.Fields) and its presets, as the
+// code has them.
+func TestDocsKinds(t *testing.T) {
+	b, err := os.ReadFile("../../docs/models.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ticked := regexp.MustCompile("`([^`]+)`")
+	names := func(cell string) []string {
+		var out []string
+		for _, m := range ticked.FindAllStringSubmatch(cell, -1) {
+			out = append(out, m[1])
+		}
+		slices.Sort(out)
+		return out
+	}
+	presets := map[string][]string{}
+	for name, c := range model.Presets() {
+		presets[c.Model] = append(presets[c.Model], name)
+	}
+	for _, k := range model.Kinds() {
+		kind, _ := model.KindOf(k)
+		var row string
+		for line := range strings.Lines(string(b)) {
+			if strings.HasPrefix(line, "| `"+k+"` |") {
+				row = line
+			}
+		}
+		cells := strings.Split(row, "|")
+		if len(cells) != 6 {
+			t.Errorf("docs/models.md has no row of 4 cells for %q: %q", k, row)
+			continue
+		}
+		want := slices.Sorted(slices.Values(kind.Fields))
+		if got := names(cells[3]); !slices.Equal(got, want) {
+			t.Errorf("docs/models.md: %q reads %v, the code %v", k, got, want)
+		}
+		slices.Sort(presets[k])
+		if got := names(cells[4]); !slices.Equal(got, presets[k]) {
+			t.Errorf("docs/models.md: %q has presets %v, the code %v", k, got, presets[k])
 		}
 	}
 }

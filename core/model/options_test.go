@@ -51,14 +51,19 @@ func TestOptionsCoverConfig(t *testing.T) {
 	}
 }
 
-// TestREADMEOptions: the README's table of config fields has a row for
+// TestDocsOptions: docs/models.md's table of config fields has a row for
 // every option, with the default the code has.
-func TestREADMEOptions(t *testing.T) {
-	b, err := os.ReadFile("../../README.md")
+func TestDocsOptions(t *testing.T) {
+	b, err := os.ReadFile("../../docs/models.md")
 	if err != nil {
 		t.Fatal(err)
 	}
 	readme := string(b)
+	head := strings.Index(readme, "| key | default | meaning |")
+	if head < 0 {
+		t.Fatal("docs/models.md has no table of config fields")
+	}
+	readme = readme[head:]
 	var defaults map[string]json.RawMessage
 	json.Unmarshal([]byte(model.Defaults().JSON()), &defaults)
 	for _, o := range model.Options() {
@@ -67,7 +72,7 @@ func TestREADMEOptions(t *testing.T) {
 			i = strings.Index(readme, ", `"+o.Key+"` |")
 		}
 		if i < 0 {
-			t.Errorf("README has no row for %s", o.Key)
+			t.Errorf("docs/models.md has no row for %s", o.Key)
 			continue
 		}
 		row := readme[i:]
@@ -77,7 +82,7 @@ func TestREADMEOptions(t *testing.T) {
 			def = strings.ReplaceAll(def, ",", ", ")
 		}
 		if !strings.Contains(row, def) {
-			t.Errorf("README row of %s does not show its default %s: %s", o.Key, def, row)
+			t.Errorf("docs/models.md row of %s does not show its default %s: %s", o.Key, def, row)
 		}
 	}
 }
