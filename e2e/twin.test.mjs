@@ -1,4 +1,4 @@
-// End-to-end test of "Outgrowing the tab" (README): the page trains a model,
+// End-to-end test of "Outgrowing the tab" (docs/pytorch.md): the page trains a model,
 // its download is continued by the PyTorch twin in two processes
 // (DistributedDataParallel over gloo, started as torchrun would start them),
 // and the page imports the result: the step count goes on, and the test loss

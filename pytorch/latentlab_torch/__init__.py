@@ -3,6 +3,6 @@
 It reads the .safetensors files Latent Lab writes, builds each kind's
 networks under the same tensor names, trains them with the same step (on
 one machine, or many with DistributedDataParallel), and writes files that
-`latentlab eval` and the page's Import read. See the README's "Outgrowing
+`latentlab eval` and the page's Import read. See docs/pytorch.md, "Outgrowing
 the tab".
 """
