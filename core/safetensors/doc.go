@@ -36,6 +36,18 @@
 //     whose values do not match its Shape, duplicate names) panics.
 //   - Decoded tensors own their data: it never aliases the input bytes.
 //
+// The header is parsed by a scanner of our own (header.go) after
+// json.Valid, not by encoding/json, for what it checks rather than for
+// speed: a tensor name given twice, which the format forbids and which
+// would let two readers disagree about a tensor, is an error here, while
+// encoding/json's map keeps the last one silently; offsets up to 2^64 are
+// read exactly; every error names the field at fault. Measured
+// (BenchmarkHeader, 2026-12-08, 2-core AMD EPYC, Zen 5): 22 against 33 µs
+// for a model file's 26 entries, 47 against 109 µs for a checkpoint's 80,
+// with 30 % fewer bytes allocated; in wasm under Node 0.38 against
+// 0.85 ms for 80 entries. Either way it is under a thousandth of decoding
+// the tensors it describes.
+//
 // Tensor names for nn.Linear-style layers follow PyTorch: "<prefix>.<i>.weight"
 // of shape (out, in) and "<prefix>.<i>.bias" of shape (out).
 package safetensors
