@@ -30,14 +30,10 @@ const minVector = 8
 //	s[r][0:12] += Σ_j a_r[j] · panel[j][0:12]
 //
 // The panel makes every load of the loop a constant offset from one
-// pointer, and the loop is unrolled by eight. Both matter because of how
-// Go's wasm port compiles a loop: each iteration goes back through the
-// function's br_table dispatch, and V8 keeps few of the port's 64-bit
-// locals in registers across it, so the unpacked 2×12 tile (three base
-// pointers and two strides besides its offsets) reloaded five spilled
-// values and dispatched once per j. In Chromium, 100×1000×1000, the
-// unpacked tile ran at 15–16 GFLOP/s, the packed one at 26–27, unrolled
-// by four 31–33, by eight 33–36 (BENCHMARKS.md, "Changes measured").
+// pointer, and the loop is unrolled by eight: Go's wasm port sends each
+// iteration back through the function's br_table dispatch, and V8 keeps
+// few of the port's 64-bit locals in registers across it, so fewer
+// pointers and fewer iterations are what speed it up.
 //
 // How each product maps onto it:
 //
@@ -54,19 +50,13 @@ const minVector = 8
 // its terms added one by one in the order of j whatever tile computes
 // it.
 //
-// Go's wasm port holds at most 16 v128 values in locals, beyond that they
-// go to the Go stack in linear memory. Its SSA scheduler orders a block's
-// ready values by source position, and an inlined helper's values carry
-// the helper's position: with loads through a helper (ld4) every load of
-// the unrolled body came first, and the splats went to the Go stack. The
-// loops below load directly, so each step's loads, products and sums come
-// in the order written and six sums, three b vectors and two splats fit
-// (wasm-objdump -d: no v128.store in the loop). Chromium, interleaved, 3
-// rounds: y = x·wᵀ at batch 50 19–30 → 32–33 GFLOP/s, dw += dyᵀ·x 25 →
-// 27–28; under Node the paper step went from 260–283 to 405–415
-// samples/s. Larger tiles: 3×12 spills three sums every iteration and ran
-// at 18–20 against 22–35; 2×16 spills one every eight steps and came out
-// even over a step (faster in two products, slower in dw at batch 50).
+// Go's wasm port holds at most 16 v128 values in locals; beyond that they
+// spill to the Go stack in linear memory. Its scheduler orders a block's
+// values by source position, and an inlined helper's values carry the
+// helper's, so the loops load directly rather than through a helper: six
+// sums, three b vectors and two splats then fit (wasm-objdump -d shows no
+// v128.store in the loop). Larger tiles (3×12, 2×16) spill. What each of
+// these choices measured is in BENCHMARKS.md, "Changes measured".
 
 // pack is the one scratch buffer of the wasm kernels: the panel, and dy
 // transposed. Wasm runs one thread here (cores() is 1) and a kernel never
