@@ -20,7 +20,7 @@ import (
 // generator's, and the class entropy of their samples, about 0 before
 // training (the classifier sees every untrained blob as the same digit),
 // comes near log 10: no mode collapse. 300 and 1000 steps (about 60 s and
-// 45 s on 2 cores); BENCHMARKS.md ("Sample quality") has longer runs.
+// 45 s on 2 cores); docs/sample-quality.md has longer runs.
 func TestGeneratorPresetsScoreImprove(t *testing.T) {
 	if testing.Short() {
 		t.Skip("learning test on the full MNIST: runs natively in make test-go")
