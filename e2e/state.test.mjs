@@ -1,7 +1,7 @@
 // Unit tests of the page's state machine (js/state.js) under Node: the
 // table is closed (every state it names exists, every state can be left),
-// a forbidden transition throws and changes nothing, and the controls work
-// only where the table says. The module is the page's own file, loaded as
+// a forbidden transition throws and changes nothing, the controls work
+// only where the table says, and the facts beside the state (step, busy). The module is the page's own file, loaded as
 // an ES module from a scratch copy (js/ has no package.json of its own).
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
@@ -30,7 +30,7 @@ test('the table is closed: every state has its transitions, every target is a st
 
 test('a training run: ready → training → pausing → paused, each rendered once; forbidden moves throw and change nothing', () => {
   const seen = [];
-  const m = new Machine(s => seen.push(s));
+  const m = new Machine({state: s => seen.push(s), position: () => {}});
   assert.equal(m.state, 'loading');
   for (const s of ['ready', 'training', 'pausing', 'paused']) m.go(s);
   assert.deepEqual(seen, ['ready', 'training', 'pausing', 'paused']);
@@ -42,7 +42,7 @@ test('a training run: ready → training → pausing → paused, each rendered o
 });
 
 test('controls: Train and Reset are refused while building, pausing or evaluating; a model being replaced cannot be trained', () => {
-  const m = new Machine(() => {});
+  const m = new Machine({state: () => {}, position: () => {}});
   m.go('ready');
   assert.ok(m.can('train') && m.can('reset') && m.can('evaluate'));
   m.go('building');
@@ -59,4 +59,28 @@ test('controls: Train and Reset are refused while building, pausing or evaluatin
   m.go('paused');
   m.go('training');
   m.go('paused'); // a run that ends itself (?steps=N, a diverged loss)
+});
+
+test('the facts beside the state: the step decides where a stopped training goes, a busy task holds the task controls', () => {
+  const shown = [], positions = [];
+  const m = new Machine({state: (s, mm) => shown.push([s, mm.can('task')]), position: r => positions.push(r.step)});
+  m.go('ready');
+  assert.equal(m.settled(), 'ready', 'a model that has not trained is ready');
+  m.position({step: 30, epoch: 0, epochProgress: 0.05});
+  assert.deepEqual(positions, [30]);
+  assert.equal(m.step, 30);
+  assert.equal(m.settled(), 'paused', 'a model that has trained is paused');
+  assert.ok(m.can('start') && !m.can('pause'));
+  m.go('training');
+  assert.ok(m.can('pause') && !m.can('start'));
+  assert.ok(m.can('task'));
+  m.hold('evaluate');
+  assert.equal(m.can('task'), false, 'no second task while one has the model');
+  assert.deepEqual(shown.at(-1), ['training', false], 'holding re-renders the controls');
+  m.hold(null);
+  assert.deepEqual(shown.at(-1), ['training', true]);
+  m.go('pausing');
+  assert.ok(m.can('pause'));
+  m.go(m.settled());
+  assert.equal(m.state, 'paused');
 });

@@ -55,7 +55,7 @@ import {Loader} from './assets.js';
 import {Persistence} from './persist.js';
 import {createLatent} from './latent.js';
 import {createForm} from './form.js';
-import {createViews, setFigures, fmtNum, figure} from './views.js';
+import {createViews, setFigures, fmtNum, figure, showPosition} from './views.js';
 import {Pool} from './pool.js';
 import {Machine} from './state.js';
 import {createStepper} from './stepper.js';
@@ -82,11 +82,12 @@ let features = {};           // what this build of the Go core offers beyond the
 let model = null;            // {config, params, sharded, caps} of the model in the workers
 let modelId = 0;             // bumped whenever the model is replaced (build, import)
 let snap = null;             // last snapshot
-let busy = null;             // a task that needs the model to itself: evaluate, step, sample or score
 const loss = {};             // loss name → ui.History, for the current model's loss names
 const $ = id => document.getElementById(id);
-// The page's state machine (js/state.js); the DOM only shows its state.
-const machine = new Machine((s, m) => renderState(s, m));
+// The page's state machine (js/state.js): its state, the model's step, the
+// task that has the model to itself, whether training runs; the DOM only
+// shows them.
+const machine = new Machine({state: (s, m) => renderState(s, m), position: showPosition});
 // The workers (js/pool.js).
 const pool = new Pool({
   onNotice: (i, m) => {
@@ -126,33 +127,46 @@ const latent = createLatent({
 });
 const views = createViews({current: () => ({model, snap, kinds, features, loss}), latent});
 const stepper = createStepper({current: () => ({model}), run: runPhase, figure});
-// Download, Import and the copy saved in this browser (js/files.js).
-const files = createFiles({
-  model: () => model, loss, request, pool, persist, views,
-  building, stopTraining: () => trainer.stop(), setState, adoptModel, clearReadouts, refreshSnapshot, checkpoint, onReset,
-  can: control => machine.can(control), state,
-});
 
+/**
+ * page is the page as its parts see it (js/files.js, js/parallel.js,
+ * js/trainer.js, js/samples.js take it, and nothing else): the state
+ * machine and the parts, the model, and what the page does. One object,
+ * documented here, instead of a bag of callbacks for each part.
+ */
+const page = {
+  // The state machine (the state, the step, the busy task, running) and its transitions.
+  machine, state, setState, can: control => machine.can(control), stepNow, position: r => machine.position(r),
+  // The parts.
+  pool, form, views, persist, stepper,
+  get files() { return files; }, get trainer() { return trainer; },
+  // The model and what was drawn of it.
+  model: () => model, loss, snap: () => snap, current: () => ({model, loss, defaults}),
+  savedStep: () => (persist.saved && persist.saved.id === modelId ? persist.saved.step : null),
+  // The workers.
+  shared: sharedOK, forced: forceNoShared, ready: () => pool.workers.length > 0,
+  request, requestActive, startWorkers, loadWorkers: () => loader.load(), died,
+  // What the page does to the model.
+  building, buildModel, adoptModel, clearReadouts, onReset, checkpoint, exclusive,
+  stopTraining: () => trainer.stop(), revert: () => files.restoreSaved({revert: true}),
+  autosave: opts => files.autosave(opts), saveDue: () => persist.due(),
+  // The views.
+  refreshSnapshot, snapshot: async () => onSnapshot(await takeSnapshot()), scheduleDraw: () => views.scheduleDraw(),
+  lossLabel: key => views.lossLabel(key), live: () => $('live-views').checked, slow: () => stepper.slow(), pause: () => stepper.pause(),
+  // The address's ?steps=N budget (or null), and start-up timing.
+  stepsParam, span, reportTiming,
+};
+
+// Download, Import and the copy saved in this browser (js/files.js).
+const files = createFiles(page);
 // The Go core and MNIST, downloaded once and handed to the workers (js/assets.js).
 const loader = new Loader({pool, shared: sharedOK, span});
 // The Workers select and a change of the worker count (js/parallel.js).
-const parallel = createParallel({
-  current: () => ({model, defaults}), shared: sharedOK, forced: forceNoShared, pool,
-  get trainer() { return trainer; }, get files() { return files; }, form,
-  startWorkers, loadWorkers: () => loader.load(), buildModel, checkpoint, request, setState, died,
-});
+const parallel = createParallel(page);
 // The training loop (js/trainer.js).
-const trainer = new Trainer({
-  current: () => ({model, loss}), snap: () => snap, state, setState, stepNow, ready: () => pool.workers.length > 0,
-  requestActive, snapshot: async () => onSnapshot(await takeSnapshot()), refreshSnapshot,
-  live: () => $('live-views').checked, slow: () => stepper.slow(), pause: () => stepper.pause(),
-  autosave: opts => files.autosave(opts), saveDue: () => persist.due(),
-  savedStep: () => (persist.saved && persist.saved.id === modelId ? persist.saved.step : null),
-  revert: () => files.restoreSaved({revert: true}), died, span, reportTiming,
-  scheduleDraw: () => views.scheduleDraw(), lossLabel: key => views.lossLabel(key), stepsParam,
-});
+const trainer = new Trainer(page);
 // Samples drawn pixel by pixel, and the sample score (js/samples.js).
-const samples = createSamples({model: () => model, request, exclusive, pool, views, stepNow});
+const samples = createSamples(page);
 
 /** checkpoint returns the whole training state from the workers: {bytes, filename, step}. */
 async function checkpoint() {
@@ -162,7 +176,7 @@ async function checkpoint() {
 
 /** startWorkers replaces the workers by k new ones (not yet loaded). */
 function startWorkers(k) {
-  trainer.running = false;
+  machine.running = false;
   pool.start(k);
 }
 
@@ -173,7 +187,7 @@ function requestActive(type, payload = () => ({})) { return pool.training(type, 
 /** died reports a dead worker or Go program, stops all workers and offers a restart. */
 function died(message) {
   if (state() === 'error' && !$('error-restart').hidden) return;
-  trainer.running = false;
+  machine.running = false;
   pool.stop(message);
   setState('error');
   ui.showError(message, {restart: restartWorkers});
@@ -268,7 +282,7 @@ async function buildModel(config, {draw = true} = {}) {
  * had (paused or ready for a training that fn stopped).
  */
 async function building(fn) {
-  const was = ['training', 'pausing'].includes(state()) ? (stepNow() > 0 ? 'paused' : 'ready') : state();
+  const was = machine.can('pause') ? machine.settled() : state();
   setState('building');
   try {
     return await fn();
@@ -302,6 +316,7 @@ function clearReadouts() {
   for (const key of Object.keys(loss)) delete loss[key];
   trainer.samplesPerSec = null;
   snap = null;
+  machine.position({step: 0, epoch: 0, epochProgress: 0});
   views.clear();
 }
 
@@ -336,8 +351,8 @@ async function refreshSnapshot() {
     if (!e.fatal) ui.showError(`Could not draw the model: ${e.message}`);
     return;
   }
-  if (samples.drawsPixelByPixel() && !trainer.running) {
-    if (busy) samples.markStale(); // drawn when the work under way ends (exclusive)
+  if (samples.drawsPixelByPixel() && !machine.running) {
+    if (machine.busy) samples.markStale(); // drawn when the work under way ends (exclusive)
     else await samples.drawSamples();
   }
 }
@@ -349,21 +364,21 @@ function state() {
   return machine.state;
 }
 
+/** stepNow is the model's training steps (js/state.js keeps them). */
 function stepNow() {
-  return Number($('step').dataset.value) || 0;
+  return machine.step;
 }
 
 /**
  * setState moves the page to state s. A transition js/state.js's table
  * forbids is a bug: it is reported on the console (the browser test fails
- * on it) and the page goes to s anyway, so that it stays usable.
+ * on it) and the page stays in its state.
  */
 function setState(s) {
   try {
     machine.go(s);
   } catch (e) {
     console.error(`latentlab: ${e.message}`);
-    machine.force(s);
   }
 }
 
@@ -374,7 +389,7 @@ function renderState(s, m) {
   for (const id of ['train', 'reset', 'evaluate', 'download', 'import']) $(id).disabled = !m.can(id);
   $('trained-model').disabled = !m.can('import');
   $('workers').disabled = !m.can('workers') || !sharedOK;
-  for (const b of document.querySelectorAll('#phase-controls button, #draw-samples, #score')) b.disabled = !m.can('task') || !!busy;
+  for (const b of document.querySelectorAll('#phase-controls button, #draw-samples, #score')) b.disabled = !m.can('task');
 }
 
 async function onTrain() {
@@ -389,7 +404,7 @@ async function onTrain() {
  * the form goes back to the model's config.
  */
 async function onPresetChosen(name) {
-  if (!['ready', 'paused', 'training'].includes(state())) return; // Reset builds what the form holds
+  if (!machine.can('reset')) return; // Reset builds what the form holds
   const step = stepNow();
   if (step > 0 && !confirm(`Build the preset "${name}"? The model trained for ${ui.fmtInt(step)} steps is replaced (it stays saved in this browser until the new one trains).`)) {
     form.set(model.config);
@@ -443,20 +458,18 @@ async function onApplyLive() {
  * exclusive runs fn(step) with the training loop held after the round in
  * flight, so that fn sees one model; what, while it runs, names the task
  * (the buttons that need the model to themselves are disabled). It resolves
- * with fn's result, or undefined if another task was trainer.running.
+ * with fn's result, or undefined if another task was running.
  */
 async function exclusive(what, fn) {
-  if (busy) return undefined;
-  busy = what;
-  setState(state());
+  if (machine.busy) return undefined;
+  machine.hold(what);
   try {
     return await trainer.held(() => fn(stepNow()));
   } finally {
-    busy = null;
-    setState(state());
+    machine.hold(null);
     // Samples a snapshot could not draw meanwhile, drawn now: busy again
     // before anyone can see the page idle with the old model's samples.
-    if (samples.due() && samples.drawsPixelByPixel() && !trainer.running) samples.drawSamples();
+    if (samples.due() && samples.drawsPixelByPixel() && !machine.running) samples.drawSamples();
   }
 }
 
@@ -481,7 +494,7 @@ async function onEvaluate() {
     if (!e.fatal) ui.showError(`Evaluation failed: ${e.message}`);
   } finally {
     views.evaluating(false);
-    if (state() === 'evaluating') setState(back === 'training' && trainer.running ? 'training' : stepNow() > 0 ? 'paused' : 'ready');
+    if (state() === 'evaluating') setState(back === 'training' && machine.running ? 'training' : machine.settled());
   }
 }
 
@@ -528,7 +541,7 @@ window.latentlab = Object.freeze({
   /** losses returns the loss curves shown: name → {x: steps, y: values}. */
   losses: () => Object.fromEntries(Object.entries(loss).map(([k, h]) => [k, {x: [...h.x], y: [...h.y]}])),
   /** busy returns the task that has the model to itself (evaluate, step, sample, score), or null. */
-  busy: () => busy,
+  busy: () => machine.busy,
   /** checksums returns the SHA-256 of the model of every worker training it, as F32 safetensors (replicas must agree). */
   checksums: async () => (await requestActive('checksum')).map(r => r.sha256),
   /** timing returns the start-up phases timed so far (page and workers), in ms since navigation, by start. */
@@ -570,7 +583,7 @@ addEventListener('beforeunload', e => {
 });
 $('draw-samples').onclick = samples.drawSamples;
 $('score').onclick = samples.onScore;
-$('latent-view').addEventListener('change', () => { if (!trainer.running && model) refreshSnapshot(); });
+$('latent-view').addEventListener('change', () => { if (!machine.running && model) refreshSnapshot(); });
 // Live views: ?live=0 or the checkbox (remembered) trains without drawing
 // until Pause; the views then show the model as it is.
 {

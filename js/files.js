@@ -6,7 +6,7 @@
 // and the trained models the site ships (assets/models/index.json), each
 // fetched only when chosen.
 import * as ui from './ui.js';
-import {fmtNum, showPosition} from './views.js';
+import {fmtNum} from './views.js';
 
 const $ = id => document.getElementById(id);
 
@@ -14,13 +14,12 @@ const $ = id => document.getElementById(id);
 export const MODELS_URL = 'assets/models/index.json';
 
 /**
- * createFiles wires the file controls. ctx gives what they act on: model()
- * (the page's model), loss (its loss curves, name → ui.History), request,
- * pool, persist (js/persist.js), views, and the page's transitions:
- * building(fn), stopTraining, setState, adoptModel, clearReadouts,
- * refreshSnapshot, checkpoint, onReset; can(control) and state() (js/state.js).
+ * createFiles wires the file controls on page (js/app.js's page: the
+ * model, its loss curves, the workers, the saved copy and the page's
+ * transitions).
  */
-export function createFiles(ctx) {
+export function createFiles(page) {
+  const ctx = page;
   async function onDownload() {
     const dtype = $('dtype').value;
     try {
@@ -55,7 +54,7 @@ export function createFiles(ctx) {
   async function adoptImported(r, {clear}) {
     if (clear || r.curves) ctx.clearReadouts();
     ctx.adoptModel(r);
-    showPosition(r);
+    ctx.position(r);
     if (r.curves) {
       for (const [key, c] of Object.entries(JSON.parse(r.curves) || {})) {
         const h = ctx.loss[key] = new ui.History();
@@ -66,7 +65,7 @@ export function createFiles(ctx) {
       if (first !== undefined) ui.setValue('recon-loss', fmtNum(ctx.loss[first].last), ctx.loss[first].last);
       ctx.views.scheduleDraw();
     }
-    ctx.setState(r.step > 0 ? 'paused' : 'ready');
+    ctx.setState(ctx.machine.settled());
     await ctx.refreshSnapshot();
   }
 

@@ -21,12 +21,12 @@ export function clamp(n) {
 }
 
 /**
- * createParallel wires the Workers select. ctx gives current() → {model,
- * defaults}, shared (SharedArrayBuffer usable) and forced (?noshared=1), the
- * pool, trainer, files, form, and startWorkers, loadWorkers, buildModel,
- * checkpoint, request, setState, died.
+ * createParallel wires the Workers select on page (js/app.js's page: the
+ * model, shared (SharedArrayBuffer usable) and forced (?noshared=1), the
+ * workers, and what the page does to them and the model).
  */
-export function createParallel(ctx) {
+export function createParallel(page) {
+  const ctx = page;
   /** show shows how many workers there are and train the model, and says why only one does. */
   function show() {
     const {model} = ctx.current();

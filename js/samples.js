@@ -11,11 +11,12 @@ const SAMPLE_CHUNK = 28; // pixels per call: one row of the 28×28 digits
 const CLASSIFIER_URL = new URL('../assets/classifier.safetensors', import.meta.url);
 
 /**
- * createSamples wires them. ctx gives model() (the page's model), request,
- * exclusive(what, fn), pool (its epoch says whether worker 0 still holds
- * the classifier), views (showScore) and stepNow().
+ * createSamples wires them on page (js/app.js's page: the model, the
+ * workers, whose epoch says whether worker 0 still holds the classifier,
+ * exclusive(what, fn), the views and the step).
  */
-export function createSamples(ctx) {
+export function createSamples(page) {
+  const ctx = page;
   let stale = false;      // a sampler's samples are older than its model: drawn when the work under way ends
   let scorerEpoch = -1;   // the workers' epoch in which worker 0 loaded the classifier
 

@@ -5,7 +5,7 @@
 // motion; a task that needs the model to itself holds the loop (hold).
 // onRound shows what a round did and stops a run whose loss diverged.
 import * as ui from './ui.js';
-import {fmtNum, showPosition} from './views.js';
+import {fmtNum} from './views.js';
 
 const ROUND_TARGET_MS = 80;     // wall time of one training round
 const ROUND_MAX_STEPS = 1000;
@@ -18,17 +18,12 @@ const SNAPSHOT_SHARE = 1 / 8;
 
 export class Trainer {
   /**
-   * c gives what the loop acts on: current() → {model, loss}; snap(),
-   * state(), setState, stepNow(), ready() (workers are loaded),
-   * requestActive, snapshot() (take and draw one), refreshSnapshot, live()
-   * (live views wanted), slow() and pause() (slow motion), autosave,
-   * saveDue(), savedStep() (the step saved for this model, or null),
-   * revert (back to it), died, span, reportTiming, scheduleDraw, lossLabel;
-   * stepsParam, the ?steps=N budget or null.
+   * page is what the loop acts on (js/app.js's page): the state machine,
+   * the model and its loss curves, the workers, the views, the saved copy,
+   * and the ?steps=N budget (stepsParam, or null).
    */
-  constructor(c) {
-    this.c = c;
-    this.running = false;      // training rounds wanted
+  constructor(page) {
+    this.c = page;
     this.loop = null;          // promise of the running training loop
     this.round = null;         // promise of the round in flight
     this.hold = null;          // promise that holds the loop between rounds (evaluation, step controls, sampling)
@@ -41,9 +36,18 @@ export class Trainer {
     this.stats = {steps: 0, samples: 0, at: null, wasmBytes: 0, loss: null, wall: 0, time: []};
   }
 
+  /** running says whether training rounds are wanted (the state machine's fact). */
+  get running() {
+    return this.c.machine.running;
+  }
+
+  set running(v) {
+    this.c.machine.running = v;
+  }
+
   /** start begins training if the page is ready or paused (Train, Resume, ?autostart). */
   start() {
-    if (this.running || !this.c.ready() || !['ready', 'paused'].includes(this.c.state())) return;
+    if (this.running || !this.c.ready() || !this.c.can('start')) return;
     if (this.stepsLeft <= 0) this.stepsLeft = Infinity; // ?steps=N is done: Resume trains on
     this.running = true;
     this.c.setState('training');
@@ -105,7 +109,7 @@ export class Trainer {
       this.round = null;
     }
     this.loop = null;
-    if (['training', 'pausing'].includes(this.c.state())) this.c.setState(this.c.stepNow() > 0 ? 'paused' : 'ready');
+    if (this.c.can('pause')) this.c.setState(this.c.machine.settled());
     await this.c.autosave().catch(e => this.c.died(e.message));
     await this.c.refreshSnapshot();
   }
@@ -132,7 +136,7 @@ export class Trainer {
     });
     this.stats.wasmBytes = rs.reduce((s, x) => s + (x.memory || 0), 0);
     this.stats.loss = {step: r.step, ...l};
-    showPosition(r);
+    this.c.position(r);
     if (wall > 0) {
       const now = n * batch / (wall / 1000);
       this.samplesPerSec = this.samplesPerSec === null ? now : 0.8 * this.samplesPerSec + 0.2 * now;

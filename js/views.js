@@ -252,9 +252,8 @@ export function createViews({current, latent}) {
     for (const k of ['confidence', 'entropy', 'frechet']) text.dataset[k] = String(r[k]);
   }
 
-  /** clear empties the readouts of a new model: step, epoch, speed, losses, measures, score. */
+  /** clear empties the readouts of a new model: speed, losses, measures, score (the step is the state machine's). */
   function clear() {
-    showPosition({step: 0, epoch: 0, epochProgress: 0});
     ui.setValue('samples-per-sec', '–', null);
     ui.setValue('recon-loss', '–', null);
     ui.setValue('test-recon', '–', null);
