@@ -29,7 +29,7 @@ export let baseURL;
 export let context;   // the browser context (persistent, fresh user-data-dir)
 export let page;      // its first page
 export let tmp;       // scratch directory, removed at the end
-const profiles = []; // Chromium profiles, removed at the end
+export const profiles = []; // Chromium profiles, removed at the end
 const forbidden = []; // state transitions js/state.js forbids that a page attempted
 
 /** setUp starts the server and Chromium (a fresh profile) for one test file. */

@@ -28,7 +28,7 @@ export class Trainer {
     this.round = null;         // promise of the round in flight
     this.hold = null;          // promise that holds the loop between rounds (evaluation, step controls, sampling)
     this.roundSteps = 1;       // steps per round, adapted to ROUND_TARGET_MS
-    this.stepsLeft = c.stepsParam ?? Infinity;
+    this.stepsLeft = page.stepsParam ?? Infinity;
     this.samplesPerSec = null;
     // Counters since the page loaded, for benchmarks: at is performance.now() at the end of the last round.
     // time: per worker, ms spent training, in gradient sums and waiting at their
