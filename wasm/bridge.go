@@ -18,7 +18,6 @@ import (
 	"latentlab/core/model"
 	"latentlab/core/parallel"
 	"latentlab/core/safetensors"
-	"latentlab/core/score"
 	"latentlab/core/train"
 	"latentlab/core/view"
 )
@@ -30,9 +29,8 @@ type bridge struct {
 	s                 *train.Session
 	mean              train.Mean
 
-	view     *view.Views   // the current model's views; set with s
-	scorer   *score.Scorer // the sample-quality scorer, once setScorer has loaded its classifier
-	scoreRef int           // the test digits it compares with
+	view   *view.Views  // the current model's views; set with s
+	scorer *view.Scorer // the sample-quality scorer, once setScorer has loaded its classifier
 
 	shard   *parallel.Shard  // set by setShard; applied to every model this bridge makes that can take it
 	sharded bool             // the current model is a replica (false: it trains whole in this worker)
