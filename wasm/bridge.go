@@ -26,6 +26,7 @@ import (
 // and the current model's live views (core/view).
 type bridge struct {
 	trainSet, testSet *data.Set
+	dataset           *data.Dataset // names them (for the files the page writes)
 	s                 *train.Session
 	mean              train.Mean
 
@@ -152,6 +153,7 @@ func (b *bridge) setData(args []js.Value) (any, error) {
 		}
 	}
 	b.trainSet, b.testSet = tr, te
+	b.dataset = data.NewDataset(tr, te, "idx files")
 	// The views plot digits of the new test set; the model stays and
 	// trains on the new data.
 	b.scorer = nil // its reference statistics are the old test set's
@@ -161,6 +163,7 @@ func (b *bridge) setData(args []js.Value) (any, error) {
 			return nil, err
 		}
 		b.s = s
+		s.Data = b.dataset
 		b.view.SetData(s)
 	}
 	return map[string]any{"train": tr.N, "test": te.N}, nil
@@ -222,6 +225,7 @@ func (b *bridge) useSession(s *train.Session) error {
 		return err
 	}
 	b.s, b.sharded = s, sharded
+	s.Data = b.dataset
 	b.view = view.New(s)
 	b.view.SetReplica(b.replica())
 	return nil
@@ -318,7 +322,7 @@ func (b *bridge) exportWeights(args []js.Value) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	file, err := model.Encode(s.Model, s.Steps, dtype)
+	file, err := s.Weights(dtype)
 	if err != nil {
 		return nil, err
 	}

@@ -12,6 +12,7 @@ import (
 
 	"latentlab/core/data"
 	"latentlab/core/model"
+	"latentlab/core/safetensors"
 	"latentlab/core/train"
 )
 
@@ -61,19 +62,31 @@ func evalCmd(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	m, step, err := model.Decode(b)
+	f, err := safetensors.Decode(b)
 	if err != nil {
 		return fmt.Errorf("%s: %w", *weights, err)
 	}
-	trainSet, testSet, err := data.LoadMNIST(*dataDir)
+	m, step, err := model.FromFile(f, nil)
+	if err != nil {
+		return fmt.Errorf("%s: %w", *weights, err)
+	}
+	ds, err := data.Load(*dataDir)
 	if err != nil {
 		return err
 	}
+	trainSet, testSet := ds.Train, ds.Test
 	s, err := train.New(m, trainSet, testSet, step)
 	if err != nil {
 		return err
 	}
-	out := map[string]any{"n": testSet.N, "step": step, "params": m.Config().ParamCount(), "config": m.Config()}
+	s.Data = ds
+	out := map[string]any{"n": testSet.N, "step": step, "params": m.Config().ParamCount(), "config": m.Config(), "dataset": ds.Name}
+	if trained, ok := f.Meta["dataset"]; ok {
+		out["trained_on"] = trained
+		if f.Meta["dataset_hash"] != ds.Hash() {
+			fmt.Fprintf(stderr, "latentlab: %s was trained on %s, not on the %s of %s: these figures measure it on data it has not seen the like of\n", *weights, trained, ds.Name, *dataDir)
+		}
+	}
 	for k, v := range s.Metrics() {
 		out[k] = v
 	}

@@ -78,11 +78,22 @@ func shipRow(name string, r row, results, dir, dataDir string, stdout, stderr io
 	if err != nil {
 		return err
 	}
-	m, step, err := model.Decode(b)
+	f, err := safetensors.Decode(b)
 	if err != nil {
 		return fmt.Errorf("%s: %v", src, err)
 	}
-	half, err := model.Encode(m, step, safetensors.F16)
+	m, step, err := model.FromFile(f, nil)
+	if err != nil {
+		return fmt.Errorf("%s: %v", src, err)
+	}
+	// The shipped file keeps the record of the data it trained on.
+	keep := map[string]string{}
+	for _, k := range []string{"dataset", "dataset_hash"} {
+		if v, ok := f.Meta[k]; ok {
+			keep[k] = v
+		}
+	}
+	half, err := model.EncodeMeta(m, step, safetensors.F16, keep)
 	if err != nil {
 		return err
 	}

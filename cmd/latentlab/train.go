@@ -86,10 +86,11 @@ func trainCmd(args []string, stdout, stderr io.Writer) error {
 	if err := checkOutputs(stderr, output{"--out", *out}, output{"--checkpoint", *ckpt}); err != nil {
 		return err
 	}
-	trainSet, testSet, err := data.LoadMNIST(*dataDir)
+	ds, err := data.Load(*dataDir)
 	if err != nil {
 		return err
 	}
+	trainSet, testSet := ds.Train, ds.Test
 	var s *train.Session
 	switch {
 	case *resume != "":
@@ -128,6 +129,7 @@ func trainCmd(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
+	s.Data = ds
 	// total is the steps this run takes.
 	total := *steps
 	if total == 0 {
@@ -367,7 +369,7 @@ func finite(v float64) any {
 // writeModel writes the session's model (its weights, a PyTorch state
 // dict) to path atomically (fileio.Write).
 func writeModel(path string, s *train.Session, dt safetensors.DType) error {
-	b, err := model.Encode(s.Model, s.Steps, dt)
+	b, err := s.Weights(dt)
 	if err != nil {
 		return err
 	}

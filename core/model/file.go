@@ -20,7 +20,17 @@ const FileFormat = "latentlab/1"
 // metadata its config (key "config", JSON), kind ("model"), the number of
 // training steps it has had ("step") and FileFormat ("format").
 func Encode(m Model, step int, dtype safetensors.DType) ([]byte, error) {
-	return safetensors.Encode(m.Tensors(), FileMeta(m, step), dtype)
+	return EncodeMeta(m, step, dtype, nil)
+}
+
+// EncodeMeta is Encode with extra metadata keys beside FileMeta's (the
+// data set trained on: train.Session.FileMeta).
+func EncodeMeta(m Model, step int, dtype safetensors.DType, extra map[string]string) ([]byte, error) {
+	meta := FileMeta(m, step)
+	for k, v := range extra {
+		meta[k] = v
+	}
+	return safetensors.Encode(m.Tensors(), meta, dtype)
 }
 
 // FileMeta is the metadata Encode writes for m at step; a training

@@ -55,7 +55,7 @@ func (s *Session) Checkpoint() ([]byte, error) {
 	if s.lbatcher != nil {
 		ts = append(ts, batcherTensors("labelled.", s.lbatcher)...)
 	}
-	fileMeta := model.FileMeta(s.Model, s.Steps)
+	fileMeta := s.FileMeta()
 	fileMeta["training"] = string(meta)
 	return safetensors.Encode(ts, fileMeta, safetensors.F32)
 }

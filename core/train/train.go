@@ -12,6 +12,7 @@ import (
 	"latentlab/core/data"
 	"latentlab/core/model"
 	"latentlab/core/parallel"
+	"latentlab/core/safetensors"
 	"latentlab/core/schedule"
 	"latentlab/core/state"
 )
@@ -26,6 +27,9 @@ type Session struct {
 	Valid  *data.Set
 	Steps  int    // training steps taken, counting those of a loaded file
 	Curves Curves // the losses logged so far, which checkpoints keep
+	// Data names the sets Train and Test come from, which the files the
+	// session writes record (FileMeta); nil: unnamed.
+	Data *data.Dataset
 
 	schedule schedule.Schedule
 	lrEpoch  int // the epoch whose schedule factor the optimizers have; -1 before the first step
@@ -354,3 +358,20 @@ func (a *Mean) Value() model.Losses {
 
 // Reset clears the accumulator.
 func (a *Mean) Reset() { *a = Mean{} }
+
+// FileMeta is the metadata of a file of the session's model
+// (model.FileMeta) with the data set it trained on: "dataset", its name,
+// and "dataset_hash", data.Dataset.Hash, when the session's Data is set.
+func (s *Session) FileMeta() map[string]string {
+	meta := model.FileMeta(s.Model, s.Steps)
+	if s.Data != nil {
+		meta["dataset"], meta["dataset_hash"] = s.Data.Name, s.Data.Hash()
+	}
+	return meta
+}
+
+// Weights returns the session's model as a weights file in dtype, its
+// metadata FileMeta's.
+func (s *Session) Weights(dtype safetensors.DType) ([]byte, error) {
+	return safetensors.Encode(s.Model.Tensors(), s.FileMeta(), dtype)
+}
