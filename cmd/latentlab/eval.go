@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -38,7 +37,7 @@ func evalCmd(args []string, stdout, stderr io.Writer) error {
 		"--png FILE writes a grid of 100 samples to look at.", stderr)
 	weights := fs.String("weights", "", "the .safetensors `file` to evaluate")
 	dataDir := fs.String("data", "assets/mnist", "`dir`ectory holding the MNIST idx files (make data)")
-	clfPath := fs.String("classifier", defaultClassifier, "the classifier `file` that scores samples")
+	clfPath := fs.String("classifier", "", "the classifier `file` that scores samples (default: the set's, assets/classifier.safetensors for MNIST, assets/classifier-NAME.safetensors for another)")
 	samples := fs.Int("samples", 10000, "digits to draw and score if the model generates (0: none)")
 	parzen := fs.Bool("parzen", false, "also estimate the test digits' log-likelihood with a Parzen window over the model's samples (Goodfellow et al. 2014, as the AAE paper's Table 1): parzen_ll ± parzen_se nats, σ chosen on held-out digits")
 	parzenSamples := fs.Int("parzen-samples", 10000, "samples the Parzen window is built on")
@@ -50,8 +49,6 @@ func evalCmd(args []string, stdout, stderr io.Writer) error {
 	if *samples < 0 || *samples > maxSamples {
 		return fmt.Errorf("--samples %d: want 0 to %d", *samples, maxSamples)
 	}
-	explicit := false
-	fs.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "classifier" })
 	if *weights == "" {
 		return errors.New("eval: --weights is required: the .safetensors file to evaluate (run 'latentlab eval -h' for its flags)")
 	}
@@ -90,7 +87,7 @@ func evalCmd(args []string, stdout, stderr io.Writer) error {
 	for k, v := range s.Metrics() {
 		out[k] = v
 	}
-	scores, err := sampleScores(m, testSet, *clfPath, explicit, *samples, stderr)
+	scores, err := sampleScores(m, ds, *clfPath, *samples, stderr)
 	if err != nil {
 		return err
 	}

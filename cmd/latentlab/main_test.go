@@ -428,8 +428,9 @@ func evalJSON(t *testing.T, args ...string) (map[string]any, string) {
 // TestEvalScoresSamples: eval of a model that generates adds the scores
 // of its samples by the shipped classifier, the same twice; --samples 0
 // leaves them out, and so does a missing default classifier file, with a
-// note; a --classifier file given but absent, or not a classifier, is an
-// error; a classifier trained by the CLI evaluates with its test error
+// note (the default is the set's: here the test subset's, which has
+// none); a --classifier file given but absent, not a classifier, or
+// trained on another set, is an error; a classifier trained by the CLI evaluates with its test error
 // and no sample scores (it generates nothing).
 func TestEvalScoresSamples(t *testing.T) {
 	dir := t.TempDir()
@@ -457,13 +458,13 @@ func TestEvalScoresSamples(t *testing.T) {
 	}
 
 	none, _ := evalJSON(t, "--weights", aeFile, "--classifier", shippedClassifier, "--samples", "0")
-	missing, note := evalJSON(t, "--weights", aeFile) // the default assets/classifier.safetensors is not below cmd/latentlab
+	missing, note := evalJSON(t, "--weights", aeFile) // the test subset's default, assets/classifier-testdata.safetensors, is none
 	for _, o := range []map[string]any{none, missing} {
 		if _, ok := o["sample_frechet"]; ok {
 			t.Errorf("sample scores without scoring: %v", o)
 		}
 	}
-	if !strings.Contains(note, "no assets/classifier.safetensors, so no sample scores") {
+	if !strings.Contains(note, "no assets/classifier-testdata.safetensors, so no sample scores") {
 		t.Errorf("a missing default classifier: stderr %q", note)
 	}
 
@@ -485,6 +486,7 @@ func TestEvalScoresSamples(t *testing.T) {
 	}{
 		{[]string{"--classifier", filepath.Join(dir, "absent")}, "absent"},
 		{[]string{"--classifier", aeFile}, `holds a "aae" model, not a classifier`},
+		{[]string{"--classifier", "../../assets/classifier-fashion-mnist.safetensors"}, "was trained on fashion-mnist, not on the testdata it would score against"},
 		{[]string{"--classifier", shippedClassifier, "--samples", "1"}, "at least 2 samples"},
 		{[]string{"--classifier", shippedClassifier, "--samples", "-5"}, "--samples -5: want 0 to 1000000"},
 	} {

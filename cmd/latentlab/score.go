@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -9,21 +10,34 @@ import (
 	"latentlab/core/classifier" // also registers the "classifier" kind
 	"latentlab/core/data"
 	"latentlab/core/model"
+	"latentlab/core/safetensors"
 	"latentlab/core/score"
 	"latentlab/core/train"
 )
 
-// defaultClassifier is the shipped classifier that scores samples (make
-// assets/classifier.safetensors).
-const defaultClassifier = "assets/classifier.safetensors"
+// classifierFor is the shipped classifier that scores samples of ds's
+// kind: assets/classifier.safetensors for MNIST, and
+// assets/classifier-NAME.safetensors for another set (make trains each).
+func classifierFor(ds *data.Dataset) string {
+	if ds.Name == "mnist" {
+		return "assets/classifier.safetensors"
+	}
+	return "assets/classifier-" + ds.Name + ".safetensors"
+}
 
 // sampleScores draws n digits from m and scores them with the classifier
-// in the file clfPath against the test digits (package score). It returns
-// nil, nil when there is nothing to score: m cannot generate, n is 0, or
-// clfPath is the default file and it is absent (explicit is false), which
-// it says on stderr; any other trouble with the classifier file is an
-// error.
-func sampleScores(m model.Model, test *data.Set, clfPath string, explicit bool, n int, stderr io.Writer) (map[string]any, error) {
+// in the file clfPath (empty: ds's, classifierFor) against ds's test
+// images (package score). It returns nil, nil when there is nothing to
+// score: m cannot generate, n is 0, or clfPath was not given and ds's
+// classifier is absent or was trained on another set, which it says on
+// stderr; any other trouble with the classifier file, or a given one
+// trained on another set, is an error.
+func sampleScores(m model.Model, ds *data.Dataset, clfPath string, n int, stderr io.Writer) (map[string]any, error) {
+	explicit := clfPath != ""
+	if !explicit {
+		clfPath = classifierFor(ds)
+	}
+	test := ds.Test
 	if n == 0 || !score.CanGenerate(m) {
 		return nil, nil
 	}
@@ -41,6 +55,18 @@ func sampleScores(m model.Model, test *data.Set, clfPath string, explicit bool, 
 	clf, err := classifier.Load(b)
 	if err != nil {
 		return nil, fmt.Errorf("the sample-scoring classifier %s: %w", clfPath, err)
+	}
+	// A classifier that records its training set scores samples of that set
+	// only (the shipped MNIST one predates the record).
+	if f, err := safetensors.Decode(b); err == nil {
+		if h, ok := f.Meta["dataset_hash"]; ok && h != ds.Hash() {
+			msg := fmt.Sprintf("the sample-scoring classifier %s was trained on %s, not on the %s it would score against", clfPath, f.Meta["dataset"], ds.Name)
+			if explicit {
+				return nil, errors.New(msg)
+			}
+			fmt.Fprintf(stderr, "latentlab: %s, so no sample scores\n", msg)
+			return nil, nil
+		}
 	}
 	start := time.Now()
 	s, err := score.New(clf, test)
