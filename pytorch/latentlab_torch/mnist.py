@@ -1,6 +1,7 @@
 """MNIST from the idx files Latent Lab reads (assets/mnist, make data)."""
 
 import gzip
+import hashlib
 import os
 import struct
 
@@ -45,3 +46,29 @@ def load(data_dir, split="train"):
 def floats(pix):
     """Pixels as float32 in [0, 1], byte/255 as the Go core computes it."""
     return pix.astype(np.float32) / np.float32(255)
+
+
+# The sets the Go core knows by the hash of their contents
+# (core/data/dataset.go).
+KNOWN = {
+    "4797772c2fe8b19bc4124a9f00c9fd8fa26ebf530c34364364f559dd74f505d9": "mnist",
+    "d60c9bd5569617ec48c7bb460ac1b7e72014cc6012814db03437c1561715f01c": "fashion-mnist",
+}
+
+
+def dataset_meta(data_dir):
+    """The "dataset" and "dataset_hash" a file trained on data_dir records,
+    as the Go core's data.Dataset computes them: the SHA-256 of the
+    training then the test set's sizes (uint32 little-endian N, rows, cols),
+    pixels and labels; the set's name by that hash, else the folder's."""
+    h = hashlib.sha256()
+    for split in ("train", "test"):
+        img, lab = FILES[split]
+        x = _read(os.path.join(data_dir, img), 0x803, 3)
+        y = _read(os.path.join(data_dir, lab), 0x801, 1)
+        h.update(struct.pack("<3I", *x.shape))
+        h.update(x.tobytes())
+        h.update(y.tobytes())
+    digest = h.hexdigest()
+    name = KNOWN.get(digest, os.path.basename(os.path.normpath(data_dir)))
+    return {"dataset": name, "dataset_hash": digest}

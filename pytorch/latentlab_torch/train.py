@@ -30,7 +30,7 @@ import numpy as np
 import torch
 import torch.distributed as dist
 
-from . import draws as drawmod, kinds, optim, safetensors
+from . import draws as drawmod, kinds, mnist, optim, safetensors
 from .data import load as load_batches
 
 
@@ -118,6 +118,7 @@ def save(a, model, cfg_json, step, world, lead, say):
                     buf /= world
     if lead:
         meta = kinds.file_meta(cfg_json, step)
+        meta.update(mnist.dataset_meta(a.data))
         safetensors.dump(a.out, kinds.tensors(model), meta, "F16" if a.dtype == "f16" else "F32")
         say("wrote %s (step %d)" % (a.out, step))
 

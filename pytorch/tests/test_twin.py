@@ -163,6 +163,21 @@ def small(kind):
 
 
 class Files(unittest.TestCase):
+    def test_records_the_data_set_as_the_go_core_does(self):
+        """A file the twin writes records the set it trained on (dataset,
+        dataset_hash) as the Go core records it."""
+        testdata = os.path.join(ROOT, "core", "data", "testdata")
+        with tempfile.TemporaryDirectory() as d:
+            go_file, twin_file = os.path.join(d, "go.safetensors"), os.path.join(d, "twin.safetensors")
+            go("train", "--steps", "2", "--data", testdata, "--out", go_file, *SMALL)
+            p = subprocess.run([sys.executable, "-m", "latentlab_torch.train", "--init", go_file, "--steps", "2",
+                                "--data", testdata, "--out", twin_file], cwd=os.path.dirname(HERE), capture_output=True, text=True)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            want, _ = safetensors.load(go_file)
+            got, _ = safetensors.load(twin_file)
+            self.assertEqual(want["dataset"], "testdata")
+            self.assertEqual((got["dataset"], got["dataset_hash"]), (want["dataset"], want["dataset_hash"]))
+
     def test_round_trip_and_errors(self):
         ts = [("a.weight", np.arange(6, dtype=np.float32).reshape(2, 3)), ("n", np.array(7, dtype=np.int64)),
               ("h", np.array([0.5, -2], dtype=np.float32))]
