@@ -77,11 +77,11 @@ func evalCmd(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	s.Data = ds
-	out := map[string]any{"n": testSet.N, "step": step, "params": m.Config().ParamCount(), "config": m.Config(), "dataset": ds.Name}
+	out := map[string]any{"n": testSet.N, "step": step, "params": m.Config().ParamCount(), "config": m.Config(), "dataset": ds.Name()}
 	if trained, ok := f.Meta["dataset"]; ok {
 		out["trained_on"] = trained
 		if f.Meta["dataset_hash"] != ds.Hash() {
-			fmt.Fprintf(stderr, "latentlab: %s was trained on %s, not on the %s of %s: these figures measure it on data it has not seen the like of\n", *weights, trained, ds.Name, *dataDir)
+			fmt.Fprintf(stderr, "latentlab: %s was trained on %s, not on the %s of %s: these figures measure it on data it has not seen the like of\n", *weights, trained, ds.Name(), *dataDir)
 		}
 	}
 	for k, v := range s.Metrics() {

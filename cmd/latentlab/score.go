@@ -19,10 +19,10 @@ import (
 // kind: assets/classifier.safetensors for MNIST, and
 // assets/classifier-NAME.safetensors for another set (make trains each).
 func classifierFor(ds *data.Dataset) string {
-	if ds.Name == "mnist" {
+	if ds.Name() == "mnist" {
 		return "assets/classifier.safetensors"
 	}
-	return "assets/classifier-" + ds.Name + ".safetensors"
+	return "assets/classifier-" + ds.Name() + ".safetensors"
 }
 
 // sampleScores draws n digits from m and scores them with the classifier
@@ -60,7 +60,7 @@ func sampleScores(m model.Model, ds *data.Dataset, clfPath string, n int, stderr
 	// only (the shipped MNIST one predates the record).
 	if f, err := safetensors.Decode(b); err == nil {
 		if h, ok := f.Meta["dataset_hash"]; ok && h != ds.Hash() {
-			msg := fmt.Sprintf("the sample-scoring classifier %s was trained on %s, not on the %s it would score against", clfPath, f.Meta["dataset"], ds.Name)
+			msg := fmt.Sprintf("the sample-scoring classifier %s was trained on %s, not on the %s it would score against", clfPath, f.Meta["dataset"], ds.Name())
 			if explicit {
 				return nil, errors.New(msg)
 			}

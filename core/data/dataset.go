@@ -12,13 +12,16 @@ import (
 // Dataset is a training and a test set with what people call them: the
 // set's name ("mnist", "fashion-mnist", or the folder's for another idx
 // set), its class names, and a hash of its contents, by which a weights
-// file records what it was trained on.
+// file records what it was trained on. Name, Classes and Hash are worked
+// out when first asked (hashing the sets), not when the sets are loaded:
+// the page asks only when it writes a file.
 type Dataset struct {
-	Name        string
-	Classes     []string // class i's name; "0" … "9" for MNIST's digits
 	Train, Test *Set
 
-	hashOnce sync.Once
+	fallback string
+	once     sync.Once
+	name     string
+	classes  []string
 	hash     string
 }
 
@@ -39,25 +42,11 @@ const (
 	fashionHash = "d60c9bd5569617ec48c7bb460ac1b7e72014cc6012814db03437c1561715f01c"
 )
 
-// NewDataset names the sets train and test: a known set by its contents,
-// another by fallback (a folder's name, say), its classes by their
-// numbers, 0 to the largest label.
+// NewDataset is train and test as a Dataset: a known set is named by its
+// contents, another by fallback (a folder's name, say), its classes by
+// their numbers, 0 to the largest label.
 func NewDataset(train, test *Set, fallback string) *Dataset {
-	d := &Dataset{Name: fallback, Train: train, Test: test}
-	if k, ok := known[d.Hash()]; ok {
-		d.Name, d.Classes = k.name, k.classes
-		return d
-	}
-	top := 0
-	for _, s := range []*Set{train, test} {
-		for _, l := range s.Labels {
-			top = max(top, int(l))
-		}
-	}
-	for i := range top + 1 {
-		d.Classes = append(d.Classes, strconv.Itoa(i))
-	}
-	return d
+	return &Dataset{Train: train, Test: test, fallback: fallback}
 }
 
 // Load reads the four idx files of dir (LoadMNIST) as a Dataset named by
@@ -70,12 +59,29 @@ func Load(dir string) (*Dataset, error) {
 	return NewDataset(train, test, filepath.Base(filepath.Clean(dir))), nil
 }
 
+// Name is the set's name: "mnist", "fashion-mnist", or the fallback.
+func (d *Dataset) Name() string {
+	d.identify()
+	return d.name
+}
+
+// Classes are the names of the set's classes, class i's at i.
+func (d *Dataset) Classes() []string {
+	d.identify()
+	return d.classes
+}
+
 // Hash returns the SHA-256, in hex, of the training then the test set's
 // sizes, pixels and labels: the same for the same images and labels
-// however the files were compressed. It is computed once, when first
-// asked.
+// however the files were compressed.
 func (d *Dataset) Hash() string {
-	d.hashOnce.Do(func() {
+	d.identify()
+	return d.hash
+}
+
+// identify hashes the sets and names them, once.
+func (d *Dataset) identify() {
+	d.once.Do(func() {
 		h := sha256.New()
 		for _, s := range []*Set{d.Train, d.Test} {
 			var size [12]byte
@@ -87,6 +93,19 @@ func (d *Dataset) Hash() string {
 			h.Write(s.Labels)
 		}
 		d.hash = hex.EncodeToString(h.Sum(nil))
+		if k, ok := known[d.hash]; ok {
+			d.name, d.classes = k.name, k.classes
+			return
+		}
+		d.name = d.fallback
+		top := 0
+		for _, s := range []*Set{d.Train, d.Test} {
+			for _, l := range s.Labels {
+				top = max(top, int(l))
+			}
+		}
+		for i := range top + 1 {
+			d.classes = append(d.classes, strconv.Itoa(i))
+		}
 	})
-	return d.hash
 }

@@ -35,22 +35,22 @@ func TestKnownHashes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d.Name != "mnist" || d.Classes[3] != "3" || len(d.Classes) != 10 || d.Train.N != 60000 {
-		t.Errorf("assets/mnist is %q, classes %v", d.Name, d.Classes)
+	if d.Name() != "mnist" || d.Classes()[3] != "3" || len(d.Classes()) != 10 || d.Train.N != 60000 {
+		t.Errorf("assets/mnist is %q, classes %v", d.Name(), d.Classes())
 	}
 	sub, err := Load(filepath.Join(filepath.Dir(assetsDir(t, "mnist", false)), "..", "core", "data", "testdata"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sub.Name != "testdata" || !slices.Equal(sub.Classes, d.Classes) || sub.Hash() == d.Hash() {
-		t.Errorf("the test subset is %q, classes %v, hash %s", sub.Name, sub.Classes, sub.Hash())
+	if sub.Name() != "testdata" || !slices.Equal(sub.Classes(), d.Classes()) || sub.Hash() == d.Hash() {
+		t.Errorf("the test subset is %q, classes %v, hash %s", sub.Name(), sub.Classes(), sub.Hash())
 	}
 	f, err := Load(assetsDir(t, "fashion-mnist", true))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f.Name != "fashion-mnist" || f.Classes[9] != "Ankle boot" || f.Test.N != 10000 {
-		t.Errorf("assets/fashion-mnist is %q, classes %v", f.Name, f.Classes)
+	if f.Name() != "fashion-mnist" || f.Classes()[9] != "Ankle boot" || f.Test.N != 10000 {
+		t.Errorf("assets/fashion-mnist is %q, classes %v", f.Name(), f.Classes())
 	}
 }
 
@@ -67,8 +67,8 @@ func TestHashIsContents(t *testing.T) {
 	if b := NewDataset(tr, te, "other"); b.Hash() != a.Hash() {
 		t.Error("the same contents hash differently")
 	}
-	if a.Name != "x" || !slices.Equal(a.Classes, []string{"0", "1", "2", "3"}) {
-		t.Errorf("named %q, classes %v", a.Name, a.Classes)
+	if a.Name() != "x" || !slices.Equal(a.Classes(), []string{"0", "1", "2", "3"}) {
+		t.Errorf("named %q, classes %v", a.Name(), a.Classes())
 	}
 	tr.Pix[5]++
 	if NewDataset(tr, te, "x").Hash() == a.Hash() {

@@ -365,7 +365,7 @@ func (a *Mean) Reset() { *a = Mean{} }
 func (s *Session) FileMeta() map[string]string {
 	meta := model.FileMeta(s.Model, s.Steps)
 	if s.Data != nil {
-		meta["dataset"], meta["dataset_hash"] = s.Data.Name, s.Data.Hash()
+		meta["dataset"], meta["dataset_hash"] = s.Data.Name(), s.Data.Hash()
 	}
 	return meta
 }
