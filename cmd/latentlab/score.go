@@ -52,21 +52,23 @@ func sampleScores(m model.Model, ds *data.Dataset, clfPath string, n int, stderr
 		}
 		return nil, fmt.Errorf("the sample-scoring classifier: %w", err)
 	}
-	clf, err := classifier.Load(b)
+	f, err := safetensors.Decode(b)
+	if err != nil {
+		return nil, fmt.Errorf("the sample-scoring classifier %s: %w", clfPath, err)
+	}
+	clf, err := classifier.FromFile(f)
 	if err != nil {
 		return nil, fmt.Errorf("the sample-scoring classifier %s: %w", clfPath, err)
 	}
 	// A classifier that records its training set scores samples of that set
 	// only (the shipped MNIST one predates the record).
-	if f, err := safetensors.Decode(b); err == nil {
-		if h, ok := f.Meta["dataset_hash"]; ok && h != ds.Hash() {
-			msg := fmt.Sprintf("the sample-scoring classifier %s was trained on %s, not on the %s it would score against", clfPath, f.Meta["dataset"], ds.Name())
-			if explicit {
-				return nil, errors.New(msg)
-			}
-			fmt.Fprintf(stderr, "latentlab: %s, so no sample scores\n", msg)
-			return nil, nil
+	if h, ok := f.Meta["dataset_hash"]; ok && h != ds.Hash() {
+		msg := fmt.Sprintf("the sample-scoring classifier %s was trained on %s, not on the %s it would score against", clfPath, f.Meta["dataset"], ds.Name())
+		if explicit {
+			return nil, errors.New(msg)
 		}
+		fmt.Fprintf(stderr, "latentlab: %s, so no sample scores\n", msg)
+		return nil, nil
 	}
 	start := time.Now()
 	s, err := score.New(clf, test)

@@ -194,7 +194,16 @@ func (m *Model) Tensors() []safetensors.Tensor { return model.SequentialTensors(
 // (the shipped assets/classifier.safetensors); a file of another kind is
 // an error.
 func Load(b []byte) (*Model, error) {
-	mm, _, err := model.Decode(b)
+	f, err := safetensors.Decode(b)
+	if err != nil {
+		return nil, err
+	}
+	return FromFile(f)
+}
+
+// FromFile is Load of a decoded file (whose metadata the caller reads too).
+func FromFile(f *safetensors.File) (*Model, error) {
+	mm, _, err := model.FromFile(f, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -127,10 +127,8 @@ func TestFieldsOfSomeKinds(t *testing.T) {
 				}
 			}
 			// Small networks, and few labels, to be quick.
-			c.Encoder, c.Batch, c.Valid = []int{16}, 20, 0
-			if kind, _ := model.KindOf(kind); slices.Contains(kind.Fields, "discriminator") {
-				c.Discriminator = []int{8}
-			}
+			c = modeltest.Small(c)
+			c.Valid = 0
 			if c.Labels > 0 {
 				c.Labels = 500
 			}

@@ -35,13 +35,9 @@ type Scorer struct {
 // assets/classifier.safetensors) and fits the features of test's first
 // ScoreReference digits; it returns {ms, reference} for the page.
 func NewScorer(file []byte, test *data.Set) (*Scorer, Result, error) {
-	m, _, err := model.Decode(file)
+	clf, err := classifier.Load(file)
 	if err != nil {
 		return nil, nil, fmt.Errorf("classifier file: %w", err)
-	}
-	clf, ok := m.(*classifier.Model)
-	if !ok {
-		return nil, nil, fmt.Errorf("classifier file: holds a %q model, not a classifier", m.Config().Model)
 	}
 	start := time.Now()
 	ref := test.Subset(min(ScoreReference, test.N))

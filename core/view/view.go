@@ -480,7 +480,8 @@ func (v *Views) SampleBegin(n int) (Result, error) {
 
 // SampleRows draws pixels [from, to) (raster order) of the digits
 // SampleBegin started and returns {pixels, done}: all of them so far
-// (pixels not drawn yet are 0) and the pixels drawn.
+// (pixels not drawn yet are 0; the sample's own buffer, which the next
+// call draws on: the page copies it at once) and the pixels drawn.
 func (v *Views) SampleRows(from, to int) (Result, error) {
 	if v.sampleX == nil {
 		return nil, errors.New("sampleRows before sampleBegin")
@@ -494,5 +495,5 @@ func (v *Views) SampleRows(from, to int) (Result, error) {
 		v.s.Model.(model.Sampler).Sample(v.sampleX, v.sampleN, v.sampleR)
 		to = model.Pixels
 	}
-	return Result{"pixels": Pixels(slices.Clone(v.sampleX)), "done": to}, nil
+	return Result{"pixels": Pixels(v.sampleX), "done": to}, nil
 }

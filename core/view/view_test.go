@@ -14,18 +14,14 @@ import (
 	"latentlab/core/train"
 )
 
-// small returns preset name on small networks, batch 20.
+// small returns preset name on the small networks of modeltest.Small.
 func small(t *testing.T, name string) model.Config {
 	t.Helper()
 	c, ok := model.Presets()[name]
 	if !ok {
 		t.Fatalf("no preset %q", name)
 	}
-	c.Encoder, c.Batch = []int{16}, 20
-	if k, _ := model.KindOf(c.Model); slices.Contains(k.Fields, "discriminator") {
-		c.Discriminator = []int{8}
-	}
-	return c
+	return modeltest.Small(c)
 }
 
 // session returns a session of c on the test subset, trained steps steps.
